@@ -1,0 +1,328 @@
+//! The CloudEvents envelope and the ten v1 event types of CONTRACT section 2.
+
+use crate::vocab::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The contract's event types, each with the kind of source it must come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    PartnershipRegistered,
+    ProviderRegistered,
+    VenueRegistered,
+    ProvisionOffered,
+    ProvisionWithdrawn,
+    EnrolmentReported,
+    CurriculumPublished,
+    NeedIdentified,
+    NeedWithdrawn,
+    TargetSet,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 10] = [
+        EventType::PartnershipRegistered,
+        EventType::ProviderRegistered,
+        EventType::VenueRegistered,
+        EventType::ProvisionOffered,
+        EventType::ProvisionWithdrawn,
+        EventType::EnrolmentReported,
+        EventType::CurriculumPublished,
+        EventType::NeedIdentified,
+        EventType::NeedWithdrawn,
+        EventType::TargetSet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::PartnershipRegistered => "lp.partnership.registered.v1",
+            EventType::ProviderRegistered => "lp.provider.registered.v1",
+            EventType::VenueRegistered => "lp.venue.registered.v1",
+            EventType::ProvisionOffered => "lp.provision.offered.v1",
+            EventType::ProvisionWithdrawn => "lp.provision.withdrawn.v1",
+            EventType::EnrolmentReported => "lp.enrolment.reported.v1",
+            EventType::CurriculumPublished => "lp.curriculum.published.v1",
+            EventType::NeedIdentified => "lp.need.identified.v1",
+            EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
+            EventType::TargetSet => "lp.target.set.v1",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn source_kind(self) -> SourceKind {
+        match self {
+            EventType::PartnershipRegistered
+            | EventType::NeedIdentified
+            | EventType::NeedWithdrawn
+            | EventType::TargetSet => SourceKind::Partnership,
+            _ => SourceKind::Provider,
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Provider,
+    Partnership,
+}
+
+impl SourceKind {
+    /// The word used in NATS subjects and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Provider => "provider",
+            SourceKind::Partnership => "partnership",
+        }
+    }
+
+    pub(crate) fn uri_form(self) -> &'static str {
+        match self {
+            SourceKind::Provider => "urn:ukprn:<UKPRN>",
+            SourceKind::Partnership => "urn:lp:<partnership id>",
+        }
+    }
+}
+
+/// Who an event comes from: `urn:ukprn:<UKPRN>` or `urn:lp:<partnership id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    Provider(Ukprn),
+    Partnership(PartnershipId),
+}
+
+impl Source {
+    pub fn parse(s: &str) -> Option<Self> {
+        if let Some(u) = s.strip_prefix("urn:ukprn:") {
+            Ukprn::parse(u).map(Source::Provider)
+        } else if let Some(p) = s.strip_prefix("urn:lp:") {
+            PartnershipId::parse(p).map(Source::Partnership)
+        } else {
+            None
+        }
+    }
+
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            Source::Provider(_) => SourceKind::Provider,
+            Source::Partnership(_) => SourceKind::Partnership,
+        }
+    }
+
+    /// The UKPRN or partnership id.
+    pub fn owner(&self) -> &str {
+        match self {
+            Source::Provider(u) => u.as_str(),
+            Source::Partnership(p) => p.as_str(),
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        match self {
+            Source::Provider(u) => format!("urn:ukprn:{u}"),
+            Source::Partnership(p) => format!("urn:lp:{p}"),
+        }
+    }
+}
+
+/// A valid event: the envelope attributes and its typed payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: EventId,
+    pub source: Source,
+    pub time: Timestamp,
+    pub payload: Payload,
+}
+
+impl Event {
+    pub fn event_type(&self) -> EventType {
+        self.payload.event_type()
+    }
+
+    /// The CloudEvents 1.0 structured-mode JSON of this event.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("specversion".into(), "1.0".into());
+        m.insert("id".into(), self.id.as_str().into());
+        m.insert("source".into(), self.source.uri().into());
+        m.insert("type".into(), self.event_type().as_str().into());
+        m.insert("time".into(), self.time.as_str().into());
+        m.insert("datacontenttype".into(), "application/json".into());
+        m.insert("data".into(), serde_json::to_value(&self.payload).unwrap_or(Value::Null));
+        Value::Object(m)
+    }
+}
+
+/// The `data` of each event type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Payload {
+    PartnershipRegistered(PartnershipRegistered),
+    ProviderRegistered(ProviderRegistered),
+    VenueRegistered(VenueRegistered),
+    ProvisionOffered(ProvisionOffered),
+    ProvisionWithdrawn(ProvisionWithdrawn),
+    EnrolmentReported(EnrolmentReported),
+    CurriculumPublished(CurriculumPublished),
+    NeedIdentified(NeedIdentified),
+    NeedWithdrawn(NeedWithdrawn),
+    TargetSet(TargetSet),
+}
+
+impl Payload {
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Payload::PartnershipRegistered(_) => EventType::PartnershipRegistered,
+            Payload::ProviderRegistered(_) => EventType::ProviderRegistered,
+            Payload::VenueRegistered(_) => EventType::VenueRegistered,
+            Payload::ProvisionOffered(_) => EventType::ProvisionOffered,
+            Payload::ProvisionWithdrawn(_) => EventType::ProvisionWithdrawn,
+            Payload::EnrolmentReported(_) => EventType::EnrolmentReported,
+            Payload::CurriculumPublished(_) => EventType::CurriculumPublished,
+            Payload::NeedIdentified(_) => EventType::NeedIdentified,
+            Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
+            Payload::TargetSet(_) => EventType::TargetSet,
+        }
+    }
+}
+
+/// Partnership rule overrides; a key left out takes the default of CONTRACT section 3.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Rules {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surplus_tolerance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viable_fill_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_group_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartnershipRegistered {
+    pub partnership_id: PartnershipId,
+    pub name: String,
+    pub areas: Vec<AreaCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Rules>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderRegistered {
+    pub ukprn: Ukprn,
+    pub name: String,
+    pub kind: ProviderKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VenueRegistered {
+    pub ukprn: Ukprn,
+    pub venue_id: LocalId,
+    pub name: String,
+    pub postcode: String,
+    pub area: AreaCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+/// The fields of one offer, shared by `provision.offered` and the entries of a curriculum plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfferSpec {
+    pub offer_id: LocalId,
+    pub venue_id: LocalId,
+    pub title: String,
+    pub subject: SubjectCode,
+    pub level: Level,
+    pub age_group: AgeGroup,
+    pub mode: Mode,
+    pub places: u32,
+    pub status: OfferStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_weeks: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lars_aim: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvisionOffered {
+    pub ukprn: Ukprn,
+    pub academic_year: AcademicYear,
+    #[serde(flatten)]
+    pub offer: OfferSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvisionWithdrawn {
+    pub ukprn: Ukprn,
+    pub offer_id: LocalId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnrolmentReported {
+    pub ukprn: Ukprn,
+    pub offer_id: LocalId,
+    pub enrolled: u32,
+    pub as_of: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurriculumPublished {
+    pub ukprn: Ukprn,
+    pub academic_year: AcademicYear,
+    pub offers: Vec<OfferSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NeedIdentified {
+    pub partnership_id: PartnershipId,
+    pub need_id: LocalId,
+    pub subject: SubjectCode,
+    pub level: Level,
+    pub age_group: AgeGroup,
+    pub academic_year: AcademicYear,
+    pub learners: u32,
+    pub evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<AreaCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NeedWithdrawn {
+    pub partnership_id: PartnershipId,
+    pub need_id: LocalId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetSet {
+    pub partnership_id: PartnershipId,
+    pub target_id: LocalId,
+    pub academic_year: AcademicYear,
+    pub measure: Measure,
+    pub value: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_group: Option<AgeGroup>,
+}

@@ -1,0 +1,19 @@
+//! The Provisio public contract as Rust (CONTRACT sections 1, 2 and 4).
+//!
+//! Architecture invariant: this crate does no I/O. It turns JSON into typed events that
+//! cannot hold an invalid value, or into a list of field-level errors, and it knows the NATS
+//! subjects and JSON Schemas of the contract. Everything else depends on it; it depends on
+//! nothing of Provisio's.
+
+mod error;
+pub mod example;
+mod event;
+pub mod schema;
+mod subject;
+mod validate;
+pub mod vocab;
+
+pub use error::{ErrorCode, FieldError};
+pub use event::*;
+pub use subject::*;
+pub use validate::{event_id_of, validate, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS};

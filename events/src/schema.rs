@@ -1,0 +1,178 @@
+//! JSON Schemas (draft 2020-12) of the v1 event types, built from the same vocabularies the
+//! validator parses with. The files in `schemas/` are this module's output; a test fails when
+//! they differ, and another checks each schema's fields against the validator.
+
+use crate::event::EventType;
+use crate::validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS};
+use crate::vocab::*;
+use serde_json::{json, Map, Value};
+
+/// How one field of `data` is formed.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    Vocab(fn() -> Value),
+    Text(usize),
+    Integer(u32),
+    Number { min: f64, max: Option<f64> },
+    Areas,
+    Rules,
+    Offers,
+}
+
+/// One field of an event's `data`.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: FieldKind,
+}
+
+const fn req(name: &'static str, kind: FieldKind) -> Field {
+    Field { name, required: true, kind }
+}
+
+const fn opt(name: &'static str, kind: FieldKind) -> Field {
+    Field { name, required: false, kind }
+}
+
+fn v<T: Vocab>() -> FieldKind {
+    FieldKind::Vocab(T::json_schema)
+}
+
+/// The fields of an offer, as in `provision.offered` and in a plan's `offers`.
+pub fn offer_fields() -> Vec<Field> {
+    vec![
+        req("offer_id", v::<LocalId>()),
+        req("venue_id", v::<LocalId>()),
+        req("title", FieldKind::Text(MAX_NAME_CHARS)),
+        req("subject", v::<SubjectCode>()),
+        req("level", v::<Level>()),
+        req("age_group", v::<AgeGroup>()),
+        req("mode", v::<Mode>()),
+        req("places", FieldKind::Integer(1)),
+        opt("status", v::<OfferStatus>()),
+        opt("start_date", v::<Date>()),
+        opt("duration_weeks", FieldKind::Integer(1)),
+        opt("lars_aim", FieldKind::Text(32)),
+    ]
+}
+
+/// The fields of `data` for an event type.
+pub fn data_fields(t: EventType) -> Vec<Field> {
+    let ukprn = req("ukprn", v::<Ukprn>());
+    let partnership = req("partnership_id", v::<PartnershipId>());
+    let name = req("name", FieldKind::Text(MAX_NAME_CHARS));
+    let reason = opt("reason", FieldKind::Text(MAX_NOTE_CHARS));
+    let year = req("academic_year", v::<AcademicYear>());
+    match t {
+        EventType::PartnershipRegistered => {
+            vec![partnership, name, req("areas", FieldKind::Areas), opt("rules", FieldKind::Rules)]
+        }
+        EventType::ProviderRegistered => vec![ukprn, name, req("kind", v::<ProviderKind>())],
+        EventType::VenueRegistered => vec![
+            ukprn,
+            req("venue_id", v::<LocalId>()),
+            name,
+            req("postcode", FieldKind::Text(16)),
+            req("area", v::<AreaCode>()),
+            opt("lat", FieldKind::Number { min: -90.0, max: Some(90.0) }),
+            opt("lon", FieldKind::Number { min: -180.0, max: Some(180.0) }),
+        ],
+        EventType::ProvisionOffered => [vec![ukprn, year], offer_fields()].concat(),
+        EventType::ProvisionWithdrawn => vec![ukprn, req("offer_id", v::<LocalId>()), reason],
+        EventType::EnrolmentReported => vec![
+            ukprn,
+            req("offer_id", v::<LocalId>()),
+            req("enrolled", FieldKind::Integer(0)),
+            req("as_of", v::<Date>()),
+        ],
+        EventType::CurriculumPublished => vec![ukprn, year, req("offers", FieldKind::Offers)],
+        EventType::NeedIdentified => vec![
+            partnership,
+            req("need_id", v::<LocalId>()),
+            req("subject", v::<SubjectCode>()),
+            req("level", v::<Level>()),
+            req("age_group", v::<AgeGroup>()),
+            year,
+            req("learners", FieldKind::Integer(1)),
+            req("evidence", v::<Evidence>()),
+            opt("mode", v::<Mode>()),
+            opt("area", v::<AreaCode>()),
+            opt("note", FieldKind::Text(MAX_NOTE_CHARS)),
+        ],
+        EventType::NeedWithdrawn => vec![partnership, req("need_id", v::<LocalId>()), reason],
+        EventType::TargetSet => vec![
+            partnership,
+            req("target_id", v::<LocalId>()),
+            year,
+            req("measure", v::<Measure>()),
+            req("value", FieldKind::Integer(1)),
+            opt("subject", v::<SubjectCode>()),
+            opt("level", v::<Level>()),
+            opt("age_group", v::<AgeGroup>()),
+        ],
+    }
+}
+
+fn field_schema(kind: FieldKind) -> Value {
+    match kind {
+        FieldKind::Vocab(schema) => schema(),
+        FieldKind::Text(max) => json!({"type": "string", "minLength": 1, "maxLength": max}),
+        FieldKind::Integer(min) => json!({"type": "integer", "minimum": min, "maximum": u32::MAX}),
+        FieldKind::Number { min, max } => {
+            let mut s = json!({"type": "number", "minimum": min});
+            if let Some(max) = max {
+                s["maximum"] = json!(max);
+            }
+            s
+        }
+        FieldKind::Areas => json!({"type": "array", "minItems": 1, "items": AreaCode::json_schema()}),
+        FieldKind::Rules => object_schema(&[
+            opt("surplus_tolerance", FieldKind::Number { min: 0.0, max: None }),
+            opt("viable_fill_rate", FieldKind::Number { min: 0.0, max: Some(1.0) }),
+            opt("min_group_size", FieldKind::Integer(0)),
+        ]),
+        FieldKind::Offers => json!({
+            "type": "array",
+            "maxItems": MAX_PLAN_OFFERS,
+            "description": "offer ids are unique within the list",
+            "items": object_schema(&offer_fields()),
+        }),
+    }
+}
+
+fn object_schema(fields: &[Field]) -> Value {
+    let properties: Map<String, Value> = fields.iter().map(|f| (f.name.to_owned(), field_schema(f.kind))).collect();
+    let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+    // Unknown fields inside `data` are ignored (CONTRACT section 2), so no additionalProperties.
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+/// The full schema of one event type: the CloudEvents envelope and its `data`.
+pub fn event_schema(t: EventType) -> Value {
+    let source = match t.source_kind() {
+        crate::SourceKind::Provider => "^urn:ukprn:1[0-9]{7}$",
+        crate::SourceKind::Partnership => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}$",
+    };
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("https://provisio.example/schemas/{}.json", t.as_str()),
+        "title": t.as_str(),
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "time", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": EventId::json_schema(),
+            "source": {"type": "string", "pattern": source},
+            "type": {"const": t.as_str()},
+            "time": Timestamp::json_schema(),
+            "datacontenttype": {"type": "string", "pattern": "^application/json"},
+            "data": object_schema(&data_fields(t)),
+        },
+    })
+}
+
+/// The file name of an event type's schema in `schemas/`.
+pub fn schema_file_name(t: EventType) -> String {
+    format!("{}.json", t.as_str())
+}
