@@ -1,0 +1,190 @@
+//! Appending to the log: one transaction per batch, together with rejections and the
+//! consumer's checkpoint, so that a batch is either wholly durable or not there at all.
+
+use crate::{Pool, Store, StoreError};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// An accepted, validated event to store.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub source: String,
+    pub event_type: String,
+    /// The event's JSON, as received.
+    pub body: String,
+    /// The API key that submitted it, when one did.
+    pub key_id: Option<String>,
+}
+
+/// A refused message, kept for operators.
+#[derive(Debug, Clone)]
+pub struct NewRejection {
+    pub transport: &'static str,
+    pub subject: Option<String>,
+    pub stream_sequence: Option<u64>,
+    pub event_id: Option<String>,
+    /// The UKPRN or partnership id the message was published for.
+    pub owner: Option<String>,
+    /// The field errors, as a JSON array.
+    pub errors: String,
+    pub body: String,
+}
+
+/// How far a JetStream consumer has got, stored with the events it delivered.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub consumer: String,
+    pub stream_sequence: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppendBatch {
+    pub events: Vec<NewEvent>,
+    pub rejections: Vec<NewRejection>,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// Where an event of a batch stands in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Appended {
+    pub position: i64,
+    /// The id was already in the log (or earlier in the same batch): nothing was written.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppendOutcome {
+    /// One entry per event of the batch, in order.
+    pub appended: Vec<Appended>,
+    /// The highest position this batch wrote, if it wrote any.
+    pub last_written: Option<i64>,
+}
+
+/// Writes the batch's rejections and checkpoint in its transaction: the same SQL on both
+/// engines, expanded once per transaction type.
+macro_rules! write_rejections_and_checkpoint {
+    ($tx:expr, $batch:expr, $recorded_at:expr) => {{
+        for r in &$batch.rejections {
+            sqlx::query(
+                "insert into rejections (received_at, transport, subject, stream_sequence, event_id, owner, errors, body) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind($recorded_at)
+            .bind(r.transport)
+            .bind(r.subject.as_deref())
+            .bind(r.stream_sequence.map(|s| s as i64))
+            .bind(r.event_id.as_deref())
+            .bind(r.owner.as_deref())
+            .bind(r.errors.as_str())
+            .bind(r.body.as_str())
+            .execute(&mut *$tx)
+            .await?;
+        }
+        if let Some(c) = &$batch.checkpoint {
+            sqlx::query(
+                "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
+                 on conflict (name) do update set stream_sequence = excluded.stream_sequence",
+            )
+            .bind(c.consumer.as_str())
+            .bind(c.stream_sequence as i64)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// An arbitrary constant naming the log's append lock among PostgreSQL advisory locks.
+const APPEND_LOCK: i64 = 0x5052_4f56_4c4f_4721;
+
+impl Store {
+    /// Appends a batch in one transaction. Events whose id is already stored are not written
+    /// again: they are answered with the original position and `duplicate: true`.
+    #[tracing::instrument(skip_all, fields(events = batch.events.len(), rejections = batch.rejections.len()))]
+    pub async fn append(&self, batch: &AppendBatch) -> Result<AppendOutcome, StoreError> {
+        // The first occurrence of an id in the batch is the one that may be written.
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(batch.events.len());
+        let fresh: Vec<&NewEvent> =
+            batch.events.iter().enumerate().filter(|(i, e)| *first.entry(e.id.as_str()).or_insert(*i) == *i).map(|(_, e)| e).collect();
+        let recorded_at = crate::now_rfc3339();
+
+        let positions: HashMap<String, (i64, bool)> = match &self.pool {
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                // Held until commit: no other transaction can take a position in between, so
+                // a position is never visible before a smaller one (the sequence-gap trap).
+                sqlx::query("select pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
+                let ids: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).collect();
+                let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
+                for row in sqlx::query("select id, position from events where id = any($1)").bind(&ids).fetch_all(&mut *tx).await? {
+                    positions.insert(row.try_get("id")?, (row.try_get("position")?, true));
+                }
+                let new: Vec<&&NewEvent> = fresh.iter().filter(|e| !positions.contains_key(&e.id)).collect();
+                if !new.is_empty() {
+                    let rows = sqlx::query(
+                        "insert into events (id, source, type, recorded_at, key_id, body) \
+                         select id, source, type, $1, key_id, body \
+                         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+                              with ordinality as t(id, source, type, key_id, body, ord) \
+                         order by ord \
+                         returning id, position",
+                    )
+                    .bind(&recorded_at)
+                    .bind(new.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
+                    .bind(new.iter().map(|e| e.source.as_str()).collect::<Vec<_>>())
+                    .bind(new.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+                    .bind(new.iter().map(|e| e.key_id.as_deref()).collect::<Vec<_>>())
+                    .bind(new.iter().map(|e| e.body.as_str()).collect::<Vec<_>>())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for row in rows {
+                        positions.insert(row.try_get("id")?, (row.try_get("position")?, false));
+                    }
+                }
+                write_rejections_and_checkpoint!(tx, batch, &recorded_at);
+                tx.commit().await?;
+                positions
+            }
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
+                for e in &fresh {
+                    let inserted = sqlx::query(
+                        "insert into events (id, source, type, recorded_at, key_id, body) values ($1, $2, $3, $4, $5, $6) \
+                         on conflict (id) do nothing returning position",
+                    )
+                    .bind(&e.id)
+                    .bind(&e.source)
+                    .bind(&e.event_type)
+                    .bind(&recorded_at)
+                    .bind(&e.key_id)
+                    .bind(&e.body)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let entry = match inserted {
+                        Some(row) => (row.try_get("position")?, false),
+                        None => (sqlx::query("select position from events where id = $1").bind(&e.id).fetch_one(&mut *tx).await?.try_get("position")?, true),
+                    };
+                    positions.insert(e.id.clone(), entry);
+                }
+                write_rejections_and_checkpoint!(tx, batch, &recorded_at);
+                tx.commit().await?;
+                positions
+            }
+        };
+
+        let appended: Vec<Appended> = batch
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let (position, existed) = positions.get(&e.id).copied().unwrap_or((0, true));
+                Appended { position, duplicate: existed || first.get(e.id.as_str()) != Some(&i) }
+            })
+            .collect();
+        let last_written = appended.iter().filter(|a| !a.duplicate).map(|a| a.position).max();
+        Ok(AppendOutcome { appended, last_written })
+    }
+}
+

@@ -1,0 +1,120 @@
+//! Test support shared by the workspace's integration tests: a fresh PostgreSQL database per
+//! test, a SQLite file per test, and a private `nats-server` with JetStream per test, so tests
+//! run in parallel without seeing each other's data. Real servers, never mocks.
+
+use sqlx::{Connection, Executor};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The server tests create their databases on (`PROVISIO_TEST_POSTGRES_URL`).
+pub fn postgres_admin_url() -> String {
+    std::env::var("PROVISIO_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Creates an empty database named `provisio_t_…` and returns its URL. `.ci/run` drops old ones.
+pub async fn postgres_database() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin = postgres_admin_url();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name = format!("provisio_t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable (PROVISIO_TEST_POSTGRES_URL)");
+    conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create test database");
+    conn.close().await.ok();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+/// A SQLite database file in a directory removed when the value is dropped.
+pub struct SqliteFile {
+    _dir: tempfile::TempDir,
+    pub url: String,
+    pub path: PathBuf,
+}
+
+pub fn sqlite_file() -> SqliteFile {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("provisio.db");
+    SqliteFile { url: format!("sqlite://{}", path.display()), path, _dir: dir }
+}
+
+/// Both engines the store runs on, each fresh, for tests that must pass on both.
+pub async fn every_backend() -> Vec<(String, Option<SqliteFile>)> {
+    let sqlite = sqlite_file();
+    vec![(postgres_database().await, None), (sqlite.url.clone(), Some(sqlite))]
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A private `nats-server` with JetStream and its own store directory, killed on drop.
+pub struct NatsServer {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+    store_dir: tempfile::TempDir,
+}
+
+fn nats_server_binary() -> String {
+    std::env::var("PROVISIO_NATS_SERVER").unwrap_or_else(|_| {
+        ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("nats-server")
+            .to_owned()
+    })
+}
+
+fn spawn_nats(port: u16, store_dir: &tempfile::TempDir, extra: &[&str]) -> Child {
+    Command::new(nats_server_binary())
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+        .arg(store_dir.path())
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server is installed (PROVISIO_NATS_SERVER or on PATH)")
+}
+
+impl NatsServer {
+    pub fn start() -> Self {
+        Self::start_with_args(&[])
+    }
+
+    /// Starts a server with extra arguments (a config file, say).
+    pub fn start_with_args(extra: &[&str]) -> Self {
+        let store_dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let child = spawn_nats(port, &store_dir, extra);
+        let server = Self { child, port, url: format!("nats://127.0.0.1:{port}"), store_dir };
+        server.wait_listening();
+        server
+    }
+
+    fn wait_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not listen on {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server and starts it again on the same port and store directory.
+    pub fn restart(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        self.child = spawn_nats(self.port, &self.store_dir, &[]);
+        self.wait_listening();
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
