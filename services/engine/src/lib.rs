@@ -1,1 +1,79 @@
-//! placeholder
+//! The planning engine: gaps, duplication, coverage and targets (CONTRACT section 3), kept up
+//! to date one event at a time, and the report rows and change objects of section 5.
+//!
+//! Architecture invariant: this crate does no I/O, has no clock and no async. It takes
+//! already-validated events with their log positions and answers with the report rows that
+//! changed; storing, publishing and serving them is the services' job. It cannot fail: an
+//! event that refers to something unknown (a withdrawal of an offer never made, a need of an
+//! unregistered partnership) is kept or ignored as the contract says, never an error.
+//!
+//! Applying an event costs work in proportion to the cells, duplication keys and targets it
+//! touches, not to the size of a partnership: every aggregate is kept per cell and per key,
+//! and only the touched rows are recomputed and compared with the rows last published.
+//!
+//! [`Engine`] is cheap to clone, so a service can hand readers a snapshot while it goes on
+//! applying: partnerships sit behind `Arc`s and every large map is split into `Arc`-shared
+//! shards, so a clone copies a few hundred pointers and the first write after it copies only
+//! the partnership and the shards it writes to (copy-on-write with `Arc::make_mut`).
+
+mod apply;
+mod change;
+mod cow;
+mod keys;
+mod partnership;
+mod query;
+mod report;
+mod rows;
+mod targets;
+mod world;
+
+pub use change::{Change, ChangeKey, ChangeKind, Row};
+pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
+pub use partnership::EffectiveRules;
+pub use query::Filter;
+pub use rows::{
+    CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
+    PartnershipSummary, TargetRow,
+};
+
+use partnership::{Partnership, Touches};
+use provisio_events::vocab::PartnershipId;
+use provisio_events::Event;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use world::World;
+
+/// The state of every partnership's reports after the events applied so far.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    position: u64,
+    world: World,
+    partnerships: BTreeMap<PartnershipId, Arc<Partnership>>,
+}
+
+impl Engine {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one valid event stored at `position` (positions increase from one call to the
+    /// next) and returns every report row that changed: partnerships in id order, and within
+    /// each the gaps, then the duplications, then the targets, each in key order.
+    pub fn apply(&mut self, position: u64, event: &Event) -> Vec<Change> {
+        self.position = position;
+        let mut touches = Touches::new();
+        self.dispatch(position, &event.payload, &mut touches);
+        let mut changes = Vec::new();
+        for (id, touch) in touches {
+            if let Some(p) = self.partnerships.get_mut(&id) {
+                changes.extend(Arc::make_mut(p).settle(&self.world, &id, touch, position));
+            }
+        }
+        changes
+    }
+
+    /// The position of the last event applied, 0 before any.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+}

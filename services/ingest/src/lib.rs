@@ -1,1 +1,234 @@
-//! placeholder
+//! Ingestion: how a valid event becomes durable in the log, exactly once.
+//!
+//! Two routes, one rule (acknowledge only after the SQL commit):
+//! - embedded: HTTP hands events to the in-process appender, which groups requests into one
+//!   transaction;
+//! - NATS: producers (and HTTP, on their behalf) publish to JetStream; one durable pull
+//!   consumer commits batches to SQL with its checkpoint, then acknowledges them.
+//!
+//! Architecture invariant: in one process exactly one task writes the log (the appender or
+//! the consumer), and that task is the only one that reports positions as committed.
+
+mod decode;
+mod jetstream;
+mod local;
+mod metrics;
+mod waiters;
+
+pub use decode::{decode, Candidate, Rejection};
+pub use metrics::Metrics;
+
+use async_nats::jetstream::message::PublishMessage;
+use provisio_events::subject_for;
+use provisio_store::{AppendBatch, AppendOutcome, Appended, Store, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use waiters::Waiters;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the event store is unavailable")]
+    Unavailable,
+    #[error("the events were published but are not durable yet; send them again with the same ids")]
+    NotYetDurable,
+    #[error("NATS: {0}")]
+    Nats(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IngestError {
+    fn nats(e: impl std::fmt::Display) -> Self {
+        IngestError::Nats(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// `None`: the in-process bus of the embedded default.
+    pub nats_url: Option<String>,
+    /// The durable JetStream consumer's name; its checkpoint is stored under it.
+    pub consumer_name: String,
+    /// Most messages committed in one transaction.
+    pub max_batch: usize,
+    /// How long an HTTP request waits for JetStream-routed events to become durable.
+    pub commit_wait: Duration,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self { nats_url: None, consumer_name: "provisio".into(), max_batch: 1_000, commit_wait: Duration::from_secs(30) }
+    }
+}
+
+/// State shared by the writer task and the handles.
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) waiters: Waiters,
+    pub(crate) nats: Option<async_nats::Client>,
+    committed: watch::Sender<i64>,
+    ready: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Appends, measures, and announces the new high-water position.
+    pub(crate) async fn append(&self, batch: &AppendBatch) -> Result<AppendOutcome, StoreError> {
+        let started = Instant::now();
+        let outcome = self.store.append(batch).await?;
+        self.metrics.append(batch.events.len(), started.elapsed());
+        if let Some(last) = outcome.last_written {
+            self.committed.send_if_modified(|p| {
+                let advanced = last > *p;
+                *p = (*p).max(last);
+                advanced
+            });
+        }
+        Ok(outcome)
+    }
+
+    pub(crate) fn count(&self, candidates: &[Candidate], appended: &[Appended]) {
+        for (c, a) in candidates.iter().zip(appended) {
+            if a.duplicate {
+                self.metrics.duplicate();
+            } else {
+                self.metrics.accepted(c.event.event_type());
+            }
+        }
+    }
+}
+
+enum Route {
+    Local(mpsc::Sender<local::AppendRequest>),
+    Nats(async_nats::jetstream::Context),
+}
+
+/// A handle for submitting events and following what is committed; cheap to clone.
+#[derive(Clone)]
+pub struct Ingest {
+    shared: Arc<Shared>,
+    route: Arc<Route>,
+    commit_wait: Duration,
+}
+
+impl Ingest {
+    /// Starts the writer task (appender or JetStream consumer) on `tracker`; it stops when
+    /// `shutdown` is cancelled, after finishing the batch in hand.
+    pub async fn start(config: IngestConfig, store: Store, tracker: &TaskTracker, shutdown: CancellationToken) -> Result<Self, IngestError> {
+        let last = store.last_position().await?;
+        let (committed, _) = watch::channel(last);
+        let nats = match &config.nats_url {
+            Some(url) => Some(async_nats::connect(url.as_str()).await.map_err(IngestError::nats)?),
+            None => None,
+        };
+        let shared = Arc::new(Shared {
+            store,
+            metrics: Arc::new(Metrics::default()),
+            waiters: Waiters::default(),
+            nats: nats.clone(),
+            committed,
+            ready: AtomicBool::new(false),
+        });
+        let route = match nats {
+            None => {
+                let (tx, rx) = mpsc::channel(1_024);
+                tracker.spawn(local::run_appender(shared.clone(), rx, shutdown));
+                Route::Local(tx)
+            }
+            Some(client) => {
+                let js = async_nats::jetstream::new(client);
+                jetstream::ensure_stream(&js).await?;
+                let consumer = jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
+                tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
+                Route::Nats(js)
+            }
+        };
+        Ok(Self { shared, route: Arc::new(route), commit_wait: config.commit_wait })
+    }
+
+    /// Submits valid events and answers, for each in order, its position once it is durable.
+    pub async fn submit(&self, events: Vec<Candidate>) -> Result<Vec<Appended>, IngestError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.route.as_ref() {
+            Route::Local(tx) => {
+                let (reply, rx) = oneshot::channel();
+                tx.send(local::AppendRequest { events, reply }).await.map_err(|_| IngestError::Unavailable)?;
+                rx.await.map_err(|_| IngestError::Unavailable)?
+            }
+            Route::Nats(js) => self.submit_via_jetstream(js, events).await,
+        }
+    }
+
+    async fn submit_via_jetstream(&self, js: &async_nats::jetstream::Context, events: Vec<Candidate>) -> Result<Vec<Appended>, IngestError> {
+        let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
+        // Register before publishing, so a commit cannot slip between the two.
+        let receivers: Vec<_> = ids.iter().map(|id| self.shared.waiters.register(id)).collect();
+        let mut acks = Vec::with_capacity(events.len());
+        for (c, id) in events.iter().zip(&ids) {
+            let subject = subject_for(&c.event.source, c.event.event_type());
+            let publish = PublishMessage::build().payload(c.raw.clone().into()).message_id(id);
+            acks.push(js.send_publish(subject, publish).await.map_err(IngestError::nats)?);
+        }
+        let deadline = tokio::time::Instant::now() + self.commit_wait;
+        let mut out = Vec::with_capacity(events.len());
+        for ((ack, rx), id) in acks.into_iter().zip(receivers).zip(&ids) {
+            let ack = ack.await.map_err(IngestError::nats)?;
+            let answer = tokio::time::timeout_at(deadline, async {
+                if ack.duplicate {
+                    // JetStream dropped it as a re-send within its window: the first copy is
+                    // either stored already or on its way to the store.
+                    if let Some(p) = self.shared.store.positions_of(std::slice::from_ref(id)).await?.get(id) {
+                        return Ok(Appended { position: *p, duplicate: true });
+                    }
+                    let a = rx.await.map_err(|_| IngestError::Unavailable)?;
+                    return Ok(Appended { position: a.position, duplicate: true });
+                }
+                rx.await.map_err(|_| IngestError::Unavailable)
+            })
+            .await;
+            match answer {
+                Ok(result) => out.push(result?),
+                Err(_) => {
+                    for id in &ids {
+                        self.shared.waiters.forget_abandoned(id);
+                    }
+                    return Err(IngestError::NotYetDurable);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest committed position, updated after every commit.
+    pub fn committed(&self) -> watch::Receiver<i64> {
+        self.shared.committed.subscribe()
+    }
+
+    /// True once the writer task runs (for the NATS route: stream and consumer are set up).
+    pub fn is_ready(&self) -> bool {
+        self.shared.ready.load(Ordering::Relaxed)
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// The core NATS connection, when the service runs with one.
+    pub fn nats(&self) -> Option<&async_nats::Client> {
+        self.shared.nats.as_ref()
+    }
+}

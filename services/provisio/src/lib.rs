@@ -1,1 +1,122 @@
-//! placeholder
+//! The `provisio` service: builds the store, the ingestion route and the HTTP API from a
+//! [`Config`], runs them, and stops them gracefully. `main.rs` only parses and calls this, so
+//! tests can start the real application on port 0.
+
+pub mod cli;
+pub mod demo;
+
+use anyhow::Context;
+use provisio_ingest::{Ingest, IngestConfig};
+use provisio_store::{redact_url, Store};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Everything the service needs to start; see `cli::ServiceArgs` for flags and variables.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: String,
+    pub nats_url: Option<String>,
+    pub consumer: String,
+    pub max_batch: usize,
+}
+
+impl From<&cli::ServiceArgs> for Config {
+    fn from(a: &cli::ServiceArgs) -> Self {
+        Self {
+            listen: a.listen.clone(),
+            database_url: a.database_url.clone(),
+            nats_url: a.nats_url.clone(),
+            consumer: a.consumer.clone(),
+            max_batch: a.max_batch,
+        }
+    }
+}
+
+/// A built, not yet running, service.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    ingest: Ingest,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .with_context(|| format!("opening the event store at {}", redact_url(&config.database_url)))?;
+        let tracker = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let ingest_config = IngestConfig {
+            nats_url: config.nats_url.clone(),
+            consumer_name: config.consumer.clone(),
+            max_batch: config.max_batch.max(1),
+            ..Default::default()
+        };
+        let ingest = Ingest::start(ingest_config, store, &tracker, shutdown.clone()).await.context("starting ingestion")?;
+        let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone() });
+        tracing::info!(
+            message = "Provisio started.",
+            listen = %listener.local_addr()?,
+            database = %redact_url(&config.database_url),
+            bus = config.nats_url.as_deref().unwrap_or("in-process"),
+        );
+        Ok(Self { listener, router, ingest, tracker, shutdown })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn ingest(&self) -> &Ingest {
+        &self.ingest
+    }
+
+    /// Cancelling this token stops the service as SIGTERM would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM, Ctrl-C or the shutdown token; then stops taking requests,
+    /// lets the writer finish the batch in hand, and returns.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown.clone();
+        tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                wait_for_signal().await;
+                tracing::info!(message = "Shutting down.");
+                shutdown.cancel();
+            }
+        });
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await?;
+        shutdown.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+        self.ingest.store().close().await;
+        tracing::info!(message = "Provisio stopped.");
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,1 +1,31 @@
-fn main() {}
+//! The `provisio` binary: parses the command line, sets up logging, runs a subcommand.
+
+use clap::Parser;
+use provisio::cli::{Cli, Command};
+use provisio::{demo, Application, Config};
+use std::io::IsTerminal;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let config = Config::from(&cli.service);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(&config).await?;
+            app.run_until_stopped().await
+        }
+        Command::Demo(args) => demo::run(config, args).await,
+    }
+}
+
+/// Human-readable logs on a terminal, JSON lines otherwise; `RUST_LOG` filters.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,async_nats=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}

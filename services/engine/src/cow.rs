@@ -1,0 +1,139 @@
+//! A hash map that is cheap to clone and copies little on the first write after a clone.
+//!
+//! The engine is cloned to hand a consistent snapshot to readers while the projector goes on
+//! applying events. A plain `HashMap` behind one `Arc` would copy the whole map on the next
+//! write; here the entries are spread over a fixed number of `Arc`-shared shards, so a clone
+//! costs `SHARDS` reference counts and a write after it copies only the shard it lands in.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::sync::Arc;
+
+const SHARDS: usize = 32;
+
+#[derive(Debug, Clone)]
+pub(crate) struct CowMap<K, V> {
+    hasher: RandomState,
+    shards: Vec<Arc<HashMap<K, V>>>,
+}
+
+impl<K, V> Default for CowMap<K, V> {
+    fn default() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Arc::new(HashMap::new())).collect(),
+        }
+    }
+}
+
+impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
+    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
+        // The remainder is below SHARDS, so the narrowing cast cannot lose anything.
+        (self.hasher.hash_one(key) % SHARDS as u64) as usize
+    }
+
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.shards[self.shard(key)].get(key)
+    }
+
+    pub(crate) fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.shards[self.shard(key)].get_key_value(key)
+    }
+
+    /// Looks before it copies: a miss never un-shares a shard.
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.shard(key);
+        if !self.shards[i].contains_key(key) {
+            return None;
+        }
+        Arc::make_mut(&mut self.shards[i]).get_mut(key)
+    }
+
+    pub(crate) fn entry_or_default(&mut self, key: K) -> &mut V
+    where
+        V: Default,
+    {
+        let i = self.shard(&key);
+        Arc::make_mut(&mut self.shards[i]).entry(key).or_default()
+    }
+
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let i = self.shard(&key);
+        Arc::make_mut(&mut self.shards[i]).insert(key, value)
+    }
+
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.shard(key);
+        if !self.shards[i].contains_key(key) {
+            return None;
+        }
+        Arc::make_mut(&mut self.shards[i]).remove(key)
+    }
+
+    /// Applies `f` to the entry and drops it when `empty` says it has nothing left, so maps of
+    /// sets do not keep a husk for every key they ever held.
+    pub(crate) fn update<Q>(&mut self, key: &Q, f: impl FnOnce(&mut V), empty: impl Fn(&V) -> bool)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if let Some(v) = self.get_mut(key) {
+            f(v);
+            if empty(v) {
+                self.remove(key);
+            }
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.shards.iter().flat_map(|s| s.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_after_a_clone_leaves_the_clone_untouched() {
+        let mut a: CowMap<u32, u32> = CowMap::default();
+        for i in 0..100 {
+            a.insert(i, i);
+        }
+        let b = a.clone();
+        a.insert(7, 70);
+        a.remove(&8);
+        assert_eq!(a.get(&7), Some(&70));
+        assert_eq!(b.get(&7), Some(&7));
+        assert_eq!(a.get(&8), None);
+        assert_eq!(b.get(&8), Some(&8));
+        let shared = a.shards.iter().zip(&b.shards).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
+        assert!(shared >= SHARDS - 2, "only the written shards are copied");
+    }
+
+    #[test]
+    fn update_drops_entries_left_empty() {
+        let mut m: CowMap<&str, Vec<u32>> = CowMap::default();
+        m.entry_or_default("a").push(1);
+        m.update("a", |v| v.clear(), Vec::is_empty);
+        assert!(m.get("a").is_none());
+        assert_eq!(m.iter().count(), 0);
+    }
+}

@@ -1,0 +1,190 @@
+//! One partnership's side of the state: its registration, its live needs, and the per-cell and
+//! per-key aggregates of its live offers, kept up to date one offer or need at a time.
+
+use crate::cow::CowMap;
+use crate::keys::{Cell, DuplicationKey, OfferKey};
+use crate::rows::{DuplicationRow, GapRow};
+use crate::targets::Target;
+use crate::world::Offer;
+use provisio_events::vocab::{AreaCode, LocalId, PartnershipId, Ukprn};
+use provisio_events::{NeedIdentified, PartnershipRegistered, Rules};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The rules of a partnership with every key filled in (CONTRACT section 3's defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EffectiveRules {
+    pub surplus_tolerance: f64,
+    pub viable_fill_rate: f64,
+    pub min_group_size: u32,
+}
+
+impl Default for EffectiveRules {
+    fn default() -> Self {
+        EffectiveRules { surplus_tolerance: 0.2, viable_fill_rate: 0.6, min_group_size: 12 }
+    }
+}
+
+impl EffectiveRules {
+    pub fn of(rules: Option<&Rules>) -> Self {
+        let d = EffectiveRules::default();
+        let Some(r) = rules else { return d };
+        EffectiveRules {
+            surplus_tolerance: r.surplus_tolerance.unwrap_or(d.surplus_tolerance),
+            viable_fill_rate: r.viable_fill_rate.unwrap_or(d.viable_fill_rate),
+            min_group_size: r.min_group_size.unwrap_or(d.min_group_size),
+        }
+    }
+}
+
+/// What the last `partnership.registered` said.
+#[derive(Debug, Clone)]
+pub(crate) struct Registration {
+    pub(crate) name: String,
+    pub(crate) areas: Vec<AreaCode>,
+    pub(crate) rules: EffectiveRules,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Need {
+    cell: Cell,
+    learners: u32,
+}
+
+/// Demand and supply of one cell, and what makes them up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CellAgg {
+    pub(crate) demand: u64,
+    pub(crate) supply: u64,
+    /// Winning `enrolled` of the live offers, for targets measured in enrolments.
+    pub(crate) enrolled: u64,
+    pub(crate) needs: BTreeSet<LocalId>,
+    pub(crate) offers: BTreeSet<OfferKey>,
+}
+
+impl CellAgg {
+    pub(crate) fn totals(&self) -> Totals {
+        Totals { supply: self.supply, enrolled: self.enrolled }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.needs.is_empty() && self.offers.is_empty()
+    }
+}
+
+/// A cell's supply and enrolled before an event touched it, so targets can take the difference.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Totals {
+    pub(crate) supply: u64,
+    pub(crate) enrolled: u64,
+}
+
+/// What one event touched in one partnership; rows are recomputed for these only.
+#[derive(Debug, Default)]
+pub(crate) struct Touch {
+    pub(crate) cells: BTreeMap<Cell, Totals>,
+    pub(crate) targets: BTreeSet<LocalId>,
+    /// Registration or rules changed: every row may have appeared or changed.
+    pub(crate) everything: bool,
+}
+
+impl Touch {
+    fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
+        self.cells.entry(cell).or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
+    }
+}
+
+/// Touches of every partnership an event reached, in partnership order.
+pub(crate) type Touches = BTreeMap<PartnershipId, Touch>;
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Partnership {
+    pub(crate) registration: Option<Registration>,
+    needs: CowMap<LocalId, Need>,
+    pub(crate) cells: CowMap<Cell, CellAgg>,
+    pub(crate) keys: CowMap<DuplicationKey, BTreeSet<OfferKey>>,
+    /// Live offers by provider, in the order the offer listing pages through them.
+    pub(crate) live: BTreeMap<Ukprn, Arc<BTreeSet<OfferKey>>>,
+    /// The rows last published, to tell what changed.
+    pub(crate) gaps: CowMap<Cell, Arc<GapRow>>,
+    pub(crate) duplications: CowMap<DuplicationKey, Arc<DuplicationRow>>,
+    pub(crate) targets: BTreeMap<LocalId, Target>,
+    pub(crate) targets_by_year: BTreeMap<crate::keys::Year, BTreeSet<LocalId>>,
+}
+
+impl Partnership {
+    pub(crate) fn rules(&self) -> EffectiveRules {
+        self.registration.as_ref().map(|r| r.rules).unwrap_or_default()
+    }
+
+    /// Records the registration; tells whether rows must be looked at afresh.
+    pub(crate) fn register(&mut self, e: &PartnershipRegistered) -> bool {
+        let rules = EffectiveRules::of(e.rules.as_ref());
+        let mut areas: Vec<AreaCode> = Vec::with_capacity(e.areas.len());
+        for a in &e.areas {
+            if !areas.contains(a) {
+                areas.push(a.clone());
+            }
+        }
+        let fresh = self.registration.as_ref().is_none_or(|old| old.rules != rules);
+        self.registration = Some(Registration { name: e.name.clone(), areas, rules });
+        fresh
+    }
+
+    pub(crate) fn add_offer(&mut self, key: &OfferKey, offer: &Offer, enrolled: Option<u32>, touch: &mut Touch) {
+        let cell = offer.cell();
+        touch.cell(cell, self.cells.get(&cell));
+        let agg = self.cells.entry_or_default(cell);
+        agg.supply += u64::from(offer.places);
+        agg.enrolled += u64::from(enrolled.unwrap_or(0));
+        agg.offers.insert(key.clone());
+        self.keys.entry_or_default(offer.duplication_key()).insert(key.clone());
+        Arc::make_mut(self.live.entry(key.ukprn.clone()).or_default()).insert(key.clone());
+    }
+
+    /// Undoes [`Partnership::add_offer`]; the caller passes the same offer and report.
+    pub(crate) fn remove_offer(&mut self, key: &OfferKey, offer: &Offer, enrolled: Option<u32>, touch: &mut Touch) {
+        let cell = offer.cell();
+        touch.cell(cell, self.cells.get(&cell));
+        let take = |agg: &mut CellAgg| {
+            agg.supply = agg.supply.saturating_sub(u64::from(offer.places));
+            agg.enrolled = agg.enrolled.saturating_sub(u64::from(enrolled.unwrap_or(0)));
+            agg.offers.remove(key);
+        };
+        self.cells.update(&cell, take, CellAgg::is_empty);
+        self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
+        if let Some(set) = self.live.get_mut(&key.ukprn) {
+            Arc::make_mut(set).remove(key);
+            if set.is_empty() {
+                self.live.remove(&key.ukprn);
+            }
+        }
+    }
+
+    /// Creates or replaces a need; `mode`, `area` and `note` do not narrow the cell.
+    pub(crate) fn identify(&mut self, e: &NeedIdentified, touch: &mut Touch) {
+        self.withdraw_need(&e.need_id, touch);
+        let cell = Cell {
+            academic_year: (&e.academic_year).into(),
+            subject: e.subject,
+            level: e.level,
+            age_group: e.age_group,
+        };
+        touch.cell(cell, self.cells.get(&cell));
+        let agg = self.cells.entry_or_default(cell);
+        agg.demand += u64::from(e.learners);
+        agg.needs.insert(e.need_id.clone());
+        self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners });
+    }
+
+    pub(crate) fn withdraw_need(&mut self, need_id: &LocalId, touch: &mut Touch) {
+        let Some(need) = self.needs.remove(need_id) else { return };
+        touch.cell(need.cell, self.cells.get(&need.cell));
+        let take = |agg: &mut CellAgg| {
+            agg.demand = agg.demand.saturating_sub(u64::from(need.learners));
+            agg.needs.remove(need_id);
+        };
+        self.cells.update(&need.cell, take, CellAgg::is_empty);
+    }
+}

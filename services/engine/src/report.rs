@@ -1,0 +1,149 @@
+//! Gap and duplication rows from a partnership's aggregates (CONTRACT section 3), and the
+//! settling step that recomputes the rows an event touched and says which of them changed.
+
+use crate::change::{transition, Change, ChangeKey, ChangeKind, Row};
+use crate::keys::{Cell, DuplicationKey};
+use crate::partnership::{Partnership, Touch};
+use crate::rows::{DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity};
+use crate::world::World;
+use provisio_events::vocab::{Mode, PartnershipId};
+use std::sync::Arc;
+
+impl Partnership {
+    /// The cell's gap row, if demand exceeds supply.
+    fn gap_row(&self, cell: Cell, world: &World) -> Option<GapRow> {
+        let agg = self.cells.get(&cell)?;
+        let (demand, supply) = (agg.demand, agg.supply);
+        if demand <= supply {
+            return None;
+        }
+        // Integer comparisons, so the 0.5 boundary is exact.
+        let severity = match supply {
+            0 => GapSeverity::Critical,
+            s if 2 * s < demand => GapSeverity::High,
+            _ => GapSeverity::Moderate,
+        };
+        let places = |k| world.offers.get(k).map(|o| o.places);
+        let offers = agg.offers.iter().filter_map(|k| Some(GapOffer { id: k.clone(), places: places(k)? }));
+        let Cell { academic_year, subject, level, age_group } = cell;
+        Some(GapRow {
+            academic_year,
+            subject,
+            level,
+            age_group,
+            demand,
+            supply,
+            unmet: demand - supply,
+            coverage: supply as f64 / demand as f64,
+            severity,
+            needs: agg.needs.iter().cloned().collect(),
+            offers: offers.collect(),
+        })
+    }
+
+    /// The key's duplication row, if it has two providers and a surplus or a low fill rate.
+    fn duplication_row(&self, key: DuplicationKey, world: &World) -> Option<DuplicationRow> {
+        let live = self.keys.get(&key)?;
+        let mut providers: Vec<_> = live.iter().map(|k| k.ukprn.clone()).collect();
+        providers.dedup(); // the set is ordered by UKPRN first
+        if providers.len() < 2 {
+            return None;
+        }
+        let rules = self.rules();
+        let demand = self.cells.get(&key.cell()).map_or(0, |agg| agg.demand);
+        let (mut supply, mut reported_places, mut reported_enrolled) = (0u64, 0u64, 0u64);
+        let mut small_group = false;
+        let mut offers = Vec::with_capacity(live.len());
+        for k in live {
+            let Some(offer) = world.offers.get(k) else { continue };
+            let enrolled = world.enrolled(k);
+            supply += u64::from(offer.places);
+            if let Some(e) = enrolled {
+                reported_places += u64::from(offer.places);
+                reported_enrolled += u64::from(e);
+                small_group |= e < rules.min_group_size;
+            }
+            let fill_rate = enrolled.map(|e| f64::from(e) / f64::from(offer.places));
+            offers.push(DuplicationOffer { id: k.clone(), places: offer.places, enrolled, fill_rate });
+        }
+        let surplus = supply as i64 - demand as i64;
+        // Dividing instead of multiplying keeps decimal boundaries exact: 2/10 rounds to the
+        // same double as the tolerance 0.2 that was parsed from the event.
+        let surplus_beyond = demand == 0 || surplus as f64 / demand as f64 > rules.surplus_tolerance;
+        let fill_rate = (reported_places > 0).then(|| reported_enrolled as f64 / reported_places as f64);
+        let under_filled = fill_rate.is_some_and(|f| f < rules.viable_fill_rate);
+        if !(surplus_beyond || under_filled) {
+            return None;
+        }
+        let severity =
+            if under_filled || small_group { DuplicationSeverity::Wasteful } else { DuplicationSeverity::Overlap };
+        let DuplicationKey { academic_year, subject, level, age_group, mode } = key;
+        Some(DuplicationRow {
+            academic_year,
+            subject,
+            level,
+            age_group,
+            mode,
+            providers,
+            offers,
+            supply,
+            demand,
+            surplus,
+            fill_rate,
+            severity,
+        })
+    }
+
+    /// Brings targets and published rows up to date with what the event touched, and appends
+    /// a change for every row that appeared, changed or disappeared: gaps, then duplications,
+    /// then targets, each in key order.
+    pub(crate) fn settle(&mut self, world: &World, id: &PartnershipId, mut touch: Touch, position: u64) -> Vec<Change> {
+        if touch.everything {
+            for (cell, agg) in self.cells.iter() {
+                touch.cells.entry(*cell).or_insert_with(|| agg.totals());
+            }
+            touch.targets.extend(self.targets.keys().cloned());
+        }
+        for (cell, before) in &touch.cells {
+            self.shift_targets(cell, *before, &mut touch.targets);
+        }
+        let shown = self.registration.is_some();
+        let change = |kind, key, row| Change { partnership_id: id.clone(), position, kind, key, row };
+        let mut changes = Vec::new();
+        for &cell in touch.cells.keys() {
+            let new = self.gap_row(cell, world).filter(|_| shown).map(Arc::new);
+            let old = if let Some(row) = &new { self.gaps.insert(cell, row.clone()) } else { self.gaps.remove(&cell) };
+            if let Some(t) = transition(old.as_ref(), new.as_ref()) {
+                let kind = t.kind(ChangeKind::GapOpened, ChangeKind::GapChanged, ChangeKind::GapClosed);
+                changes.push(change(kind, ChangeKey::Gap(cell), new.map(|r| Row::Gap((*r).clone()))));
+            }
+        }
+        for &cell in touch.cells.keys() {
+            for &mode in Mode::ALL {
+                let key = cell.with_mode(mode);
+                let new = self.duplication_row(key, world).filter(|_| shown).map(Arc::new);
+                let old = match &new {
+                    Some(row) => self.duplications.insert(key, row.clone()),
+                    None => self.duplications.remove(&key),
+                };
+                if let Some(t) = transition(old.as_ref(), new.as_ref()) {
+                    use ChangeKind::{DuplicationChanged, DuplicationClosed, DuplicationOpened};
+                    let kind = t.kind(DuplicationOpened, DuplicationChanged, DuplicationClosed);
+                    let row = new.map(|r| Row::Duplication((*r).clone()));
+                    changes.push(change(kind, ChangeKey::Duplication(key), row));
+                }
+            }
+        }
+        for target_id in &touch.targets {
+            let Some(target) = self.targets.get_mut(target_id) else { continue };
+            // Targets never close: a partnership stays registered once it is.
+            let new = shown.then(|| target.row(target_id)).filter(|row| target.shown.as_ref() != Some(row));
+            if let Some(row) = new {
+                target.shown = Some(row.clone());
+                let key = ChangeKey::Target { target_id: target_id.clone() };
+                changes.push(change(ChangeKind::TargetChanged, key, Some(Row::Target(row))));
+            }
+        }
+        changes
+    }
+}

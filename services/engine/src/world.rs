@@ -1,0 +1,169 @@
+//! The providers' side of the state, shared by every partnership: offers, venues, enrolment
+//! reports, and the indexes that find the offers an event moves.
+//!
+//! An offer is kept here only while it is offered and not withdrawn; whether it is live in a
+//! partnership follows from its venue's area and the partnerships listing that area.
+
+use crate::cow::CowMap;
+use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
+use provisio_events::vocab::{
+    AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, SubjectCode, Ukprn,
+};
+use provisio_events::OfferSpec;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The fields of an offered offer, without its id (the map key holds that).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Offer {
+    pub(crate) academic_year: Year,
+    pub(crate) venue_id: LocalId,
+    pub(crate) title: String,
+    pub(crate) subject: SubjectCode,
+    pub(crate) level: Level,
+    pub(crate) age_group: AgeGroup,
+    pub(crate) mode: Mode,
+    pub(crate) places: u32,
+    pub(crate) status: OfferStatus,
+    pub(crate) start_date: Option<Date>,
+    pub(crate) duration_weeks: Option<u32>,
+    pub(crate) lars_aim: Option<String>,
+}
+
+impl Offer {
+    pub(crate) fn new(academic_year: Year, spec: &OfferSpec) -> Self {
+        Offer {
+            academic_year,
+            venue_id: spec.venue_id.clone(),
+            title: spec.title.clone(),
+            subject: spec.subject,
+            level: spec.level,
+            age_group: spec.age_group,
+            mode: spec.mode,
+            places: spec.places,
+            status: spec.status,
+            start_date: spec.start_date.clone(),
+            duration_weeks: spec.duration_weeks,
+            lars_aim: spec.lars_aim.clone(),
+        }
+    }
+
+    pub(crate) fn cell(&self) -> Cell {
+        Cell { academic_year: self.academic_year, subject: self.subject, level: self.level, age_group: self.age_group }
+    }
+
+    pub(crate) fn duplication_key(&self) -> DuplicationKey {
+        self.cell().with_mode(self.mode)
+    }
+}
+
+/// The winning enrolment report of an offer id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Report {
+    pub(crate) enrolled: u32,
+    as_of: Day,
+    position: u64,
+}
+
+impl Report {
+    pub(crate) fn new(enrolled: u32, as_of: &Date, position: u64) -> Self {
+        Report { enrolled, as_of: Day::of(as_of), position }
+    }
+
+    /// The latest `as_of` wins; on the same day, the later position.
+    pub(crate) fn beats(&self, other: &Report) -> bool {
+        (self.as_of, self.position) > (other.as_of, other.position)
+    }
+}
+
+type VenueKey = (Ukprn, LocalId);
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct World {
+    /// Offered and not withdrawn since.
+    pub(crate) offers: CowMap<OfferKey, Arc<Offer>>,
+    pub(crate) reports: CowMap<OfferKey, Report>,
+    venues: CowMap<VenueKey, AreaCode>,
+    venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
+    offers_by_venue: CowMap<VenueKey, BTreeSet<OfferKey>>,
+    /// What a curriculum plan for (provider, year) replaces.
+    offers_by_plan: CowMap<(Ukprn, Year), BTreeSet<OfferKey>>,
+    /// The registered partnerships listing each area.
+    partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
+}
+
+impl World {
+    /// The shared key of an offer id, reusing the one already held for it if any.
+    pub(crate) fn key(&self, ukprn: &Ukprn, offer_id: &LocalId) -> OfferKey {
+        let id = OfferId { ukprn: ukprn.clone(), offer_id: offer_id.clone() };
+        let held = self.offers.get_key_value(&id).map(|(k, _)| k);
+        match held.or_else(|| self.reports.get_key_value(&id).map(|(k, _)| k)) {
+            Some(k) => k.clone(),
+            None => Arc::new(id),
+        }
+    }
+
+    pub(crate) fn enrolled(&self, key: &OfferId) -> Option<u32> {
+        self.reports.get(key).map(|r| r.enrolled)
+    }
+
+    /// The partnerships an offer is live in, were it offered: those listing its venue's area.
+    pub(crate) fn homes(&self, ukprn: &Ukprn, venue_id: &LocalId) -> Vec<PartnershipId> {
+        let venue = (ukprn.clone(), venue_id.clone());
+        let area = self.venues.get(&venue);
+        let homes = area.and_then(|a| self.partnerships_by_area.get(a));
+        homes.map(|h| h.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Stores an offer, replacing any earlier version, and keeps the indexes in step.
+    pub(crate) fn put_offer(&mut self, key: &OfferKey, offer: Offer) {
+        self.remove_offer(key);
+        self.offers_by_venue.entry_or_default((key.ukprn.clone(), offer.venue_id.clone())).insert(key.clone());
+        self.offers_by_plan.entry_or_default((key.ukprn.clone(), offer.academic_year)).insert(key.clone());
+        self.offers.insert(key.clone(), Arc::new(offer));
+    }
+
+    pub(crate) fn remove_offer(&mut self, key: &OfferKey) {
+        let Some(old) = self.offers.remove(key) else { return };
+        let venue = (key.ukprn.clone(), old.venue_id.clone());
+        self.offers_by_venue.update(&venue, |s| _ = s.remove(key), BTreeSet::is_empty);
+        let plan = (key.ukprn.clone(), old.academic_year);
+        self.offers_by_plan.update(&plan, |s| _ = s.remove(key), BTreeSet::is_empty);
+    }
+
+    pub(crate) fn offers_of_plan(&self, ukprn: &Ukprn, year: Year) -> Vec<OfferKey> {
+        let plan = self.offers_by_plan.get(&(ukprn.clone(), year));
+        plan.map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(crate) fn venue_area(&self, ukprn: &Ukprn, venue_id: &LocalId) -> Option<&AreaCode> {
+        self.venues.get(&(ukprn.clone(), venue_id.clone()))
+    }
+
+    pub(crate) fn offers_at_venue(&self, ukprn: &Ukprn, venue_id: &LocalId) -> Vec<OfferKey> {
+        let offers = self.offers_by_venue.get(&(ukprn.clone(), venue_id.clone()));
+        offers.map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(crate) fn set_venue(&mut self, ukprn: &Ukprn, venue_id: &LocalId, area: &AreaCode) {
+        let venue = (ukprn.clone(), venue_id.clone());
+        if let Some(old) = self.venues.insert(venue.clone(), area.clone()) {
+            self.venues_by_area.update(&old, |s| _ = s.remove(&venue), BTreeSet::is_empty);
+        }
+        self.venues_by_area.entry_or_default(area.clone()).insert(venue);
+    }
+
+    /// Every offered offer at a venue in `area`, live or not in any partnership.
+    pub(crate) fn offers_in_area(&self, area: &AreaCode) -> Vec<OfferKey> {
+        let venues = self.venues_by_area.get(area).into_iter().flatten();
+        venues.filter_map(|v| self.offers_by_venue.get(v)).flatten().cloned().collect()
+    }
+
+    pub(crate) fn list_area(&mut self, area: &AreaCode, partnership: &PartnershipId) {
+        self.partnerships_by_area.entry_or_default(area.clone()).insert(partnership.clone());
+    }
+
+    pub(crate) fn unlist_area(&mut self, area: &AreaCode, partnership: &PartnershipId) {
+        self.partnerships_by_area.update(area, |s| _ = s.remove(partnership), BTreeSet::is_empty);
+    }
+}

@@ -1,0 +1,13 @@
+//! The planning engine through its public API: events in, report rows and changes out.
+//! One module per rule family of CONTRACT section 3, and `model` checking the whole engine
+//! against a from-scratch recomputation over random event sequences.
+
+mod changes;
+mod duplications;
+mod enrolments;
+mod gaps;
+mod liveness;
+mod model;
+mod queries;
+mod support;
+mod targets;
