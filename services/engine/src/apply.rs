@@ -4,10 +4,10 @@
 //! the partnerships it is live in, change it, and put it back where it is live now. Taking out
 //! always subtracts exactly what putting in added, so the aggregates cannot drift.
 
-use crate::keys::{OfferKey, Year};
-use crate::partnership::{Partnership, Touches};
-use crate::world::{Offer, Report};
 use crate::Engine;
+use crate::keys::{OfferKey, Year};
+use crate::partnership::{Partnership, Touch, Touches};
+use crate::world::{Offer, Report};
 use provisio_events::vocab::{PartnershipId, Ukprn};
 use provisio_events::{
     CurriculumPublished, EnrolmentReported, OfferSpec, PartnershipRegistered, Payload, VenueRegistered,
@@ -64,13 +64,15 @@ impl Engine {
         &mut self,
         key: &OfferKey,
         touches: &mut Touches,
-        f: fn(&mut Partnership, &OfferKey, &Offer, Option<u32>, &mut crate::partnership::Touch),
+        f: fn(&mut Partnership, &OfferKey, &Offer, Option<u32>, &mut Touch),
     ) {
-        let Some(offer) = self.world.offers.get(key).cloned() else { return };
+        let Some(offer) = self.world.offers.get(key) else {
+            return;
+        };
         let enrolled = self.world.enrolled(key);
         for id in self.world.homes(&key.ukprn, &offer.venue_id) {
             if let Some(p) = self.partnerships.get_mut(&id) {
-                f(Arc::make_mut(p), key, &offer, enrolled, touches.entry(id).or_default());
+                f(Arc::make_mut(p), key, offer, enrolled, touches.entry(id).or_default());
             }
         }
     }

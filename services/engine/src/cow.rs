@@ -2,20 +2,22 @@
 //!
 //! The engine is cloned to hand a consistent snapshot to readers while the projector goes on
 //! applying events. A plain `HashMap` behind one `Arc` would copy the whole map on the next
-//! write; here the entries are spread over a fixed number of `Arc`-shared shards, so a clone
-//! costs `SHARDS` reference counts and a write after it copies only the shard it lands in.
+//! write. Here copy-on-write works at two levels: the entries are spread over a fixed number
+//! of `Arc`-shared shards, and each value sits behind its own `Arc`. A clone costs `SHARDS`
+//! reference counts; a write after it copies the pointers of one shard and the one value it
+//! changes, never the other values (some of which are sets of thousands of offers).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Arc;
 
-const SHARDS: usize = 32;
+const SHARDS: usize = 64;
 
 #[derive(Debug, Clone)]
 pub(crate) struct CowMap<K, V> {
     hasher: RandomState,
-    shards: Vec<Arc<HashMap<K, V>>>,
+    shards: Vec<Arc<HashMap<K, Arc<V>>>>,
 }
 
 impl<K, V> Default for CowMap<K, V> {
@@ -38,7 +40,7 @@ impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shards[self.shard(key)].get(key)
+        self.shards[self.shard(key)].get(key).map(|v| &**v)
     }
 
     pub(crate) fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
@@ -46,7 +48,7 @@ impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shards[self.shard(key)].get_key_value(key)
+        self.shards[self.shard(key)].get_key_value(key).map(|(k, v)| (k, &**v))
     }
 
     /// Looks before it copies: a miss never un-shares a shard.
@@ -59,7 +61,7 @@ impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
         if !self.shards[i].contains_key(key) {
             return None;
         }
-        Arc::make_mut(&mut self.shards[i]).get_mut(key)
+        Arc::make_mut(&mut self.shards[i]).get_mut(key).map(Arc::make_mut)
     }
 
     pub(crate) fn entry_or_default(&mut self, key: K) -> &mut V
@@ -67,15 +69,16 @@ impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
         V: Default,
     {
         let i = self.shard(&key);
-        Arc::make_mut(&mut self.shards[i]).entry(key).or_default()
+        Arc::make_mut(Arc::make_mut(&mut self.shards[i]).entry(key).or_default())
     }
 
-    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+    /// Stores a value, which may be shared with a caller that keeps it too.
+    pub(crate) fn insert(&mut self, key: K, value: impl Into<Arc<V>>) -> Option<Arc<V>> {
         let i = self.shard(&key);
-        Arc::make_mut(&mut self.shards[i]).insert(key, value)
+        Arc::make_mut(&mut self.shards[i]).insert(key, value.into())
     }
 
-    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<Arc<V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -103,7 +106,7 @@ impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.shards.iter().flat_map(|s| s.iter())
+        self.shards.iter().flat_map(|s| s.iter().map(|(k, v)| (k, &**v)))
     }
 }
 
@@ -124,7 +127,12 @@ mod tests {
         assert_eq!(b.get(&7), Some(&7));
         assert_eq!(a.get(&8), None);
         assert_eq!(b.get(&8), Some(&8));
-        let shared = a.shards.iter().zip(&b.shards).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
+        let shared = a
+            .shards
+            .iter()
+            .zip(&b.shards)
+            .filter(|(x, y)| Arc::ptr_eq(x, y))
+            .count();
         assert!(shared >= SHARDS - 2, "only the written shards are copied");
     }
 

@@ -37,8 +37,8 @@ pub use rows::{
 };
 
 use partnership::{Partnership, Touches};
-use provisio_events::vocab::PartnershipId;
 use provisio_events::Event;
+use provisio_events::vocab::PartnershipId;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use world::World;

@@ -22,7 +22,11 @@ pub struct EffectiveRules {
 
 impl Default for EffectiveRules {
     fn default() -> Self {
-        EffectiveRules { surplus_tolerance: 0.2, viable_fill_rate: 0.6, min_group_size: 12 }
+        EffectiveRules {
+            surplus_tolerance: 0.2,
+            viable_fill_rate: 0.6,
+            min_group_size: 12,
+        }
     }
 }
 
@@ -65,7 +69,10 @@ pub(crate) struct CellAgg {
 
 impl CellAgg {
     pub(crate) fn totals(&self) -> Totals {
-        Totals { supply: self.supply, enrolled: self.enrolled }
+        Totals {
+            supply: self.supply,
+            enrolled: self.enrolled,
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -91,7 +98,9 @@ pub(crate) struct Touch {
 
 impl Touch {
     fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
-        self.cells.entry(cell).or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
+        self.cells
+            .entry(cell)
+            .or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
     }
 }
 
@@ -107,8 +116,8 @@ pub(crate) struct Partnership {
     /// Live offers by provider, in the order the offer listing pages through them.
     pub(crate) live: BTreeMap<Ukprn, Arc<BTreeSet<OfferKey>>>,
     /// The rows last published, to tell what changed.
-    pub(crate) gaps: CowMap<Cell, Arc<GapRow>>,
-    pub(crate) duplications: CowMap<DuplicationKey, Arc<DuplicationRow>>,
+    pub(crate) gaps: CowMap<Cell, GapRow>,
+    pub(crate) duplications: CowMap<DuplicationKey, DuplicationRow>,
     pub(crate) targets: BTreeMap<LocalId, Target>,
     pub(crate) targets_by_year: BTreeMap<crate::keys::Year, BTreeSet<LocalId>>,
 }
@@ -128,7 +137,11 @@ impl Partnership {
             }
         }
         let fresh = self.registration.as_ref().is_none_or(|old| old.rules != rules);
-        self.registration = Some(Registration { name: e.name.clone(), areas, rules });
+        self.registration = Some(Registration {
+            name: e.name.clone(),
+            areas,
+            rules,
+        });
         fresh
     }
 
@@ -153,7 +166,8 @@ impl Partnership {
             agg.offers.remove(key);
         };
         self.cells.update(&cell, take, CellAgg::is_empty);
-        self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
+        self.keys
+            .update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
         if let Some(set) = self.live.get_mut(&key.ukprn) {
             Arc::make_mut(set).remove(key);
             if set.is_empty() {
@@ -175,7 +189,13 @@ impl Partnership {
         let agg = self.cells.entry_or_default(cell);
         agg.demand += u64::from(e.learners);
         agg.needs.insert(e.need_id.clone());
-        self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners });
+        self.needs.insert(
+            e.need_id.clone(),
+            Need {
+                cell,
+                learners: e.learners,
+            },
+        );
     }
 
     pub(crate) fn withdraw_need(&mut self, need_id: &LocalId, touch: &mut Touch) {

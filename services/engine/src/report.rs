@@ -1,7 +1,7 @@
 //! Gap and duplication rows from a partnership's aggregates (CONTRACT section 3), and the
 //! settling step that recomputes the rows an event touched and says which of them changed.
 
-use crate::change::{transition, Change, ChangeKey, ChangeKind, Row};
+use crate::change::{Change, ChangeKey, ChangeKind, Row, transition};
 use crate::keys::{Cell, DuplicationKey};
 use crate::partnership::{Partnership, Touch};
 use crate::rows::{DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity};
@@ -24,8 +24,18 @@ impl Partnership {
             _ => GapSeverity::Moderate,
         };
         let places = |k| world.offers.get(k).map(|o| o.places);
-        let offers = agg.offers.iter().filter_map(|k| Some(GapOffer { id: k.clone(), places: places(k)? }));
-        let Cell { academic_year, subject, level, age_group } = cell;
+        let offers = agg.offers.iter().filter_map(|k| {
+            Some(GapOffer {
+                id: k.clone(),
+                places: places(k)?,
+            })
+        });
+        let Cell {
+            academic_year,
+            subject,
+            level,
+            age_group,
+        } = cell;
         Some(GapRow {
             academic_year,
             subject,
@@ -64,7 +74,12 @@ impl Partnership {
                 small_group |= e < rules.min_group_size;
             }
             let fill_rate = enrolled.map(|e| f64::from(e) / f64::from(offer.places));
-            offers.push(DuplicationOffer { id: k.clone(), places: offer.places, enrolled, fill_rate });
+            offers.push(DuplicationOffer {
+                id: k.clone(),
+                places: offer.places,
+                enrolled,
+                fill_rate,
+            });
         }
         let surplus = supply as i64 - demand as i64;
         // Dividing instead of multiplying keeps decimal boundaries exact: 2/10 rounds to the
@@ -75,9 +90,18 @@ impl Partnership {
         if !(surplus_beyond || under_filled) {
             return None;
         }
-        let severity =
-            if under_filled || small_group { DuplicationSeverity::Wasteful } else { DuplicationSeverity::Overlap };
-        let DuplicationKey { academic_year, subject, level, age_group, mode } = key;
+        let severity = if under_filled || small_group {
+            DuplicationSeverity::Wasteful
+        } else {
+            DuplicationSeverity::Overlap
+        };
+        let DuplicationKey {
+            academic_year,
+            subject,
+            level,
+            age_group,
+            mode,
+        } = key;
         Some(DuplicationRow {
             academic_year,
             subject,
@@ -108,11 +132,21 @@ impl Partnership {
             self.shift_targets(cell, *before, &mut touch.targets);
         }
         let shown = self.registration.is_some();
-        let change = |kind, key, row| Change { partnership_id: id.clone(), position, kind, key, row };
+        let change = |kind, key, row| Change {
+            partnership_id: id.clone(),
+            position,
+            kind,
+            key,
+            row,
+        };
         let mut changes = Vec::new();
         for &cell in touch.cells.keys() {
             let new = self.gap_row(cell, world).filter(|_| shown).map(Arc::new);
-            let old = if let Some(row) = &new { self.gaps.insert(cell, row.clone()) } else { self.gaps.remove(&cell) };
+            let old = if let Some(row) = &new {
+                self.gaps.insert(cell, row.clone())
+            } else {
+                self.gaps.remove(&cell)
+            };
             if let Some(t) = transition(old.as_ref(), new.as_ref()) {
                 let kind = t.kind(ChangeKind::GapOpened, ChangeKind::GapChanged, ChangeKind::GapClosed);
                 changes.push(change(kind, ChangeKey::Gap(cell), new.map(|r| Row::Gap((*r).clone()))));
@@ -135,12 +169,18 @@ impl Partnership {
             }
         }
         for target_id in &touch.targets {
-            let Some(target) = self.targets.get_mut(target_id) else { continue };
+            let Some(target) = self.targets.get_mut(target_id) else {
+                continue;
+            };
             // Targets never close: a partnership stays registered once it is.
-            let new = shown.then(|| target.row(target_id)).filter(|row| target.shown.as_ref() != Some(row));
+            let new = shown
+                .then(|| target.row(target_id))
+                .filter(|row| target.shown.as_ref() != Some(row));
             if let Some(row) = new {
                 target.shown = Some(row.clone());
-                let key = ChangeKey::Target { target_id: target_id.clone() };
+                let key = ChangeKey::Target {
+                    target_id: target_id.clone(),
+                };
                 changes.push(change(ChangeKind::TargetChanged, key, Some(Row::Target(row))));
             }
         }

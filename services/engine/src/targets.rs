@@ -8,8 +8,8 @@
 use crate::keys::{Cell, Year};
 use crate::partnership::{Partnership, Totals, Touch};
 use crate::rows::TargetRow;
-use provisio_events::vocab::{AgeGroup, Level, LocalId, Measure, SubjectCode};
 use provisio_events::TargetSet;
+use provisio_events::vocab::{AgeGroup, Level, LocalId, Measure, SubjectCode};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
@@ -79,7 +79,10 @@ impl Partnership {
                 }
             }
         }
-        self.targets_by_year.entry(target.academic_year).or_default().insert(e.target_id.clone());
+        self.targets_by_year
+            .entry(target.academic_year)
+            .or_default()
+            .insert(e.target_id.clone());
         self.targets.insert(e.target_id.clone(), target);
         touch.targets.insert(e.target_id.clone());
     }
@@ -90,7 +93,9 @@ impl Partnership {
         if after == before {
             return;
         }
-        let Some(ids) = self.targets_by_year.get(&cell.academic_year) else { return };
+        let Some(ids) = self.targets_by_year.get(&cell.academic_year) else {
+            return;
+        };
         for id in ids {
             let Some(t) = self.targets.get_mut(id) else { continue };
             if t.matches(cell) {

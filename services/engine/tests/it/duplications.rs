@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use provisio_engine::Filter;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn check(events: Vec<Value>, expect: &[&str]) {
     let mut all = vec![venue(U1, "V1", AREA), venue(U2, "V2", AREA), venue(U3, "V3", AREA)];
@@ -17,7 +17,10 @@ fn check(events: Vec<Value>, expect: &[&str]) {
 #[test]
 fn a_surplus_exactly_at_the_tolerance_is_no_duplication() {
     // 0.2 × 10 = 2: a surplus of 2 is not beyond it.
-    check(vec![need(P1, "N", 10), offer(U1, "O1", "V1", 6), offer(U2, "O2", "V2", 6)], &[]);
+    check(
+        vec![need(P1, "N", 10), offer(U1, "O1", "V1", 6), offer(U2, "O2", "V2", 6)],
+        &[],
+    );
 }
 
 #[test]
@@ -43,7 +46,13 @@ fn one_providers_offers_never_duplicate_each_other() {
 
 #[test]
 fn offers_in_different_modes_do_not_duplicate() {
-    check(vec![offer(U1, "O1", "V1", 20), with(offer(U2, "O2", "V2", 20), "mode", json!("part-time"))], &[]);
+    check(
+        vec![
+            offer(U1, "O1", "V1", 20),
+            with(offer(U2, "O2", "V2", 20), "mode", json!("part-time")),
+        ],
+        &[],
+    );
 }
 
 #[test]
@@ -77,11 +86,21 @@ fn a_fill_rate_below_the_viable_rate_is_wasteful_even_without_surplus() {
 #[test]
 fn the_fill_rate_counts_only_offers_with_a_report() {
     check(
-        vec![need(P1, "N", 100), offer(U1, "O1", "V1", 20), offer(U2, "O2", "V2", 20), enrolment(U1, "O1", 16, "2001-10-01")],
+        vec![
+            need(P1, "N", 100),
+            offer(U1, "O1", "V1", 20),
+            offer(U2, "O2", "V2", 20),
+            enrolment(U1, "O1", 16, "2001-10-01"),
+        ],
         &[],
     );
     check(
-        vec![need(P1, "N", 100), offer(U1, "O1", "V1", 20), offer(U2, "O2", "V2", 20), enrolment(U1, "O1", 2, "2001-10-01")],
+        vec![
+            need(P1, "N", 100),
+            offer(U1, "O1", "V1", 20),
+            offer(U2, "O2", "V2", 20),
+            enrolment(U1, "O1", 2, "2001-10-01"),
+        ],
         &["4.1 full-time: 10000001,10000002 supply 40 demand 100 surplus -60 fill 0.1 wasteful"],
     );
 }
@@ -95,7 +114,7 @@ fn a_group_below_the_minimum_size_makes_a_duplication_wasteful() {
             offer(U2, "O2", "V2", 7),
             enrolment(U1, "O1", 6, "2001-10-01"),
         ],
-        &["4.1 full-time: 10000001,10000002 supply 13 demand 10 surplus 3 fill 1 wasteful"],
+        &["4.1 full-time: 10000001,10000002 supply 13 demand 10 surplus 3 fill 1.0 wasteful"],
     );
 }
 
@@ -115,16 +134,37 @@ fn a_small_group_alone_never_makes_a_duplication() {
 
 #[test]
 fn a_partnerships_rules_override_the_defaults() {
-    let base = || vec![need(P1, "N", 10), offer(U1, "O1", "V1", 7), offer(U2, "O2", "V2", 7), enrolment(U1, "O1", 5, "2001-10-01")];
-    let mut lax = vec![rules(P1, &[AREA], json!({"surplus_tolerance": 0.5, "viable_fill_rate": 0.7}))];
+    let base = || {
+        vec![
+            need(P1, "N", 10),
+            offer(U1, "O1", "V1", 7),
+            offer(U2, "O2", "V2", 7),
+            enrolment(U1, "O1", 5, "2001-10-01"),
+        ]
+    };
+    let mut lax = vec![rules(
+        P1,
+        &[AREA],
+        json!({"surplus_tolerance": 0.5, "viable_fill_rate": 0.7}),
+    )];
     lax.extend(base());
     check(lax, &[]);
-    let mut strict = vec![rules(P1, &[AREA], json!({"viable_fill_rate": 0.75, "min_group_size": 5}))];
+    let mut strict = vec![rules(
+        P1,
+        &[AREA],
+        json!({"viable_fill_rate": 0.75, "min_group_size": 5}),
+    )];
     strict.extend(base());
-    check(strict, &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 wasteful"]);
+    check(
+        strict,
+        &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 wasteful"],
+    );
     let mut small = vec![rules(P1, &[AREA], json!({"min_group_size": 5}))];
     small.extend(base());
-    check(small, &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 overlap"]);
+    check(
+        small,
+        &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 overlap"],
+    );
 }
 
 #[test]
@@ -137,9 +177,18 @@ fn re_registering_with_new_rules_opens_and_closes_duplications() {
         offer(U1, "O1", "V1", 7),
         offer(U2, "O2", "V2", 7),
     ]);
-    assert_eq!(s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))), ["duplication.closed 2001/02 4.1 3 16-18 full-time"]);
-    assert_eq!(s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))), Vec::<String>::new());
-    assert_eq!(s.when(partnership(P1, &[AREA])), ["duplication.opened 2001/02 4.1 3 16-18 full-time"]);
+    assert_eq!(
+        s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))),
+        ["duplication.closed 2001/02 4.1 3 16-18 full-time"]
+    );
+    assert_eq!(
+        s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        s.when(partnership(P1, &[AREA])),
+        ["duplication.opened 2001/02 4.1 3 16-18 full-time"]
+    );
 }
 
 #[test]

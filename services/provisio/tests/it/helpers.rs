@@ -1,0 +1,147 @@
+//! `spawn_app`: the real application on port 0, against a fresh database.
+
+use provisio::{Application, Config};
+use provisio_events::example::example_json;
+use provisio_events::EventType;
+use provisio_testkit::SqliteFile;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    shutdown: tokio_util::sync::CancellationToken,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _sqlite: Option<SqliteFile>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Db {
+    Postgres,
+    Sqlite,
+}
+
+pub(crate) const BOTH: [Db; 2] = [Db::Postgres, Db::Sqlite];
+
+pub(crate) async fn database(db: Db) -> (String, Option<SqliteFile>) {
+    match db {
+        Db::Postgres => (provisio_testkit::postgres_database().await, None),
+        Db::Sqlite => {
+            let f = provisio_testkit::sqlite_file();
+            (f.url.clone(), Some(f))
+        }
+    }
+}
+
+pub(crate) async fn spawn_app(db: Db, nats_url: Option<&str>) -> TestApp {
+    let (database_url, sqlite) = database(db).await;
+    spawn_app_on(database_url, sqlite, nats_url).await
+}
+
+pub(crate) async fn spawn_app_on(database_url: String, sqlite: Option<SqliteFile>, nats_url: Option<&str>) -> TestApp {
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url,
+        nats_url: nats_url.map(str::to_owned),
+        consumer: "provisio".into(),
+        max_batch: 500,
+    };
+    let app = Application::build(&config).await.expect("the application starts");
+    let base = format!("http://{}", app.local_addr());
+    let shutdown = app.shutdown_token();
+    let handle = tokio::spawn(app.run_until_stopped());
+    let test_app = TestApp { base, client: reqwest::Client::new(), shutdown, handle: Some(handle), _sqlite: sqlite };
+    test_app.wait_ready().await;
+    test_app
+}
+
+impl TestApp {
+    pub(crate) async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = self.client.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the service did not become ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub(crate) async fn post_events(&self, body: &Value) -> (u16, Value) {
+        let r = self.client.post(format!("{}/v1/events", self.base)).json(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub(crate) async fn post_raw(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client.post(format!("{}/v1/events", self.base)).header("content-type", "application/json").body(body).send().await.unwrap()
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every event of the log, following `next_after` page by page.
+    pub(crate) async fn log(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let (status, page) = self.get(&format!("/v1/events?after={after}&limit=1000")).await;
+            assert_eq!(status, 200, "{page}");
+            let events = page["events"].as_array().unwrap().clone();
+            if events.is_empty() {
+                return out;
+            }
+            after = page["next_after"].as_i64().unwrap();
+            out.extend(events);
+        }
+    }
+
+    /// Waits until the log holds at least `n` events.
+    pub(crate) async fn wait_for_log(&self, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = self.log().await;
+            if log.len() >= n || Instant::now() > deadline {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub(crate) async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// An example event of type `t` with its own id.
+pub(crate) fn event(t: EventType, id: &str) -> Value {
+    let mut e = example_json(t);
+    e["id"] = json!(id);
+    e
+}
+
+/// A `provision.offered` event of provider `ukprn` for offer `offer_id`.
+pub(crate) fn offer(ukprn: &str, offer_id: &str, id: &str) -> Value {
+    let mut e = event(EventType::ProvisionOffered, id);
+    e["source"] = json!(format!("urn:ukprn:{ukprn}"));
+    e["data"]["ukprn"] = json!(ukprn);
+    e["data"]["offer_id"] = json!(offer_id);
+    e
+}
+
+pub(crate) fn subject_of(e: &Value) -> String {
+    let source = e["source"].as_str().unwrap();
+    let (kind, owner) = match source.strip_prefix("urn:ukprn:") {
+        Some(u) => ("provider", u),
+        None => ("partnership", source.strip_prefix("urn:lp:").unwrap()),
+    };
+    format!("lp.v1.{kind}.{owner}.{}", e["type"].as_str().unwrap())
+}

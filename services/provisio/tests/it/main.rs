@@ -1,0 +1,7 @@
+//! Integration tests through the public interface (HTTP and NATS), on real PostgreSQL,
+//! SQLite and nats-server. One binary, so the build is shared.
+
+mod helpers;
+mod http_ingest;
+mod nats_ingest;
+mod crash;

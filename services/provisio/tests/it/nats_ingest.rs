@@ -1,0 +1,123 @@
+//! JetStream ingestion against a private nats-server, on PostgreSQL and on SQLite.
+
+use crate::helpers::*;
+use async_nats::jetstream;
+use futures_util::StreamExt;
+use provisio_events::EventType;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn publish(js: &jetstream::Context, subject: &str, body: Vec<u8>, msg_id: Option<&str>) {
+    let mut m = jetstream::message::PublishMessage::build().payload(body.into());
+    if let Some(id) = msg_id {
+        m = m.message_id(id);
+    }
+    js.send_publish(subject.to_owned(), m).await.unwrap().await.unwrap();
+}
+
+#[tokio::test]
+async fn published_events_are_stored_once_in_order_and_bad_ones_are_answered_without_blocking() {
+    for db in BOTH {
+        let nats = provisio_testkit::NatsServer::start();
+        let app = spawn_app(db, Some(&nats.url)).await;
+        let client = async_nats::connect(&nats.url).await.unwrap();
+        let mut rejected = client.subscribe("lp.rejected.>").await.unwrap();
+        client.flush().await.unwrap();
+        let js = jetstream::new(client);
+
+        let a = |i: usize| offer("10006570", &format!("A{i}"), &format!("a-{i}"));
+        let b = |i: usize| offer("10000001", &format!("B{i}"), &format!("b-{i}"));
+        for i in 0..20 {
+            let (ea, eb) = (a(i), b(i));
+            publish(&js, &subject_of(&ea), ea.to_string().into_bytes(), Some(ea["id"].as_str().unwrap())).await;
+            publish(&js, &subject_of(&eb), eb.to_string().into_bytes(), Some(eb["id"].as_str().unwrap())).await;
+            if i == 10 {
+                // In the middle: a body that is not JSON, then an event claiming another source.
+                publish(&js, "lp.v1.provider.10006570.lp.provision.offered.v1", b"{oops".to_vec(), None).await;
+                let mut liar = a(99);
+                liar["id"] = json!("liar");
+                publish(&js, "lp.v1.provider.10000001.lp.provision.offered.v1", liar.to_string().into_bytes(), Some("liar")).await;
+                // A re-send with the same Nats-Msg-Id, and one without it.
+                publish(&js, &subject_of(&ea), ea.to_string().into_bytes(), Some(ea["id"].as_str().unwrap())).await;
+                publish(&js, &subject_of(&ea), ea.to_string().into_bytes(), None).await;
+            }
+        }
+        let log = app.wait_for_log(40).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let log_after = app.log().await;
+        assert_eq!(log_after.len(), 40, "{db:?}: every valid event exactly once");
+        assert_eq!(log.len(), 40);
+        for prefix in ["a-", "b-"] {
+            let order: Vec<usize> = log_after
+                .iter()
+                .filter_map(|e| e["event"]["id"].as_str().unwrap().strip_prefix(prefix).map(|n| n.parse().unwrap()))
+                .collect();
+            assert_eq!(order, (0..20).collect::<Vec<_>>(), "{db:?}: one provider's events keep their order");
+        }
+
+        let mut answers: Vec<Value> = Vec::new();
+        while answers.len() < 2 {
+            let m = tokio::time::timeout(Duration::from_secs(10), rejected.next()).await.expect("rejections are answered").unwrap();
+            answers.push(serde_json::from_slice(&m.payload).unwrap());
+            if answers.len() == 1 {
+                assert_eq!(m.subject.as_str(), "lp.rejected.10006570");
+            }
+        }
+        assert_eq!(answers[0]["id"], Value::Null);
+        assert_eq!(answers[0]["errors"][0]["code"], json!("invalid-json"));
+        assert_eq!(answers[1]["id"], json!("liar"));
+        assert_eq!(answers[1]["subject"], json!("lp.v1.provider.10000001.lp.provision.offered.v1"));
+        assert_eq!(answers[1]["errors"][0]["code"], json!("subject-mismatch"));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn http_events_go_through_jetstream_and_answer_with_durable_positions() {
+    let nats = provisio_testkit::NatsServer::start();
+    let app = spawn_app(Db::Postgres, Some(&nats.url)).await;
+    let events: Vec<Value> = EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("h-{i}"))).collect();
+    let (status, answer) = app.post_events(&json!(events)).await;
+    assert_eq!(status, 202, "{answer}");
+    let log = app.log().await;
+    assert_eq!(log.len(), events.len(), "positions are given only once the events are in the log");
+    for (a, stored) in answer["accepted"].as_array().unwrap().iter().zip(&log) {
+        assert_eq!(a["position"], stored["position"]);
+        assert_eq!(a["duplicate"], json!(false));
+    }
+    let (_, again) = app.post_events(&events[3]).await;
+    assert_eq!(again["accepted"][0]["duplicate"], json!(true), "{again}");
+    assert_eq!(again["accepted"][0]["position"], log[3]["position"]);
+
+    let js = jetstream::new(async_nats::connect(&nats.url).await.unwrap());
+    let mut stream = js.get_stream("LP_EVENTS").await.unwrap();
+    let info = stream.info().await.unwrap();
+    assert_eq!(info.config.subjects, vec!["lp.v1.>".to_owned()]);
+    assert_eq!(info.state.messages, events.len() as u64, "HTTP events went through the stream");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restarted_service_resumes_from_its_checkpoint_without_doubling() {
+    let nats = provisio_testkit::NatsServer::start();
+    let (url, _sqlite) = database(Db::Sqlite).await;
+    let sqlite_guard = _sqlite;
+    let app = spawn_app_on(url.clone(), None, Some(&nats.url)).await;
+    let js = jetstream::new(async_nats::connect(&nats.url).await.unwrap());
+    for i in 0..30 {
+        let e = offer("10006570", &format!("R{i}"), &format!("r-{i}"));
+        publish(&js, &subject_of(&e), e.to_string().into_bytes(), Some(&format!("r-{i}"))).await;
+    }
+    assert_eq!(app.wait_for_log(30).await.len(), 30);
+    app.stop().await;
+    for i in 30..40 {
+        let e = offer("10006570", &format!("R{i}"), &format!("r-{i}"));
+        publish(&js, &subject_of(&e), e.to_string().into_bytes(), Some(&format!("r-{i}"))).await;
+    }
+    let app = spawn_app_on(url, sqlite_guard, Some(&nats.url)).await;
+    let log = app.wait_for_log(40).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.log().await.len(), 40);
+    assert_eq!(log.len(), 40);
+    app.stop().await;
+}
