@@ -5,6 +5,7 @@ use crate::rows::{DuplicationRow, GapRow, TargetRow};
 use provisio_events::vocab::{LocalId, PartnershipId};
 use serde::{Serialize, Serializer};
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeKind {
@@ -53,12 +54,22 @@ pub enum ChangeKey {
     Target { target_id: LocalId },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+/// A changed row, shared with the engine's copy of it rather than cloned.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Row {
-    Gap(GapRow),
-    Duplication(DuplicationRow),
-    Target(TargetRow),
+    Gap(Arc<GapRow>),
+    Duplication(Arc<DuplicationRow>),
+    Target(Arc<TargetRow>),
+}
+
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Row::Gap(row) => row.serialize(s),
+            Row::Duplication(row) => row.serialize(s),
+            Row::Target(row) => row.serialize(s),
+        }
+    }
 }
 
 /// Serialises to the change object `{"position", "kind", "key", "row"}`; the partnership is

@@ -22,10 +22,7 @@ pub(crate) struct CowMap<K, V> {
 
 impl<K, V> Default for CowMap<K, V> {
     fn default() -> Self {
-        Self {
-            hasher: RandomState::new(),
-            shards: (0..SHARDS).map(|_| Arc::new(HashMap::new())).collect(),
-        }
+        Self { hasher: RandomState::new(), shards: (0..SHARDS).map(|_| Arc::new(HashMap::new())).collect() }
     }
 }
 
@@ -127,12 +124,7 @@ mod tests {
         assert_eq!(b.get(&7), Some(&7));
         assert_eq!(a.get(&8), None);
         assert_eq!(b.get(&8), Some(&8));
-        let shared = a
-            .shards
-            .iter()
-            .zip(&b.shards)
-            .filter(|(x, y)| Arc::ptr_eq(x, y))
-            .count();
+        let shared = a.shards.iter().zip(&b.shards).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
         assert!(shared >= SHARDS - 2, "only the written shards are copied");
     }
 

@@ -61,19 +61,8 @@ pub struct Cell {
 
 impl Cell {
     pub fn with_mode(self, mode: Mode) -> DuplicationKey {
-        let Cell {
-            academic_year,
-            subject,
-            level,
-            age_group,
-        } = self;
-        DuplicationKey {
-            academic_year,
-            subject,
-            level,
-            age_group,
-            mode,
-        }
+        let Cell { academic_year, subject, level, age_group } = self;
+        DuplicationKey { academic_year, subject, level, age_group, mode }
     }
 }
 
@@ -89,12 +78,7 @@ pub struct DuplicationKey {
 
 impl DuplicationKey {
     pub fn cell(&self) -> Cell {
-        Cell {
-            academic_year: self.academic_year,
-            subject: self.subject,
-            level: self.level,
-            age_group: self.age_group,
-        }
+        Cell { academic_year: self.academic_year, subject: self.subject, level: self.level, age_group: self.age_group }
     }
 }
 
@@ -116,10 +100,7 @@ impl OfferId {
     /// Reads the text form of [`fmt::Display`], `<ukprn>/<offer id>`, as used in cursors.
     pub fn parse(s: &str) -> Option<Self> {
         let (ukprn, offer_id) = s.split_once('/')?;
-        Some(OfferId {
-            ukprn: Ukprn::parse(ukprn)?,
-            offer_id: LocalId::parse(offer_id)?,
-        })
+        Some(OfferId { ukprn: Ukprn::parse(ukprn)?, offer_id: LocalId::parse(offer_id)? })
     }
 }
 

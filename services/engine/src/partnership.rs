@@ -6,7 +6,7 @@ use crate::keys::{Cell, DuplicationKey, OfferKey};
 use crate::rows::{DuplicationRow, GapRow};
 use crate::targets::Target;
 use crate::world::Offer;
-use provisio_events::vocab::{AreaCode, LocalId, PartnershipId, Ukprn};
+use provisio_events::vocab::{AreaCode, LocalId, Mode, PartnershipId, Ukprn};
 use provisio_events::{NeedIdentified, PartnershipRegistered, Rules};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,11 +22,7 @@ pub struct EffectiveRules {
 
 impl Default for EffectiveRules {
     fn default() -> Self {
-        EffectiveRules {
-            surplus_tolerance: 0.2,
-            viable_fill_rate: 0.6,
-            min_group_size: 12,
-        }
+        EffectiveRules { surplus_tolerance: 0.2, viable_fill_rate: 0.6, min_group_size: 12 }
     }
 }
 
@@ -69,10 +65,7 @@ pub(crate) struct CellAgg {
 
 impl CellAgg {
     pub(crate) fn totals(&self) -> Totals {
-        Totals {
-            supply: self.supply,
-            enrolled: self.enrolled,
-        }
+        Totals { supply: self.supply, enrolled: self.enrolled }
     }
 
     fn is_empty(&self) -> bool {
@@ -90,7 +83,10 @@ pub(crate) struct Totals {
 /// What one event touched in one partnership; rows are recomputed for these only.
 #[derive(Debug, Default)]
 pub(crate) struct Touch {
+    /// Cells whose demand or supply may have changed, with their totals before.
     pub(crate) cells: BTreeMap<Cell, Totals>,
+    /// Keys whose offers or cell demand may have changed.
+    pub(crate) keys: BTreeSet<DuplicationKey>,
     pub(crate) targets: BTreeSet<LocalId>,
     /// Registration or rules changed: every row may have appeared or changed.
     pub(crate) everything: bool,
@@ -98,9 +94,13 @@ pub(crate) struct Touch {
 
 impl Touch {
     fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
-        self.cells
-            .entry(cell)
-            .or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
+        self.cells.entry(cell).or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
+    }
+
+    /// A change of demand reaches the duplication keys of every mode in the cell.
+    fn demand(&mut self, cell: Cell, agg: Option<&CellAgg>) {
+        self.cell(cell, agg);
+        self.keys.extend(Mode::ALL.iter().map(|&mode| cell.with_mode(mode)));
     }
 }
 
@@ -137,17 +137,14 @@ impl Partnership {
             }
         }
         let fresh = self.registration.as_ref().is_none_or(|old| old.rules != rules);
-        self.registration = Some(Registration {
-            name: e.name.clone(),
-            areas,
-            rules,
-        });
+        self.registration = Some(Registration { name: e.name.clone(), areas, rules });
         fresh
     }
 
     pub(crate) fn add_offer(&mut self, key: &OfferKey, offer: &Offer, enrolled: Option<u32>, touch: &mut Touch) {
         let cell = offer.cell();
         touch.cell(cell, self.cells.get(&cell));
+        touch.keys.insert(offer.duplication_key());
         let agg = self.cells.entry_or_default(cell);
         agg.supply += u64::from(offer.places);
         agg.enrolled += u64::from(enrolled.unwrap_or(0));
@@ -160,14 +157,14 @@ impl Partnership {
     pub(crate) fn remove_offer(&mut self, key: &OfferKey, offer: &Offer, enrolled: Option<u32>, touch: &mut Touch) {
         let cell = offer.cell();
         touch.cell(cell, self.cells.get(&cell));
+        touch.keys.insert(offer.duplication_key());
         let take = |agg: &mut CellAgg| {
             agg.supply = agg.supply.saturating_sub(u64::from(offer.places));
             agg.enrolled = agg.enrolled.saturating_sub(u64::from(enrolled.unwrap_or(0)));
             agg.offers.remove(key);
         };
         self.cells.update(&cell, take, CellAgg::is_empty);
-        self.keys
-            .update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
+        self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
         if let Some(set) = self.live.get_mut(&key.ukprn) {
             Arc::make_mut(set).remove(key);
             if set.is_empty() {
@@ -185,22 +182,16 @@ impl Partnership {
             level: e.level,
             age_group: e.age_group,
         };
-        touch.cell(cell, self.cells.get(&cell));
+        touch.demand(cell, self.cells.get(&cell));
         let agg = self.cells.entry_or_default(cell);
         agg.demand += u64::from(e.learners);
         agg.needs.insert(e.need_id.clone());
-        self.needs.insert(
-            e.need_id.clone(),
-            Need {
-                cell,
-                learners: e.learners,
-            },
-        );
+        self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners });
     }
 
     pub(crate) fn withdraw_need(&mut self, need_id: &LocalId, touch: &mut Touch) {
         let Some(need) = self.needs.remove(need_id) else { return };
-        touch.cell(need.cell, self.cells.get(&need.cell));
+        touch.demand(need.cell, self.cells.get(&need.cell));
         let take = |agg: &mut CellAgg| {
             agg.demand = agg.demand.saturating_sub(u64::from(need.learners));
             agg.needs.remove(need_id);

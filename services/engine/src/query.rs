@@ -22,9 +22,7 @@ pub struct Filter {
 
 impl Filter {
     fn matches(&self, cell: &Cell) -> bool {
-        self.academic_year
-            .as_ref()
-            .is_none_or(|y| Year::of(y) == cell.academic_year)
+        self.academic_year.as_ref().is_none_or(|y| Year::of(y) == cell.academic_year)
             && self.subject.is_none_or(|s| s == cell.subject)
             && self.level.is_none_or(|l| l == cell.level)
             && self.age_group.is_none_or(|a| a == cell.age_group)
@@ -39,10 +37,7 @@ impl Engine {
 
     /// Every registered partnership, by id.
     pub fn partnerships(&self) -> Vec<PartnershipSummary> {
-        self.partnerships
-            .keys()
-            .filter_map(|id| self.partnership(id.as_str()))
-            .collect()
+        self.partnerships.keys().filter_map(|id| self.partnership(id.as_str())).collect()
     }
 
     pub fn partnership(&self, id: &str) -> Option<PartnershipSummary> {
@@ -64,19 +59,10 @@ impl Engine {
     /// Gaps, largest `unmet` first, then by academic year, subject, level and age group.
     pub fn gaps(&self, id: &str, f: &Filter) -> Option<Vec<GapRow>> {
         let p = self.registered(id)?;
-        let mut rows: Vec<_> = p
-            .gaps
-            .iter()
-            .filter(|(cell, _)| f.matches(cell))
-            .map(|(_, r)| (**r).clone())
-            .collect();
+        let mut rows: Vec<_> = p.gaps.iter().filter(|(cell, _)| f.matches(cell)).map(|(_, r)| r.clone()).collect();
         rows.sort_by_key(|r| {
-            let cell = Cell {
-                academic_year: r.academic_year,
-                subject: r.subject,
-                level: r.level,
-                age_group: r.age_group,
-            };
+            let cell =
+                Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
             (Reverse(r.unmet), cell)
         });
         Some(rows)
@@ -86,19 +72,10 @@ impl Engine {
     pub fn duplications(&self, id: &str, f: &Filter) -> Option<Vec<DuplicationRow>> {
         let p = self.registered(id)?;
         let wanted = |key: &DuplicationKey| f.matches(&key.cell()) && f.mode.is_none_or(|m| m == key.mode);
-        let mut rows: Vec<_> = p
-            .duplications
-            .iter()
-            .filter(|(k, _)| wanted(k))
-            .map(|(_, r)| (**r).clone())
-            .collect();
+        let mut rows: Vec<_> = p.duplications.iter().filter(|(k, _)| wanted(k)).map(|(_, r)| r.clone()).collect();
         rows.sort_by_key(|r| {
-            let cell = Cell {
-                academic_year: r.academic_year,
-                subject: r.subject,
-                level: r.level,
-                age_group: r.age_group,
-            };
+            let cell =
+                Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
             (Reverse(r.surplus), cell.with_mode(r.mode))
         });
         Some(rows)
@@ -114,9 +91,7 @@ impl Engine {
             sums.0 += agg.demand;
             sums.1 += agg.supply;
         }
-        let rows = cells
-            .into_iter()
-            .filter(|(_, (demand, supply))| *demand > 0 || *supply > 0);
+        let rows = cells.into_iter().filter(|(_, (demand, supply))| *demand > 0 || *supply > 0);
         Some(
             rows.map(|((subject, level, age_group), (demand, supply))| CoverageCell {
                 subject,
@@ -139,13 +114,7 @@ impl Engine {
                 && f.level.is_none_or(|l| r.level == Some(l))
                 && f.age_group.is_none_or(|a| r.age_group == Some(a))
         };
-        Some(
-            p.targets
-                .values()
-                .filter_map(|t| t.shown.clone())
-                .filter(wanted)
-                .collect(),
-        )
+        Some(p.targets.values().filter_map(|t| t.shown.as_deref()).filter(|r| wanted(r)).cloned().collect())
     }
 
     /// A page of the partnership's live offers in (UKPRN, offer id) order, starting after
@@ -157,9 +126,7 @@ impl Engine {
         limit: usize,
     ) -> Option<(Vec<OfferRow>, Option<OfferCursor>)> {
         let p = self.registered(id)?;
-        let providers = p
-            .live
-            .range::<Ukprn, _>((after.map_or(Unbounded, |a| Included(&a.ukprn)), Unbounded));
+        let providers = p.live.range::<Ukprn, _>((after.map_or(Unbounded, |a| Included(&a.ukprn)), Unbounded));
         let mut keys =
             providers.flat_map(|(_, set)| set.range::<OfferId, _>((after.map_or(Unbounded, Excluded), Unbounded)));
         let mut rows = Vec::new();
@@ -186,10 +153,7 @@ impl Engine {
             });
         }
         let more = keys.next().is_some();
-        let last = rows.last().map(|r| OfferCursor {
-            ukprn: r.ukprn.clone(),
-            offer_id: r.offer_id.clone(),
-        });
+        let last = rows.last().map(|r| OfferCursor { ukprn: r.ukprn.clone(), offer_id: r.offer_id.clone() });
         let next = more.then(|| last.or_else(|| after.cloned())).flatten();
         Some((rows, next))
     }

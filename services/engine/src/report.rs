@@ -6,7 +6,7 @@ use crate::keys::{Cell, DuplicationKey};
 use crate::partnership::{Partnership, Touch};
 use crate::rows::{DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity};
 use crate::world::World;
-use provisio_events::vocab::{Mode, PartnershipId};
+use provisio_events::vocab::{PartnershipId, Ukprn};
 use std::sync::Arc;
 
 impl Partnership {
@@ -24,18 +24,8 @@ impl Partnership {
             _ => GapSeverity::Moderate,
         };
         let places = |k| world.offers.get(k).map(|o| o.places);
-        let offers = agg.offers.iter().filter_map(|k| {
-            Some(GapOffer {
-                id: k.clone(),
-                places: places(k)?,
-            })
-        });
-        let Cell {
-            academic_year,
-            subject,
-            level,
-            age_group,
-        } = cell;
+        let offers = agg.offers.iter().filter_map(|k| Some(GapOffer { id: k.clone(), places: places(k)? }));
+        let Cell { academic_year, subject, level, age_group } = cell;
         Some(GapRow {
             academic_year,
             subject,
@@ -54,8 +44,13 @@ impl Partnership {
     /// The key's duplication row, if it has two providers and a surplus or a low fill rate.
     fn duplication_row(&self, key: DuplicationKey, world: &World) -> Option<DuplicationRow> {
         let live = self.keys.get(&key)?;
-        let mut providers: Vec<_> = live.iter().map(|k| k.ukprn.clone()).collect();
-        providers.dedup(); // the set is ordered by UKPRN first
+        let mut providers: Vec<Ukprn> = Vec::new();
+        for k in live {
+            // The set is ordered by UKPRN first, so a new provider differs from the last one.
+            if providers.last() != Some(&k.ukprn) {
+                providers.push(k.ukprn.clone());
+            }
+        }
         if providers.len() < 2 {
             return None;
         }
@@ -74,12 +69,7 @@ impl Partnership {
                 small_group |= e < rules.min_group_size;
             }
             let fill_rate = enrolled.map(|e| f64::from(e) / f64::from(offer.places));
-            offers.push(DuplicationOffer {
-                id: k.clone(),
-                places: offer.places,
-                enrolled,
-                fill_rate,
-            });
+            offers.push(DuplicationOffer { id: k.clone(), places: offer.places, enrolled, fill_rate });
         }
         let surplus = supply as i64 - demand as i64;
         // Dividing instead of multiplying keeps decimal boundaries exact: 2/10 rounds to the
@@ -90,18 +80,9 @@ impl Partnership {
         if !(surplus_beyond || under_filled) {
             return None;
         }
-        let severity = if under_filled || small_group {
-            DuplicationSeverity::Wasteful
-        } else {
-            DuplicationSeverity::Overlap
-        };
-        let DuplicationKey {
-            academic_year,
-            subject,
-            level,
-            age_group,
-            mode,
-        } = key;
+        let severity =
+            if under_filled || small_group { DuplicationSeverity::Wasteful } else { DuplicationSeverity::Overlap };
+        let DuplicationKey { academic_year, subject, level, age_group, mode } = key;
         Some(DuplicationRow {
             academic_year,
             subject,
@@ -126,61 +107,45 @@ impl Partnership {
             for (cell, agg) in self.cells.iter() {
                 touch.cells.entry(*cell).or_insert_with(|| agg.totals());
             }
+            touch.keys.extend(self.keys.iter().map(|(key, _)| *key));
             touch.targets.extend(self.targets.keys().cloned());
         }
         for (cell, before) in &touch.cells {
             self.shift_targets(cell, *before, &mut touch.targets);
         }
         let shown = self.registration.is_some();
-        let change = |kind, key, row| Change {
-            partnership_id: id.clone(),
-            position,
-            kind,
-            key,
-            row,
-        };
+        let change = |kind, key, row| Change { partnership_id: id.clone(), position, kind, key, row };
         let mut changes = Vec::new();
         for &cell in touch.cells.keys() {
-            let new = self.gap_row(cell, world).filter(|_| shown).map(Arc::new);
-            let old = if let Some(row) = &new {
-                self.gaps.insert(cell, row.clone())
-            } else {
-                self.gaps.remove(&cell)
+            let new = self.gap_row(cell, world).filter(|_| shown);
+            let Some(t) = transition(self.gaps.get(&cell), new.as_ref()) else { continue };
+            let new = new.map(Arc::new);
+            match &new {
+                Some(row) => self.gaps.insert(cell, row.clone()),
+                None => self.gaps.remove(&cell),
             };
-            if let Some(t) = transition(old.as_ref(), new.as_ref()) {
-                let kind = t.kind(ChangeKind::GapOpened, ChangeKind::GapChanged, ChangeKind::GapClosed);
-                changes.push(change(kind, ChangeKey::Gap(cell), new.map(|r| Row::Gap((*r).clone()))));
-            }
+            let kind = t.kind(ChangeKind::GapOpened, ChangeKind::GapChanged, ChangeKind::GapClosed);
+            changes.push(change(kind, ChangeKey::Gap(cell), new.map(Row::Gap)));
         }
-        for &cell in touch.cells.keys() {
-            for &mode in Mode::ALL {
-                let key = cell.with_mode(mode);
-                let new = self.duplication_row(key, world).filter(|_| shown).map(Arc::new);
-                let old = match &new {
-                    Some(row) => self.duplications.insert(key, row.clone()),
-                    None => self.duplications.remove(&key),
-                };
-                if let Some(t) = transition(old.as_ref(), new.as_ref()) {
-                    use ChangeKind::{DuplicationChanged, DuplicationClosed, DuplicationOpened};
-                    let kind = t.kind(DuplicationOpened, DuplicationChanged, DuplicationClosed);
-                    let row = new.map(|r| Row::Duplication((*r).clone()));
-                    changes.push(change(kind, ChangeKey::Duplication(key), row));
-                }
-            }
+        for &key in &touch.keys {
+            let new = self.duplication_row(key, world).filter(|_| shown);
+            let Some(t) = transition(self.duplications.get(&key), new.as_ref()) else { continue };
+            let new = new.map(Arc::new);
+            match &new {
+                Some(row) => self.duplications.insert(key, row.clone()),
+                None => self.duplications.remove(&key),
+            };
+            use ChangeKind::{DuplicationChanged, DuplicationClosed, DuplicationOpened};
+            let kind = t.kind(DuplicationOpened, DuplicationChanged, DuplicationClosed);
+            changes.push(change(kind, ChangeKey::Duplication(key), new.map(Row::Duplication)));
         }
         for target_id in &touch.targets {
-            let Some(target) = self.targets.get_mut(target_id) else {
-                continue;
-            };
+            let Some(target) = self.targets.get_mut(target_id) else { continue };
             // Targets never close: a partnership stays registered once it is.
-            let new = shown
-                .then(|| target.row(target_id))
-                .filter(|row| target.shown.as_ref() != Some(row));
-            if let Some(row) = new {
+            let new = shown.then(|| target.row(target_id)).filter(|row| target.shown.as_deref() != Some(row));
+            if let Some(row) = new.map(Arc::new) {
                 target.shown = Some(row.clone());
-                let key = ChangeKey::Target {
-                    target_id: target_id.clone(),
-                };
+                let key = ChangeKey::Target { target_id: target_id.clone() };
                 changes.push(change(ChangeKind::TargetChanged, key, Some(Row::Target(row))));
             }
         }

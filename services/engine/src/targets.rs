@@ -11,6 +11,7 @@ use crate::rows::TargetRow;
 use provisio_events::TargetSet;
 use provisio_events::vocab::{AgeGroup, Level, LocalId, Measure, SubjectCode};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -22,7 +23,7 @@ pub(crate) struct Target {
     age_group: Option<AgeGroup>,
     current: u64,
     /// The row last published; `None` while the partnership is not registered.
-    pub(crate) shown: Option<TargetRow>,
+    pub(crate) shown: Option<Arc<TargetRow>>,
 }
 
 impl Target {
@@ -79,10 +80,7 @@ impl Partnership {
                 }
             }
         }
-        self.targets_by_year
-            .entry(target.academic_year)
-            .or_default()
-            .insert(e.target_id.clone());
+        self.targets_by_year.entry(target.academic_year).or_default().insert(e.target_id.clone());
         self.targets.insert(e.target_id.clone(), target);
         touch.targets.insert(e.target_id.clone());
     }

@@ -49,12 +49,7 @@ impl Offer {
     }
 
     pub(crate) fn cell(&self) -> Cell {
-        Cell {
-            academic_year: self.academic_year,
-            subject: self.subject,
-            level: self.level,
-            age_group: self.age_group,
-        }
+        Cell { academic_year: self.academic_year, subject: self.subject, level: self.level, age_group: self.age_group }
     }
 
     pub(crate) fn duplication_key(&self) -> DuplicationKey {
@@ -72,11 +67,7 @@ pub(crate) struct Report {
 
 impl Report {
     pub(crate) fn new(enrolled: u32, as_of: &Date, position: u64) -> Self {
-        Report {
-            enrolled,
-            as_of: Day::of(as_of),
-            position,
-        }
+        Report { enrolled, as_of: Day::of(as_of), position }
     }
 
     /// The latest `as_of` wins; on the same day, the later position.
@@ -104,10 +95,7 @@ pub(crate) struct World {
 impl World {
     /// The shared key of an offer id, reusing the one already held for it if any.
     pub(crate) fn key(&self, ukprn: &Ukprn, offer_id: &LocalId) -> OfferKey {
-        let id = OfferId {
-            ukprn: ukprn.clone(),
-            offer_id: offer_id.clone(),
-        };
+        let id = OfferId { ukprn: ukprn.clone(), offer_id: offer_id.clone() };
         let held = self.offers.get_key_value(&id).map(|(k, _)| k);
         match held.or_else(|| self.reports.get_key_value(&id).map(|(k, _)| k)) {
             Some(k) => k.clone(),
@@ -130,23 +118,17 @@ impl World {
     /// Stores an offer, replacing any earlier version, and keeps the indexes in step.
     pub(crate) fn put_offer(&mut self, key: &OfferKey, offer: Offer) {
         self.remove_offer(key);
-        self.offers_by_venue
-            .entry_or_default((key.ukprn.clone(), offer.venue_id.clone()))
-            .insert(key.clone());
-        self.offers_by_plan
-            .entry_or_default((key.ukprn.clone(), offer.academic_year))
-            .insert(key.clone());
+        self.offers_by_venue.entry_or_default((key.ukprn.clone(), offer.venue_id.clone())).insert(key.clone());
+        self.offers_by_plan.entry_or_default((key.ukprn.clone(), offer.academic_year)).insert(key.clone());
         self.offers.insert(key.clone(), offer);
     }
 
     pub(crate) fn remove_offer(&mut self, key: &OfferKey) {
         let Some(old) = self.offers.remove(key) else { return };
         let venue = (key.ukprn.clone(), old.venue_id.clone());
-        self.offers_by_venue
-            .update(&venue, |s| _ = s.remove(key), BTreeSet::is_empty);
+        self.offers_by_venue.update(&venue, |s| _ = s.remove(key), BTreeSet::is_empty);
         let plan = (key.ukprn.clone(), old.academic_year);
-        self.offers_by_plan
-            .update(&plan, |s| _ = s.remove(key), BTreeSet::is_empty);
+        self.offers_by_plan.update(&plan, |s| _ = s.remove(key), BTreeSet::is_empty);
     }
 
     pub(crate) fn offers_of_plan(&self, ukprn: &Ukprn, year: Year) -> Vec<OfferKey> {
@@ -166,8 +148,7 @@ impl World {
     pub(crate) fn set_venue(&mut self, ukprn: &Ukprn, venue_id: &LocalId, area: &AreaCode) {
         let venue = (ukprn.clone(), venue_id.clone());
         if let Some(old) = self.venues.insert(venue.clone(), area.clone()) {
-            self.venues_by_area
-                .update(&old, |s| _ = s.remove(&venue), BTreeSet::is_empty);
+            self.venues_by_area.update(&old, |s| _ = s.remove(&venue), BTreeSet::is_empty);
         }
         self.venues_by_area.entry_or_default(area.clone()).insert(venue);
     }
@@ -175,21 +156,14 @@ impl World {
     /// Every offered offer at a venue in `area`, live or not in any partnership.
     pub(crate) fn offers_in_area(&self, area: &AreaCode) -> Vec<OfferKey> {
         let venues = self.venues_by_area.get(area).into_iter().flatten();
-        venues
-            .filter_map(|v| self.offers_by_venue.get(v))
-            .flatten()
-            .cloned()
-            .collect()
+        venues.filter_map(|v| self.offers_by_venue.get(v)).flatten().cloned().collect()
     }
 
     pub(crate) fn list_area(&mut self, area: &AreaCode, partnership: &PartnershipId) {
-        self.partnerships_by_area
-            .entry_or_default(area.clone())
-            .insert(partnership.clone());
+        self.partnerships_by_area.entry_or_default(area.clone()).insert(partnership.clone());
     }
 
     pub(crate) fn unlist_area(&mut self, area: &AreaCode, partnership: &PartnershipId) {
-        self.partnerships_by_area
-            .update(area, |s| _ = s.remove(partnership), BTreeSet::is_empty);
+        self.partnerships_by_area.update(area, |s| _ = s.remove(partnership), BTreeSet::is_empty);
     }
 }

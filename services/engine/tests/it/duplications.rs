@@ -17,10 +17,7 @@ fn check(events: Vec<Value>, expect: &[&str]) {
 #[test]
 fn a_surplus_exactly_at_the_tolerance_is_no_duplication() {
     // 0.2 × 10 = 2: a surplus of 2 is not beyond it.
-    check(
-        vec![need(P1, "N", 10), offer(U1, "O1", "V1", 6), offer(U2, "O2", "V2", 6)],
-        &[],
-    );
+    check(vec![need(P1, "N", 10), offer(U1, "O1", "V1", 6), offer(U2, "O2", "V2", 6)], &[]);
 }
 
 #[test]
@@ -46,13 +43,7 @@ fn one_providers_offers_never_duplicate_each_other() {
 
 #[test]
 fn offers_in_different_modes_do_not_duplicate() {
-    check(
-        vec![
-            offer(U1, "O1", "V1", 20),
-            with(offer(U2, "O2", "V2", 20), "mode", json!("part-time")),
-        ],
-        &[],
-    );
+    check(vec![offer(U1, "O1", "V1", 20), with(offer(U2, "O2", "V2", 20), "mode", json!("part-time"))], &[]);
 }
 
 #[test]
@@ -142,29 +133,15 @@ fn a_partnerships_rules_override_the_defaults() {
             enrolment(U1, "O1", 5, "2001-10-01"),
         ]
     };
-    let mut lax = vec![rules(
-        P1,
-        &[AREA],
-        json!({"surplus_tolerance": 0.5, "viable_fill_rate": 0.7}),
-    )];
+    let mut lax = vec![rules(P1, &[AREA], json!({"surplus_tolerance": 0.5, "viable_fill_rate": 0.7}))];
     lax.extend(base());
     check(lax, &[]);
-    let mut strict = vec![rules(
-        P1,
-        &[AREA],
-        json!({"viable_fill_rate": 0.75, "min_group_size": 5}),
-    )];
+    let mut strict = vec![rules(P1, &[AREA], json!({"viable_fill_rate": 0.75, "min_group_size": 5}))];
     strict.extend(base());
-    check(
-        strict,
-        &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 wasteful"],
-    );
+    check(strict, &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 wasteful"]);
     let mut small = vec![rules(P1, &[AREA], json!({"min_group_size": 5}))];
     small.extend(base());
-    check(
-        small,
-        &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 overlap"],
-    );
+    check(small, &["4.1 full-time: 10000001,10000002 supply 14 demand 10 surplus 4 fill 0.7142857142857143 overlap"]);
 }
 
 #[test]
@@ -181,14 +158,8 @@ fn re_registering_with_new_rules_opens_and_closes_duplications() {
         s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))),
         ["duplication.closed 2001/02 4.1 3 16-18 full-time"]
     );
-    assert_eq!(
-        s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        s.when(partnership(P1, &[AREA])),
-        ["duplication.opened 2001/02 4.1 3 16-18 full-time"]
-    );
+    assert_eq!(s.when(rules(P1, &[AREA], json!({"surplus_tolerance": 0.4}))), Vec::<String>::new());
+    assert_eq!(s.when(partnership(P1, &[AREA])), ["duplication.opened 2001/02 4.1 3 16-18 full-time"]);
 }
 
 #[test]

@@ -22,19 +22,11 @@ fn an_offer_without_a_report_has_no_enrolment() {
 #[test]
 fn the_latest_as_of_wins_whatever_order_the_reports_arrive_in() {
     check(
-        vec![
-            offer(U1, "O1", "V1", 20),
-            enrolment(U1, "O1", 8, "2001-10-15"),
-            enrolment(U1, "O1", 20, "2001-10-01"),
-        ],
+        vec![offer(U1, "O1", "V1", 20), enrolment(U1, "O1", 8, "2001-10-15"), enrolment(U1, "O1", 20, "2001-10-01")],
         &["O1 8"],
     );
     check(
-        vec![
-            offer(U1, "O1", "V1", 20),
-            enrolment(U1, "O1", 20, "2001-10-01"),
-            enrolment(U1, "O1", 8, "2001-10-15"),
-        ],
+        vec![offer(U1, "O1", "V1", 20), enrolment(U1, "O1", 20, "2001-10-01"), enrolment(U1, "O1", 8, "2001-10-15")],
         &["O1 8"],
     );
 }
@@ -42,21 +34,14 @@ fn the_latest_as_of_wins_whatever_order_the_reports_arrive_in() {
 #[test]
 fn on_the_same_as_of_the_later_report_wins() {
     check(
-        vec![
-            offer(U1, "O1", "V1", 20),
-            enrolment(U1, "O1", 8, "2001-10-15"),
-            enrolment(U1, "O1", 9, "2001-10-15"),
-        ],
+        vec![offer(U1, "O1", "V1", 20), enrolment(U1, "O1", 8, "2001-10-15"), enrolment(U1, "O1", 9, "2001-10-15")],
         &["O1 9"],
     );
 }
 
 #[test]
 fn a_report_before_its_offer_counts_once_the_offer_is_made() {
-    check(
-        vec![enrolment(U1, "O1", 8, "2001-10-15"), offer(U1, "O1", "V1", 20)],
-        &["O1 8"],
-    );
+    check(vec![enrolment(U1, "O1", 8, "2001-10-15"), offer(U1, "O1", "V1", 20)], &["O1 8"]);
 }
 
 #[test]
@@ -75,8 +60,5 @@ fn reports_survive_withdrawal_and_replacement() {
 
 #[test]
 fn a_report_belongs_to_its_providers_offer_only() {
-    check(
-        vec![offer(U1, "O1", "V1", 20), enrolment(U2, "O1", 8, "2001-10-15")],
-        &["O1 -"],
-    );
+    check(vec![offer(U1, "O1", "V1", 20), enrolment(U2, "O1", 8, "2001-10-15")], &["O1 -"]);
 }

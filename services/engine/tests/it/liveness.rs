@@ -14,28 +14,12 @@ fn check(events: Vec<Value>, expect_p1: &[&str], expect_p2: &[&str]) {
 fn an_offer_before_its_venue_is_live_once_the_venue_registers() {
     let s = given([partnership(P1, &[AREA]), offer(U1, "O1", "V1", 10)]);
     assert!(s.offers(P1).is_empty());
-    check(
-        vec![
-            partnership(P1, &[AREA]),
-            offer(U1, "O1", "V1", 10),
-            venue(U1, "V1", AREA),
-        ],
-        &["10000001/O1 10"],
-        &[],
-    );
+    check(vec![partnership(P1, &[AREA]), offer(U1, "O1", "V1", 10), venue(U1, "V1", AREA)], &["10000001/O1 10"], &[]);
 }
 
 #[test]
 fn a_venue_in_an_area_of_no_partnership_makes_nothing_live() {
-    check(
-        vec![
-            partnership(P1, &[AREA]),
-            venue(U1, "V1", AREA2),
-            offer(U1, "O1", "V1", 10),
-        ],
-        &[],
-        &[],
-    );
+    check(vec![partnership(P1, &[AREA]), venue(U1, "V1", AREA2), offer(U1, "O1", "V1", 10)], &[], &[]);
 }
 
 #[test]
@@ -95,36 +79,19 @@ fn re_registering_a_partnership_moves_offers_in_and_out() {
         partnership(P1, &[AREA2]),
     ]);
     assert_eq!(s.offers(P1), ["10000002/O2 12"]);
-    assert_eq!(
-        s.engine.providers(P1),
-        Some(vec![provisio_events::vocab::Vocab::parse(U2).expect("ukprn")])
-    );
+    assert_eq!(s.engine.providers(P1), Some(vec![provisio_events::vocab::Vocab::parse(U2).expect("ukprn")]));
 }
 
 #[test]
 fn a_withdrawn_offer_is_not_live_and_offering_it_again_revives_it() {
-    let base = || {
-        vec![
-            partnership(P1, &[AREA]),
-            venue(U1, "V1", AREA),
-            offer(U1, "O1", "V1", 10),
-        ]
-    };
+    let base = || vec![partnership(P1, &[AREA]), venue(U1, "V1", AREA), offer(U1, "O1", "V1", 10)];
     check([base(), vec![withdrawal(U1, "O1")]].concat(), &[], &[]);
-    check(
-        [base(), vec![withdrawal(U1, "O1"), offer(U1, "O1", "V1", 14)]].concat(),
-        &["10000001/O1 14"],
-        &[],
-    );
+    check([base(), vec![withdrawal(U1, "O1"), offer(U1, "O1", "V1", 14)]].concat(), &["10000001/O1 14"], &[]);
 }
 
 #[test]
 fn withdrawing_an_offer_that_is_not_live_changes_nothing() {
-    let mut s = given([
-        partnership(P1, &[AREA]),
-        venue(U1, "V1", AREA),
-        offer(U1, "O1", "V1", 10),
-    ]);
+    let mut s = given([partnership(P1, &[AREA]), venue(U1, "V1", AREA), offer(U1, "O1", "V1", 10)]);
     assert!(s.when(withdrawal(U1, "NOPE")).is_empty());
     assert!(s.when(withdrawal(U2, "O1")).is_empty());
     assert_eq!(s.offers(P1), ["10000001/O1 10"]);
@@ -149,11 +116,7 @@ fn offering_again_replaces_every_field_including_the_venue() {
 #[test]
 fn planned_offers_count_as_supply() {
     let planned = with(offer(U1, "O1", "V1", 10), "status", json!("planned"));
-    check(
-        vec![partnership(P1, &[AREA]), venue(U1, "V1", AREA), planned],
-        &["10000001/O1 10"],
-        &[],
-    );
+    check(vec![partnership(P1, &[AREA]), venue(U1, "V1", AREA), planned], &["10000001/O1 10"], &[]);
 }
 
 #[test]
@@ -169,12 +132,7 @@ fn a_curriculum_plan_withdraws_every_offer_of_its_year_it_no_longer_lists() {
             offer(U2, "OTHER", "V2", 8),
             plan(U1, YEAR, vec![course("B", "V1", 16), course("C", "V1", 7)]),
         ],
-        &[
-            "10000001/B 16",
-            "10000001/C 7",
-            "10000001/NEXT-YEAR 9",
-            "10000002/OTHER 8",
-        ],
+        &["10000001/B 16", "10000001/C 7", "10000001/NEXT-YEAR 9", "10000002/OTHER 8"],
         &[],
     );
 }

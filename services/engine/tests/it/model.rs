@@ -36,11 +36,7 @@ fn the_engine_agrees_with_a_from_scratch_model_after_every_event() {
 }
 
 fn run(seed: u64) {
-    let mut g = Gen {
-        rng: fastrand::Rng::with_seed(seed),
-        n: 0,
-        history: Vec::new(),
-    };
+    let mut g = Gen { rng: fastrand::Rng::with_seed(seed), n: 0, history: Vec::new() };
     let mut engine = Engine::new();
     let mut model = Model::default();
     let mut published: BTreeMap<(String, String), Value> = BTreeMap::new();
@@ -70,11 +66,7 @@ fn run(seed: u64) {
     }
     for (snapshot, expected) in snapshots {
         for (p, want) in expected {
-            assert_eq!(
-                engine_reports(&snapshot, p),
-                want,
-                "seed {seed}: a clone moved with the original"
-            );
+            assert_eq!(engine_reports(&snapshot, p), want, "seed {seed}: a clone moved with the original");
         }
     }
 }
@@ -83,10 +75,7 @@ fn run(seed: u64) {
 fn replay(published: &mut BTreeMap<(String, String), Value>, changes: &[Change], context: &str) {
     for c in changes {
         let family = c.kind.as_str().split('.').next().unwrap_or_default().to_owned();
-        let key = (
-            c.partnership_id.to_string(),
-            format!("{family} {}", serde_json::to_value(&c.key).expect("key")),
-        );
+        let key = (c.partnership_id.to_string(), format!("{family} {}", serde_json::to_value(&c.key).expect("key")));
         let row = serde_json::to_value(&c.row).expect("row");
         let old = published.get(&key);
         match c.kind.as_str().split('.').nth(1) {
@@ -105,11 +94,7 @@ fn replay(published: &mut BTreeMap<(String, String), Value>, changes: &[Change],
 }
 
 fn published_rows(published: &BTreeMap<(String, String), Value>, p: &str) -> BTreeMap<String, Value> {
-    published
-        .iter()
-        .filter(|((id, _), _)| id == p)
-        .map(|((_, k), row)| (k.clone(), row.clone()))
-        .collect()
+    published.iter().filter(|((id, _), _)| id == p).map(|((_, k), row)| (k.clone(), row.clone())).collect()
 }
 
 /// Every report of one partnership, as JSON.
@@ -132,16 +117,10 @@ impl Reports {
         };
         let cell = ["academic_year", "subject", "level", "age_group"];
         let rows = |v: &Value| v.as_array().cloned().unwrap_or_default();
-        let gaps = rows(&self.gaps)
-            .into_iter()
-            .map(|r| (format!("gap {}", key(&r, &cell)), r));
+        let gaps = rows(&self.gaps).into_iter().map(|r| (format!("gap {}", key(&r, &cell)), r));
         let dup_key = ["academic_year", "subject", "level", "age_group", "mode"];
-        let dups = rows(&self.duplications)
-            .into_iter()
-            .map(|r| (format!("duplication {}", key(&r, &dup_key)), r));
-        let targets = rows(&self.targets)
-            .into_iter()
-            .map(|r| (format!("target {}", key(&r, &["target_id"])), r));
+        let dups = rows(&self.duplications).into_iter().map(|r| (format!("duplication {}", key(&r, &dup_key)), r));
+        let targets = rows(&self.targets).into_iter().map(|r| (format!("target {}", key(&r, &["target_id"])), r));
         gaps.chain(dups).chain(targets).collect()
     }
 }
@@ -152,17 +131,11 @@ fn json(rows: impl serde::Serialize) -> Value {
 
 fn engine_reports(engine: &Engine, p: &str) -> Option<Reports> {
     let all = Filter::default();
-    let year = |y: &str| Filter {
-        academic_year: AcademicYear::parse(y),
-        ..Filter::default()
-    };
+    let year = |y: &str| Filter { academic_year: AcademicYear::parse(y), ..Filter::default() };
     Some(Reports {
         gaps: json(engine.gaps(p, &all)?),
         duplications: json(engine.duplications(p, &all)?),
-        coverage: YEARS
-            .iter()
-            .map(|y| engine.coverage(p, &year(y)).map(json))
-            .collect::<Option<_>>()?,
+        coverage: YEARS.iter().map(|y| engine.coverage(p, &year(y)).map(json)).collect::<Option<_>>()?,
         targets: json(engine.targets(p, &all)?),
         offers: json(engine.offers(p, None, 1000)?.0),
         providers: json(engine.providers(p)?),
@@ -239,11 +212,7 @@ impl Gen {
                 data["academic_year"] = json!(year);
                 ("ukprn", "provision.offered", data)
             }
-            45..=51 => (
-                "ukprn",
-                "provision.withdrawn",
-                json!({"ukprn": u, "offer_id": self.pick(&OFFER_IDS)}),
-            ),
+            45..=51 => ("ukprn", "provision.withdrawn", json!({"ukprn": u, "offer_id": self.pick(&OFFER_IDS)})),
             52..=63 => (
                 "ukprn",
                 "enrolment.reported",
@@ -253,11 +222,7 @@ impl Gen {
             64..=68 => {
                 let ids: BTreeSet<&str> = (0..self.rng.usize(0..=4)).map(|_| self.pick(&OFFER_IDS)).collect();
                 let offers: Vec<Value> = ids.into_iter().map(|id| self.course(id)).collect();
-                (
-                    "ukprn",
-                    "curriculum.published",
-                    json!({"ukprn": u, "academic_year": year, "offers": offers}),
-                )
+                ("ukprn", "curriculum.published", json!({"ukprn": u, "academic_year": year, "offers": offers}))
             }
             69..=81 => {
                 let mut data = json!({"partnership_id": p, "need_id": self.pick(&NEEDS), "subject": self.mostly(&SUBJECTS),
@@ -268,11 +233,7 @@ impl Gen {
                 }
                 ("lp", "need.identified", data)
             }
-            82..=86 => (
-                "lp",
-                "need.withdrawn",
-                json!({"partnership_id": p, "need_id": self.pick(&NEEDS)}),
-            ),
+            82..=86 => ("lp", "need.withdrawn", json!({"partnership_id": p, "need_id": self.pick(&NEEDS)})),
             87..=94 => {
                 let measure = if self.rng.bool() { "places" } else { "enrolled" };
                 let mut data = json!({"partnership_id": p, "target_id": self.pick(&TARGETS), "academic_year": year,
@@ -284,17 +245,9 @@ impl Gen {
                 }
                 ("lp", "target.set", data)
             }
-            _ => (
-                "ukprn",
-                "provider.registered",
-                json!({"ukprn": u, "name": "P", "kind": "fe-college"}),
-            ),
+            _ => ("ukprn", "provider.registered", json!({"ukprn": u, "name": "P", "kind": "fe-college"})),
         };
-        let source = if source == "lp" {
-            format!("urn:lp:{p}")
-        } else {
-            format!("urn:ukprn:{u}")
-        };
+        let source = if source == "lp" { format!("urn:lp:{p}") } else { format!("urn:ukprn:{u}") };
         let e = json!({"specversion": "1.0", "id": format!("e{}", self.n), "source": source,
             "type": format!("lp.{kind}.v1"), "time": "2001-10-15T09:00:00Z", "data": data});
         self.history.push(e.clone());
@@ -343,9 +296,7 @@ impl Model {
             "lp.partnership.registered.v1" => {
                 let r = &d["rules"];
                 let rate = |table: &[(i128, i128, f64)], v: &Value, default: (i128, i128)| {
-                    v.as_f64()
-                        .and_then(|x| table.iter().find(|t| t.2 == x))
-                        .map_or(default, |t| (t.0, t.1))
+                    v.as_f64().and_then(|x| table.iter().find(|t| t.2 == x)).map_or(default, |t| (t.0, t.1))
                 };
                 let rules = Rules {
                     areas: d["areas"].as_array().into_iter().flatten().map(s).collect(),
@@ -369,25 +320,16 @@ impl Model {
                 let (u, year) = (s(&d["ukprn"]), d["academic_year"].clone());
                 let listed: Vec<Value> = d["offers"].as_array().cloned().unwrap_or_default();
                 let ids: BTreeSet<String> = listed.iter().map(|o| s(&o["offer_id"])).collect();
-                self.offers
-                    .retain(|(pu, po), o| !(*pu == u && o["academic_year"] == year && !ids.contains(po)));
+                self.offers.retain(|(pu, po), o| !(*pu == u && o["academic_year"] == year && !ids.contains(po)));
                 for mut o in listed {
                     o["ukprn"] = json!(u);
                     o["academic_year"] = year.clone();
                     self.offers.insert(offer_id(&o), o);
                 }
             }
-            "lp.need.identified.v1" => {
-                _ = self
-                    .needs
-                    .insert((s(&d["partnership_id"]), s(&d["need_id"])), d.clone())
-            }
+            "lp.need.identified.v1" => _ = self.needs.insert((s(&d["partnership_id"]), s(&d["need_id"])), d.clone()),
             "lp.need.withdrawn.v1" => _ = self.needs.remove(&(s(&d["partnership_id"]), s(&d["need_id"]))),
-            "lp.target.set.v1" => {
-                _ = self
-                    .targets
-                    .insert((s(&d["partnership_id"]), s(&d["target_id"])), d.clone())
-            }
+            "lp.target.set.v1" => _ = self.targets.insert((s(&d["partnership_id"]), s(&d["target_id"])), d.clone()),
             _ => {}
         }
     }
@@ -398,36 +340,16 @@ impl Model {
 
     /// Every report of `p`, recomputed from nothing; `None` when it is not registered.
     fn reports(&self, p: &str) -> Option<Reports> {
-        let Rules {
-            areas,
-            tolerance,
-            viable,
-            min_group,
-        } = self.partnerships.get(p)?;
+        let Rules { areas, tolerance, viable, min_group } = self.partnerships.get(p)?;
         let live: Vec<(&Id, &Value)> = self
             .offers
             .iter()
-            .filter(|((u, _), o)| {
-                self.venues
-                    .get(&(u.clone(), s(&o["venue_id"])))
-                    .is_some_and(|a| areas.contains(a))
-            })
+            .filter(|((u, _), o)| self.venues.get(&(u.clone(), s(&o["venue_id"]))).is_some_and(|a| areas.contains(a)))
             .collect();
-        let cell_of = |v: &Value| {
-            [
-                s(&v["academic_year"]),
-                s(&v["subject"]),
-                s(&v["level"]),
-                s(&v["age_group"]),
-            ]
-        };
+        let cell_of = |v: &Value| [s(&v["academic_year"]), s(&v["subject"]), s(&v["level"]), s(&v["age_group"])];
         let order = |c: &[String]| {
             let (major, minor) = c[1].split_once('.').unwrap_or_default();
-            let level = if c[2] == "entry" {
-                0
-            } else {
-                c[2].parse::<u32>().unwrap_or(99)
-            };
+            let level = if c[2] == "entry" { 0 } else { c[2].parse::<u32>().unwrap_or(99) };
             let subject = (major.parse::<u32>().unwrap_or(0), minor.parse::<u32>().unwrap_or(0));
             (c[0].clone(), subject, level, c[3].clone(), c.get(4).cloned())
         };
@@ -492,10 +414,8 @@ impl Model {
                         p_sum += places(o);
                         small |= e < *min_group;
                     }
-                    rows.push(
-                        json!({"ukprn": id.0, "offer_id": id.1, "places": places(o), "enrolled": enrolled,
-                        "fill_rate": enrolled.map(|e| e as f64 / places(o) as f64)}),
-                    );
+                    rows.push(json!({"ukprn": id.0, "offer_id": id.1, "places": places(o), "enrolled": enrolled,
+                        "fill_rate": enrolled.map(|e| e as f64 / places(o) as f64)}));
                 }
                 let beyond = d == 0 || surplus * tolerance.1 > tolerance.0 * d;
                 let low = p_sum > 0 && i128::from(e_sum) * viable.1 < viable.0 * i128::from(p_sum);
@@ -540,9 +460,7 @@ impl Model {
             .filter(|((q, _), _)| q == p)
             .map(|((_, id), t)| {
                 let matches = |o: &Value| {
-                    ["academic_year", "subject", "level", "age_group"]
-                        .iter()
-                        .all(|f| t[*f].is_null() || t[*f] == o[*f])
+                    ["academic_year", "subject", "level", "age_group"].iter().all(|f| t[*f].is_null() || t[*f] == o[*f])
                 };
                 let counted = live.iter().filter(|(_, o)| matches(o));
                 let current: u64 = if t["measure"] == "places" {

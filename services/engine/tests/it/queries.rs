@@ -7,11 +7,8 @@ use serde_json::json;
 
 #[test]
 fn partnerships_list_registered_ones_with_every_rule_filled_in() {
-    let s = given([
-        rules(P2, &[AREA2, AREA], json!({"min_group_size": 8})),
-        partnership(P1, &[AREA]),
-        need("p3", "N", 4),
-    ]);
+    let s =
+        given([rules(P2, &[AREA2, AREA], json!({"min_group_size": 8})), partnership(P1, &[AREA]), need("p3", "N", 4)]);
     assert_eq!(
         serde_json::to_value(s.engine.partnerships()).expect("serialises"),
         json!([
@@ -38,10 +35,7 @@ fn offers_page_through_in_ukprn_and_offer_id_order() {
     ]);
     let page = |after: Option<&OfferCursor>| s.engine.offers(P1, after, 2).expect("registered");
     let (rows, next) = page(None);
-    assert_eq!(
-        rows.iter().map(|r| r.offer_id.to_string()).collect::<Vec<_>>(),
-        ["B", "C"]
-    );
+    assert_eq!(rows.iter().map(|r| r.offer_id.to_string()).collect::<Vec<_>>(), ["B", "C"]);
     let next = next.expect("a second page");
     assert_eq!(next.to_string(), "10000001/C");
     let (rows, last) = page(Some(&next));
@@ -79,24 +73,15 @@ fn coverage_lists_the_years_cells_with_demand_or_supply() {
         with(offer(U1, "O1", "V1", 4), "subject", json!("2.1")),
         with(offer(U1, "O2", "V1", 4), "academic_year", json!("2002/03")),
     ]);
-    let year = |y: &str| Filter {
-        academic_year: Vocab::parse(y),
-        ..Filter::default()
-    };
+    let year = |y: &str| Filter { academic_year: Vocab::parse(y), ..Filter::default() };
     let cells = |f: &Filter| {
         let rows = s.engine.coverage(P1, f).expect("registered");
-        rows.iter()
-            .map(|c| lines(c, "{subject} {level} {age_group}: {demand}/{supply}"))
-            .collect::<Vec<_>>()
+        rows.iter().map(|c| lines(c, "{subject} {level} {age_group}: {demand}/{supply}")).collect::<Vec<_>>()
     };
     assert_eq!(cells(&year("2001/02")), ["2.1 3 16-18: 0/4", "4.1 3 16-18: 10/0"]);
     assert_eq!(cells(&year("2002/03")), ["4.1 3 16-18: 0/4"]);
     assert_eq!(cells(&year("2003/04")), Vec::<String>::new());
-    assert_eq!(
-        cells(&Filter::default()),
-        ["2.1 3 16-18: 0/4", "4.1 3 16-18: 10/4"],
-        "every year summed"
-    );
+    assert_eq!(cells(&Filter::default()), ["2.1 3 16-18: 0/4", "4.1 3 16-18: 10/4"], "every year summed");
 }
 
 #[test]
@@ -111,29 +96,13 @@ fn filters_narrow_the_reports_and_mode_narrows_only_duplications() {
         offer(U2, "O2", "V2", 5),
         target(P1, "T", "places", 10),
     ]);
-    let engineering = Filter {
-        subject: SubjectCode::parse("4.1"),
-        ..Filter::default()
-    };
-    let part_time = Filter {
-        mode: Some(Mode::PartTime),
-        ..Filter::default()
-    };
+    let engineering = Filter { subject: SubjectCode::parse("4.1"), ..Filter::default() };
+    let part_time = Filter { mode: Some(Mode::PartTime), ..Filter::default() };
     let gaps = |f: &Filter| s.engine.gaps(P1, f).expect("registered").len();
     let dups = |f: &Filter| s.engine.duplications(P1, f).expect("registered").len();
-    assert_eq!(
-        (gaps(&Filter::default()), gaps(&engineering), gaps(&part_time)),
-        (2, 1, 2)
-    );
-    assert_eq!(
-        (dups(&Filter::default()), dups(&engineering), dups(&part_time)),
-        (1, 1, 0)
-    );
-    assert_eq!(
-        s.engine.targets(P1, &engineering).expect("registered").len(),
-        0,
-        "T counts every subject"
-    );
+    assert_eq!((gaps(&Filter::default()), gaps(&engineering), gaps(&part_time)), (2, 1, 2));
+    assert_eq!((dups(&Filter::default()), dups(&engineering), dups(&part_time)), (1, 1, 0));
+    assert_eq!(s.engine.targets(P1, &engineering).expect("registered").len(), 0, "T counts every subject");
     assert_eq!(s.engine.targets(P1, &Filter::default()).expect("registered").len(), 1);
 }
 

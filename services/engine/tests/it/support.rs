@@ -32,11 +32,7 @@ fn lp(id: &str, kind: &str, data: Value) -> Value {
 }
 
 pub(crate) fn partnership(id: &str, areas: &[&str]) -> Value {
-    lp(
-        id,
-        "partnership.registered",
-        json!({"partnership_id": id, "name": format!("{id} partnership"), "areas": areas}),
-    )
+    lp(id, "partnership.registered", json!({"partnership_id": id, "name": format!("{id} partnership"), "areas": areas}))
 }
 
 pub(crate) fn rules(id: &str, areas: &[&str], rules: Value) -> Value {
@@ -66,11 +62,7 @@ pub(crate) fn offer(ukprn: &str, offer_id: &str, venue_id: &str, places: u32) ->
 }
 
 pub(crate) fn withdrawal(ukprn: &str, offer_id: &str) -> Value {
-    provider(
-        ukprn,
-        "provision.withdrawn",
-        json!({"ukprn": ukprn, "offer_id": offer_id}),
-    )
+    provider(ukprn, "provision.withdrawn", json!({"ukprn": ukprn, "offer_id": offer_id}))
 }
 
 pub(crate) fn enrolment(ukprn: &str, offer_id: &str, enrolled: u32, as_of: &str) -> Value {
@@ -83,11 +75,7 @@ pub(crate) fn enrolment(ukprn: &str, offer_id: &str, enrolled: u32, as_of: &str)
 }
 
 pub(crate) fn plan(ukprn: &str, year: &str, offers: Vec<Value>) -> Value {
-    provider(
-        ukprn,
-        "curriculum.published",
-        json!({"ukprn": ukprn, "academic_year": year, "offers": offers}),
-    )
+    provider(ukprn, "curriculum.published", json!({"ukprn": ukprn, "academic_year": year, "offers": offers}))
 }
 
 /// A need in the default course's cell.
@@ -139,10 +127,7 @@ pub(crate) struct Scenario {
 }
 
 pub(crate) fn given(events: impl IntoIterator<Item = Value>) -> Scenario {
-    let mut s = Scenario {
-        engine: Engine::new(),
-        position: 0,
-    };
+    let mut s = Scenario { engine: Engine::new(), position: 0 };
     for e in events {
         s.when(e);
     }
@@ -164,12 +149,7 @@ impl Scenario {
     pub(crate) fn gaps(&self, id: &str) -> Vec<String> {
         let rows = self.engine.gaps(id, &Filter::default()).unwrap_or_default();
         rows.iter()
-            .map(|r| {
-                lines(
-                    r,
-                    "{subject} {level} {age_group}: demand {demand} supply {supply} {severity}",
-                )
-            })
+            .map(|r| lines(r, "{subject} {level} {age_group}: demand {demand} supply {supply} {severity}"))
             .collect()
     }
 
@@ -181,17 +161,13 @@ impl Scenario {
 
     pub(crate) fn targets(&self, id: &str) -> Vec<String> {
         let rows = self.engine.targets(id, &Filter::default()).unwrap_or_default();
-        rows.iter()
-            .map(|r| lines(r, "{target_id}: {current} of {value} {measure}"))
-            .collect()
+        rows.iter().map(|r| lines(r, "{target_id}: {current} of {value} {measure}")).collect()
     }
 
     /// The partnership's live offers as `ukprn/offer_id places`.
     pub(crate) fn offers(&self, id: &str) -> Vec<String> {
         let (rows, _) = self.engine.offers(id, None, 1000).unwrap_or_default();
-        rows.iter()
-            .map(|r| format!("{}/{} {}", r.ukprn, r.offer_id, r.places))
-            .collect()
+        rows.iter().map(|r| format!("{}/{} {}", r.ukprn, r.offer_id, r.places)).collect()
     }
 }
 
@@ -218,10 +194,9 @@ fn plain(v: &Value) -> String {
 pub(crate) fn change_line(c: &Change) -> String {
     let key = match &c.key {
         ChangeKey::Gap(k) => format!("{} {} {} {}", k.academic_year, k.subject, k.level, k.age_group),
-        ChangeKey::Duplication(k) => format!(
-            "{} {} {} {} {}",
-            k.academic_year, k.subject, k.level, k.age_group, k.mode
-        ),
+        ChangeKey::Duplication(k) => {
+            format!("{} {} {} {} {}", k.academic_year, k.subject, k.level, k.age_group, k.mode)
+        }
         ChangeKey::Target { target_id } => target_id.to_string(),
     };
     format!("{} {key}", c.kind)

