@@ -12,9 +12,13 @@
 //! and only the touched rows are recomputed and compared with the rows last published.
 //!
 //! [`Engine`] is cheap to clone, so a service can hand readers a snapshot while it goes on
-//! applying: partnerships sit behind `Arc`s and every large map is split into `Arc`-shared
-//! shards, so a clone copies a few hundred pointers and the first write after it copies only
-//! the partnership and the shards it writes to (copy-on-write with `Arc::make_mut`).
+//! applying. Copy-on-write (`Arc::make_mut`) works at three levels: each partnership sits
+//! behind an `Arc`; each of its maps, and each map of the providers' side, is split into 64
+//! `Arc`-shared shards; and each value in those maps (a cell, a key's offers, a venue's offers)
+//! sits behind its own `Arc`. A clone copies a few hundred pointers. The first write after a
+//! clone copies, for what it touches only, the partnership's handful of map handles, the
+//! pointers of the shards it lands in, and the values it changes; nothing else is copied, and
+//! an engine that is never cloned never copies at all.
 
 mod apply;
 mod change;
@@ -66,7 +70,7 @@ impl Engine {
         let mut changes = Vec::new();
         for (id, touch) in touches {
             if let Some(p) = self.partnerships.get_mut(&id) {
-                changes.extend(Arc::make_mut(p).settle(&self.world, &id, touch, position));
+                changes.extend(Arc::make_mut(p).settle(&id, touch, position));
             }
         }
         changes

@@ -2,7 +2,7 @@
 //! per-key aggregates of its live offers, kept up to date one offer or need at a time.
 
 use crate::cow::CowMap;
-use crate::keys::{Cell, DuplicationKey, OfferKey};
+use crate::keys::{Cell, DuplicationKey, OfferKey, Year};
 use crate::rows::{DuplicationRow, GapRow};
 use crate::targets::Target;
 use crate::world::Offer;
@@ -60,7 +60,8 @@ pub(crate) struct CellAgg {
     /// Winning `enrolled` of the live offers, for targets measured in enrolments.
     pub(crate) enrolled: u64,
     pub(crate) needs: BTreeSet<LocalId>,
-    pub(crate) offers: BTreeSet<OfferKey>,
+    /// Places of each live offer, so rows are built without looking offers up.
+    pub(crate) offers: BTreeMap<OfferKey, u32>,
 }
 
 impl CellAgg {
@@ -71,6 +72,13 @@ impl CellAgg {
     fn is_empty(&self) -> bool {
         self.needs.is_empty() && self.offers.is_empty()
     }
+}
+
+/// An offer's places and winning enrolment, as its duplication key holds them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Seat {
+    pub(crate) places: u32,
+    pub(crate) enrolled: Option<u32>,
 }
 
 /// A cell's supply and enrolled before an event touched it, so targets can take the difference.
@@ -112,14 +120,14 @@ pub(crate) struct Partnership {
     pub(crate) registration: Option<Registration>,
     needs: CowMap<LocalId, Need>,
     pub(crate) cells: CowMap<Cell, CellAgg>,
-    pub(crate) keys: CowMap<DuplicationKey, BTreeSet<OfferKey>>,
+    pub(crate) keys: CowMap<DuplicationKey, BTreeMap<OfferKey, Seat>>,
     /// Live offers by provider, in the order the offer listing pages through them.
     pub(crate) live: BTreeMap<Ukprn, Arc<BTreeSet<OfferKey>>>,
     /// The rows last published, to tell what changed.
     pub(crate) gaps: CowMap<Cell, GapRow>,
     pub(crate) duplications: CowMap<DuplicationKey, DuplicationRow>,
     pub(crate) targets: BTreeMap<LocalId, Target>,
-    pub(crate) targets_by_year: BTreeMap<crate::keys::Year, BTreeSet<LocalId>>,
+    pub(crate) targets_by_year: BTreeMap<Year, BTreeSet<LocalId>>,
 }
 
 impl Partnership {
@@ -148,8 +156,9 @@ impl Partnership {
         let agg = self.cells.entry_or_default(cell);
         agg.supply += u64::from(offer.places);
         agg.enrolled += u64::from(enrolled.unwrap_or(0));
-        agg.offers.insert(key.clone());
-        self.keys.entry_or_default(offer.duplication_key()).insert(key.clone());
+        agg.offers.insert(key.clone(), offer.places);
+        let seat = Seat { places: offer.places, enrolled };
+        self.keys.entry_or_default(offer.duplication_key()).insert(key.clone(), seat);
         Arc::make_mut(self.live.entry(key.ukprn.clone()).or_default()).insert(key.clone());
     }
 
@@ -164,7 +173,7 @@ impl Partnership {
             agg.offers.remove(key);
         };
         self.cells.update(&cell, take, CellAgg::is_empty);
-        self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeSet::is_empty);
+        self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeMap::is_empty);
         if let Some(set) = self.live.get_mut(&key.ukprn) {
             Arc::make_mut(set).remove(key);
             if set.is_empty() {

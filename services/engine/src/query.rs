@@ -29,6 +29,16 @@ impl Filter {
     }
 }
 
+fn summary(id: &PartnershipId, p: &Partnership) -> Option<PartnershipSummary> {
+    let registration = p.registration.as_ref()?;
+    Some(PartnershipSummary {
+        partnership_id: id.clone(),
+        name: registration.name.clone(),
+        areas: registration.areas.clone(),
+        rules: registration.rules,
+    })
+}
+
 impl Engine {
     fn registered(&self, id: &str) -> Option<&Partnership> {
         let p = self.partnerships.get(&PartnershipId::parse(id)?)?;
@@ -37,18 +47,12 @@ impl Engine {
 
     /// Every registered partnership, by id.
     pub fn partnerships(&self) -> Vec<PartnershipSummary> {
-        self.partnerships.keys().filter_map(|id| self.partnership(id.as_str())).collect()
+        self.partnerships.iter().filter_map(|(id, p)| summary(id, p)).collect()
     }
 
     pub fn partnership(&self, id: &str) -> Option<PartnershipSummary> {
-        let (partnership_id, p) = self.partnerships.get_key_value(&PartnershipId::parse(id)?)?;
-        let registration = p.registration.as_ref()?;
-        Some(PartnershipSummary {
-            partnership_id: partnership_id.clone(),
-            name: registration.name.clone(),
-            areas: registration.areas.clone(),
-            rules: registration.rules,
-        })
+        let (id, p) = self.partnerships.get_key_value(&PartnershipId::parse(id)?)?;
+        summary(id, p)
     }
 
     /// The UKPRNs with live offers in the partnership, sorted.

@@ -3,15 +3,14 @@
 
 use crate::change::{Change, ChangeKey, ChangeKind, Row, transition};
 use crate::keys::{Cell, DuplicationKey};
-use crate::partnership::{Partnership, Touch};
+use crate::partnership::{Partnership, Seat, Touch};
 use crate::rows::{DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity};
-use crate::world::World;
 use provisio_events::vocab::{PartnershipId, Ukprn};
 use std::sync::Arc;
 
 impl Partnership {
     /// The cell's gap row, if demand exceeds supply.
-    fn gap_row(&self, cell: Cell, world: &World) -> Option<GapRow> {
+    fn gap_row(&self, cell: Cell) -> Option<GapRow> {
         let agg = self.cells.get(&cell)?;
         let (demand, supply) = (agg.demand, agg.supply);
         if demand <= supply {
@@ -23,8 +22,7 @@ impl Partnership {
             s if 2 * s < demand => GapSeverity::High,
             _ => GapSeverity::Moderate,
         };
-        let places = |k| world.offers.get(k).map(|o| o.places);
-        let offers = agg.offers.iter().filter_map(|k| Some(GapOffer { id: k.clone(), places: places(k)? }));
+        let offers = agg.offers.iter().map(|(k, &places)| GapOffer { id: k.clone(), places });
         let Cell { academic_year, subject, level, age_group } = cell;
         Some(GapRow {
             academic_year,
@@ -42,11 +40,11 @@ impl Partnership {
     }
 
     /// The key's duplication row, if it has two providers and a surplus or a low fill rate.
-    fn duplication_row(&self, key: DuplicationKey, world: &World) -> Option<DuplicationRow> {
+    fn duplication_row(&self, key: DuplicationKey) -> Option<DuplicationRow> {
         let live = self.keys.get(&key)?;
         let mut providers: Vec<Ukprn> = Vec::new();
-        for k in live {
-            // The set is ordered by UKPRN first, so a new provider differs from the last one.
+        for k in live.keys() {
+            // The map is ordered by UKPRN first, so a new provider differs from the last one.
             if providers.last() != Some(&k.ukprn) {
                 providers.push(k.ukprn.clone());
             }
@@ -59,17 +57,15 @@ impl Partnership {
         let (mut supply, mut reported_places, mut reported_enrolled) = (0u64, 0u64, 0u64);
         let mut small_group = false;
         let mut offers = Vec::with_capacity(live.len());
-        for k in live {
-            let Some(offer) = world.offers.get(k) else { continue };
-            let enrolled = world.enrolled(k);
-            supply += u64::from(offer.places);
+        for (k, &Seat { places, enrolled }) in live {
+            supply += u64::from(places);
             if let Some(e) = enrolled {
-                reported_places += u64::from(offer.places);
+                reported_places += u64::from(places);
                 reported_enrolled += u64::from(e);
                 small_group |= e < rules.min_group_size;
             }
-            let fill_rate = enrolled.map(|e| f64::from(e) / f64::from(offer.places));
-            offers.push(DuplicationOffer { id: k.clone(), places: offer.places, enrolled, fill_rate });
+            let fill_rate = enrolled.map(|e| f64::from(e) / f64::from(places));
+            offers.push(DuplicationOffer { id: k.clone(), places, enrolled, fill_rate });
         }
         let surplus = supply as i64 - demand as i64;
         // Dividing instead of multiplying keeps decimal boundaries exact: 2/10 rounds to the
@@ -102,7 +98,7 @@ impl Partnership {
     /// Brings targets and published rows up to date with what the event touched, and appends
     /// a change for every row that appeared, changed or disappeared: gaps, then duplications,
     /// then targets, each in key order.
-    pub(crate) fn settle(&mut self, world: &World, id: &PartnershipId, mut touch: Touch, position: u64) -> Vec<Change> {
+    pub(crate) fn settle(&mut self, id: &PartnershipId, mut touch: Touch, position: u64) -> Vec<Change> {
         if touch.everything {
             for (cell, agg) in self.cells.iter() {
                 touch.cells.entry(*cell).or_insert_with(|| agg.totals());
@@ -117,7 +113,7 @@ impl Partnership {
         let change = |kind, key, row| Change { partnership_id: id.clone(), position, kind, key, row };
         let mut changes = Vec::new();
         for &cell in touch.cells.keys() {
-            let new = self.gap_row(cell, world).filter(|_| shown);
+            let new = self.gap_row(cell).filter(|_| shown);
             let Some(t) = transition(self.gaps.get(&cell), new.as_ref()) else { continue };
             let new = new.map(Arc::new);
             match &new {
@@ -128,7 +124,7 @@ impl Partnership {
             changes.push(change(kind, ChangeKey::Gap(cell), new.map(Row::Gap)));
         }
         for &key in &touch.keys {
-            let new = self.duplication_row(key, world).filter(|_| shown);
+            let new = self.duplication_row(key).filter(|_| shown);
             let Some(t) = transition(self.duplications.get(&key), new.as_ref()) else { continue };
             let new = new.map(Arc::new);
             match &new {

@@ -48,11 +48,12 @@ fn offers_in_different_modes_do_not_duplicate() {
 
 #[test]
 fn a_fill_rate_exactly_at_the_viable_rate_is_not_below_it() {
+    // 24 enrolled of 40 places is 0.6, the default viable rate; both groups are of 12.
     check(
         vec![
             need(P1, "N", 100),
-            offer(U1, "O1", "V1", 10),
-            offer(U2, "O2", "V2", 10),
+            offer(U1, "O1", "V1", 20),
+            offer(U2, "O2", "V2", 20),
             enrolment(U1, "O1", 12, "2001-10-01"),
             enrolment(U2, "O2", 12, "2001-10-01"),
         ],
