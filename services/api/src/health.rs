@@ -17,7 +17,7 @@ async fn healthz() -> &'static str {
 
 /// 200 only once events can be accepted and served.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.ingest.is_ready() {
+    if state.ingest.is_ready() && state.projection.is_ready() {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "starting")

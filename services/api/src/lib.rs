@@ -4,7 +4,9 @@
 
 mod events;
 mod health;
+mod live;
 mod problem;
+mod reports;
 
 pub use events::{MAX_BATCH, MAX_BODY_BYTES};
 pub use problem::ApiError;
@@ -12,11 +14,13 @@ pub use problem::ApiError;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use provisio_ingest::Ingest;
+use provisio_projector::Projection;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub ingest: Ingest,
+    pub projection: Projection,
 }
 
 /// The whole HTTP surface.
@@ -24,6 +28,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(events::router())
         .merge(health::router())
+        .merge(reports::router())
+        .merge(live::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -19,6 +19,10 @@ pub enum ApiError {
     InvalidQuery { parameter: &'static str, message: String },
     #[error("no such resource")]
     NotFound,
+    #[error("partnership {0:?} is not registered")]
+    PartnershipNotFound(String),
+    #[error("position {0} is not applied yet; retry shortly")]
+    NotYetApplied(u64),
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -34,6 +38,8 @@ impl ApiError {
             ApiError::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch-too-large", "Too many events in one request"),
             ApiError::InvalidQuery { .. } => (StatusCode::BAD_REQUEST, "invalid-query", "Invalid query parameter"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            ApiError::PartnershipNotFound(_) => (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered"),
+            ApiError::NotYetApplied(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }

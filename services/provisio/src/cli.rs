@@ -36,6 +36,8 @@ pub enum Command {
     Serve,
     /// Run the service on a fresh embedded store with demo partnerships loaded; prints the URL.
     Demo(DemoArgs),
+    /// Rebuild the report read models from the event log (run with the service stopped).
+    Rebuild,
 }
 
 #[derive(Debug, Clone, Args)]

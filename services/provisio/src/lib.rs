@@ -4,9 +4,11 @@
 
 pub mod cli;
 pub mod demo;
+pub mod rebuild;
 
 use anyhow::Context;
 use provisio_ingest::{Ingest, IngestConfig};
+use provisio_projector::Projection;
 use provisio_store::{redact_url, Store};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -57,9 +59,11 @@ impl Application {
             max_batch: config.max_batch.max(1),
             ..Default::default()
         };
-        let ingest = Ingest::start(ingest_config, store, &tracker, shutdown.clone()).await.context("starting ingestion")?;
+        let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone()).await.context("starting ingestion")?;
+        let projection = Projection::new(store);
+        tracker.spawn(projection.clone().run(ingest.committed(), ingest.nats().cloned(), shutdown.clone()));
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone() });
+        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone(), projection });
         tracing::info!(
             message = "Provisio started.",
             listen = %listener.local_addr()?,

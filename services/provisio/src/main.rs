@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use provisio::cli::{Cli, Command};
-use provisio::{demo, Application, Config};
+use provisio::{demo, rebuild, Application, Config};
 use std::io::IsTerminal;
 
 #[tokio::main]
@@ -16,6 +16,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Demo(args) => demo::run(config, args).await,
+        Command::Rebuild => rebuild::run(&config).await,
     }
 }
 

@@ -7,10 +7,12 @@
 //! for any other), so positions become visible in increasing order.
 
 mod append;
+mod changes;
 mod log;
 mod migrate;
 
 pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, NewEvent, NewRejection};
+pub use changes::{StoredChange, PROJECTOR_CHECKPOINT};
 pub use log::{LogQuery, StoredEvent, StoredRejection};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

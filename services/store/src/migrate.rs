@@ -10,11 +10,18 @@ struct Migration {
     sqlite: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    postgres: include_str!("../migrations/postgres/0001_event_log.sql"),
-    sqlite: include_str!("../migrations/sqlite/0001_event_log.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        postgres: include_str!("../migrations/postgres/0001_event_log.sql"),
+        sqlite: include_str!("../migrations/sqlite/0001_event_log.sql"),
+    },
+    Migration {
+        version: 2,
+        postgres: include_str!("../migrations/postgres/0002_changes.sql"),
+        sqlite: include_str!("../migrations/sqlite/0002_changes.sql"),
+    },
+];
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const MIGRATION_LOCK: i64 = 0x5052_4f56_4d49_4752;

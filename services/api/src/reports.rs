@@ -1,0 +1,137 @@
+//! The report API (CONTRACT section 5): partnerships, gaps, duplications, coverage, targets
+//! and offers, read from a snapshot of the planning engine.
+
+use crate::{problem::ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use provisio_engine::{Filter, OfferId};
+use provisio_events::vocab::Vocab;
+use provisio_projector::Snapshot;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How long `min_position` may wait for the projection.
+const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/partnerships", get(list))
+        .route("/v1/partnerships/{id}", get(one))
+        .route("/v1/partnerships/{id}/gaps", get(gaps))
+        .route("/v1/partnerships/{id}/duplications", get(duplications))
+        .route("/v1/partnerships/{id}/coverage", get(coverage))
+        .route("/v1/partnerships/{id}/targets", get(targets))
+        .route("/v1/partnerships/{id}/offers", get(offers))
+}
+
+/// Query parameters of every report; each endpoint reads the ones it knows.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReportParams {
+    academic_year: Option<String>,
+    subject: Option<String>,
+    level: Option<String>,
+    age_group: Option<String>,
+    mode: Option<String>,
+    min_position: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| T::parse(v).ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) }))
+        .transpose()
+}
+
+impl ReportParams {
+    fn filter(&self) -> Result<Filter, ApiError> {
+        Ok(Filter {
+            academic_year: vocab("academic_year", self.academic_year.as_deref())?,
+            subject: vocab("subject", self.subject.as_deref())?,
+            level: vocab("level", self.level.as_deref())?,
+            age_group: vocab("age_group", self.age_group.as_deref())?,
+            mode: vocab("mode", self.mode.as_deref())?,
+        })
+    }
+}
+
+/// The engine at `min_position` or later, waiting for the projection when asked to.
+pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Result<Snapshot, ApiError> {
+    if let Some(text) = min_position {
+        let n: u64 = text.parse().map_err(|_| ApiError::InvalidQuery { parameter: "min_position", message: format!("{text:?} is not a non-negative integer") })?;
+        if !state.projection.wait_for(n, READ_YOUR_WRITES_WAIT).await {
+            return Err(ApiError::NotYetApplied(n));
+        }
+    }
+    Ok(state.projection.snapshot())
+}
+
+async fn list(State(state): State<AppState>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    let s = snapshot(&state, p.min_position.as_deref()).await?;
+    Ok(Json(json!({ "partnerships": s.engine.partnerships() })))
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    let s = snapshot(&state, p.min_position.as_deref()).await?;
+    let summary = s.engine.partnership(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
+    let mut body = serde_json::to_value(summary).map_err(|_| ApiError::Internal)?;
+    body["providers"] = json!(s.engine.providers(&id).unwrap_or_default());
+    Ok(Json(body))
+}
+
+/// Runs one report query and wraps its rows as `{"partnership_id", "position", <name>: rows}`.
+async fn report<R: serde::Serialize>(
+    state: &AppState,
+    id: String,
+    p: &ReportParams,
+    name: &str,
+    query: impl FnOnce(&provisio_engine::Engine, &str, &Filter) -> Option<R>,
+) -> Result<Json<Value>, ApiError> {
+    let filter = p.filter()?;
+    let s = snapshot(state, p.min_position.as_deref()).await?;
+    let rows = query(&s.engine, &id, &filter).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
+    Ok(Json(json!({ "partnership_id": id, "position": s.position, name: rows })))
+}
+
+async fn gaps(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    report(&state, id, &p, "gaps", |e, id, f| e.gaps(id, f)).await
+}
+
+async fn duplications(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    report(&state, id, &p, "duplications", |e, id, f| e.duplications(id, f)).await
+}
+
+async fn targets(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    report(&state, id, &p, "targets", |e, id, f| e.targets(id, f)).await
+}
+
+async fn coverage(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    let mut body = report(&state, id, &p, "cells", |e, id, f| e.coverage(id, f)).await?;
+    body["academic_year"] = json!(p.academic_year);
+    Ok(body)
+}
+
+async fn offers(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+    let limit = match p.limit.as_deref() {
+        None => 100,
+        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=1_000).contains(n)).ok_or_else(|| ApiError::InvalidQuery {
+            parameter: "limit",
+            message: format!("{text:?} is not an integer from 1 to 1000"),
+        })?,
+    };
+    let cursor = p
+        .cursor
+        .as_deref()
+        .map(|c| OfferId::parse(c).ok_or_else(|| ApiError::InvalidQuery { parameter: "cursor", message: format!("{c:?} is not a cursor from an earlier page") }))
+        .transpose()?;
+    let s = snapshot(&state, p.min_position.as_deref()).await?;
+    let (rows, next) = s.engine.offers(&id, cursor.as_ref(), limit).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
+    Ok(Json(json!({
+        "partnership_id": id,
+        "position": s.position,
+        "offers": rows,
+        "next_cursor": next.map(|c| c.to_string()),
+    })))
+}

@@ -1,0 +1,86 @@
+//! The projection's read model: report-row changes by position, written with the
+//! projector's checkpoint in one transaction.
+
+use crate::{on_pool, Store, StoreError};
+use sqlx::Row;
+
+/// One change of a report row, as the JSON change object of the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChange {
+    pub position: i64,
+    /// The change's place among those of its position, from 0.
+    pub seq: i32,
+    pub partnership_id: String,
+    pub kind: String,
+    pub body: String,
+}
+
+/// The checkpoint name under which the projector records the last position it applied.
+pub const PROJECTOR_CHECKPOINT: &str = "projector";
+
+impl Store {
+    /// Records the changes made by positions up to `through`, and `through` as the
+    /// projector's checkpoint, in one transaction.
+    #[tracing::instrument(skip_all, fields(changes = changes.len(), through))]
+    pub async fn record_changes(&self, changes: &[StoredChange], through: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for c in changes {
+                sqlx::query("insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)")
+                    .bind(c.position)
+                    .bind(c.seq)
+                    .bind(c.partnership_id.as_str())
+                    .bind(c.kind.as_str())
+                    .bind(c.body.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
+                 on conflict (name) do update set stream_sequence = excluded.stream_sequence",
+            )
+            .bind(PROJECTOR_CHECKPOINT)
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A partnership's changes after the change `(position, seq)`, in order, at most `limit`.
+    pub async fn read_changes(&self, partnership_id: &str, after: (i64, i32), limit: i64) -> Result<Vec<StoredChange>, StoreError> {
+        let rows = on_pool!(self, pool => sqlx::query(
+            "select position, seq, partnership_id, kind, body from changes \
+             where partnership_id = $1 and (position > $2 or (position = $2 and seq > $3)) \
+             order by position, seq limit $4",
+        )
+        .bind(partnership_id)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| Ok(StoredChange {
+            position: r.try_get("position")?,
+            seq: r.try_get("seq")?,
+            partnership_id: r.try_get("partnership_id")?,
+            kind: r.try_get("kind")?,
+            body: r.try_get("body")?,
+        }))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?);
+        Ok(rows)
+    }
+
+    /// Forgets the read model, so that the projector rebuilds it from the log.
+    pub async fn reset_projection(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("delete from changes").execute(&mut *tx).await?;
+            sqlx::query("delete from consumer_checkpoints where name = $1").bind(PROJECTOR_CHECKPOINT).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
