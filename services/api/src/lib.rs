@@ -15,12 +15,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use provisio_ingest::Ingest;
 use provisio_projector::Projection;
+use tokio_util::sync::CancellationToken;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub ingest: Ingest,
     pub projection: Projection,
+    /// Cancelled when the service stops: long-lived responses (SSE) end on it.
+    pub shutdown: CancellationToken,
 }
 
 /// The whole HTTP surface.

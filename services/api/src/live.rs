@@ -46,6 +46,9 @@ async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live:
     if let Some(n) = last_event_id {
         let mut after = (n, i32::MAX);
         loop {
+            if state.shutdown.is_cancelled() {
+                return;
+            }
             let page = match state.projection.store().read_changes(&id, after, REPLAY_PAGE).await {
                 Ok(page) => page,
                 Err(error) => {
@@ -65,7 +68,11 @@ async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live:
         }
     }
     loop {
-        match live.recv().await {
+        let received = tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            r = live.recv() => r,
+        };
+        match received {
             Ok(batch) => {
                 for c in batch.iter().filter(|c| c.partnership_id == id && c.position > sent_through) {
                     if tx.try_send(to_event(c)).is_err() {

@@ -108,7 +108,7 @@ impl Shared {
 
 enum Route {
     Local(mpsc::Sender<local::AppendRequest>),
-    Nats(async_nats::jetstream::Context),
+    Nats(Box<async_nats::jetstream::Context>),
 }
 
 /// A handle for submitting events and following what is committed; cheap to clone.
@@ -148,7 +148,7 @@ impl Ingest {
                 jetstream::ensure_stream(&js).await?;
                 let consumer = jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
                 tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
-                Route::Nats(js)
+                Route::Nats(Box::new(js))
             }
         };
         Ok(Self { shared, route: Arc::new(route), commit_wait: config.commit_wait })

@@ -63,7 +63,7 @@ impl Application {
         let projection = Projection::new(store);
         tracker.spawn(projection.clone().run(ingest.committed(), ingest.nats().cloned(), shutdown.clone()));
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone(), projection });
+        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone(), projection, shutdown: shutdown.clone() });
         tracing::info!(
             message = "Provisio started.",
             listen = %listener.local_addr()?,

@@ -15,18 +15,26 @@ struct Service {
 }
 
 fn start_service(database_url: &str, nats_url: &str) -> Service {
+    start(database_url, Some(nats_url))
+}
+
+/// The real binary, `provisio serve`, on a free port; with NATS when a URL is given.
+fn start(database_url: &str, nats_url: Option<&str>) -> Service {
     let port = provisio_testkit::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+    command
         .arg("serve")
         .env("PROVISIO_LISTEN", format!("127.0.0.1:{port}"))
         .env("PROVISIO_DATABASE_URL", database_url)
-        .env("PROVISIO_NATS_URL", nats_url)
         .env("PROVISIO_MAX_BATCH", "200")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start provisio");
+        .stderr(Stdio::null());
+    match nats_url {
+        Some(url) => command.env("PROVISIO_NATS_URL", url),
+        None => command.env_remove("PROVISIO_NATS_URL"),
+    };
+    let child = command.spawn().expect("start provisio");
     Service { child, base: format!("http://127.0.0.1:{port}") }
 }
 
@@ -122,4 +130,76 @@ async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
         sorted.sort();
         assert_eq!(order, sorted, "provider {p}'s events are in the order published");
     }
+}
+
+/// Every report of every partnership, without the `position` they were read at.
+async fn all_reports(client: &reqwest::Client, base: &str, min_position: i64) -> Value {
+    let mut out = serde_json::Map::new();
+    let list: Value = client.get(format!("{base}/v1/partnerships?min_position={min_position}")).send().await.unwrap().json().await.unwrap();
+    for p in list["partnerships"].as_array().unwrap() {
+        let id = p["partnership_id"].as_str().unwrap();
+        for report in ["gaps", "duplications", "targets", "coverage"] {
+            let mut body: Value =
+                client.get(format!("{base}/v1/partnerships/{id}/{report}?min_position={min_position}")).send().await.unwrap().json().await.unwrap();
+            body.as_object_mut().unwrap().remove("position");
+            out.insert(format!("{id}/{report}"), body);
+        }
+    }
+    Value::Object(out)
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the service did not become ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn kill_9_in_the_middle_of_a_projection_then_restart_gives_the_reports_of_a_rebuild() {
+    let database_url = provisio_testkit::postgres_database().await;
+    let client = reqwest::Client::new();
+    let events = provisio::demo::generate(11);
+    let half = events.len() / 2;
+
+    let mut service = start_in_process(&database_url);
+    wait_ready(&client, &service.base).await;
+    for chunk in events[..half].chunks(25) {
+        client.post(format!("{}/v1/events", service.base)).json(&chunk).send().await.unwrap();
+    }
+    // The last posts are durable; their projection is likely still under way.
+    service.child.kill().unwrap();
+    service.child.wait().unwrap();
+
+    let mut service = start_in_process(&database_url);
+    wait_ready(&client, &service.base).await;
+    let mut last = 0;
+    for chunk in events[half..].chunks(25) {
+        let answer: Value = client.post(format!("{}/v1/events", service.base)).json(&chunk).send().await.unwrap().json().await.unwrap();
+        last = answer["accepted"].as_array().unwrap().iter().map(|a| a["position"].as_i64().unwrap()).max().unwrap_or(last);
+    }
+    let after_crash = all_reports(&client, &service.base, last).await;
+    service.child.kill().unwrap();
+    service.child.wait().unwrap();
+
+    let rebuild = Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["rebuild", "--database-url", &database_url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(rebuild.status.success(), "{}", String::from_utf8_lossy(&rebuild.stderr));
+    assert!(String::from_utf8_lossy(&rebuild.stdout).contains(&format!("through position {last}")));
+
+    let mut service = start_in_process(&database_url);
+    wait_ready(&client, &service.base).await;
+    let rebuilt = all_reports(&client, &service.base, last).await;
+    service.child.kill().ok();
+    service.child.wait().ok();
+    assert!(after_crash.as_object().unwrap().len() >= 12, "three partnerships, four reports each");
+    assert_eq!(after_crash, rebuilt, "reports after a crash equal a rebuild from the log");
+}
+
+fn start_in_process(database_url: &str) -> Service {
+    start(database_url, None)
 }

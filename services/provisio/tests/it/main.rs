@@ -5,3 +5,4 @@ mod helpers;
 mod http_ingest;
 mod nats_ingest;
 mod crash;
+mod reports;
