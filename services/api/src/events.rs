@@ -6,8 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use provisio_ingest::{decode, Candidate};
 use provisio_store::LogQuery;
 use serde::{Deserialize, Serialize};
@@ -19,8 +18,9 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Most events in one request.
 pub const MAX_BATCH: usize = 1_000;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/v1/events", get(read_log).post(submit))
+routes! {
+    get "/v1/events" => read_log,
+    post "/v1/events" => submit,
 }
 
 #[derive(Serialize)]

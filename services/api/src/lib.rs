@@ -2,9 +2,21 @@
 //! error type mapped to problem+json. Handlers are thin: they parse, call the ingest or the
 //! store, and shape the answer.
 
+/// Declares a module's routes once: the axum router, and the list that the OpenAPI document
+/// is checked against, so an undocumented route fails a test.
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:expr ),* $(,)?) => {
+        pub(crate) fn router() -> axum::Router<crate::AppState> {
+            axum::Router::new() $( .route($path, axum::routing::$method($handler)) )*
+        }
+        pub(crate) const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+    };
+}
+
 mod events;
 mod health;
 mod live;
+mod openapi;
 mod problem;
 mod reports;
 
@@ -33,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(reports::router())
         .merge(live::router())
+        .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

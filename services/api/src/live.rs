@@ -7,8 +7,6 @@ use crate::{problem::ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
-use axum::Router;
 use futures_util::stream::{self, Stream};
 use provisio_projector::LiveChange;
 use std::convert::Infallible;
@@ -19,8 +17,8 @@ const CLIENT_BUFFER: usize = 4_096;
 /// Recorded changes read per query while replaying.
 const REPLAY_PAGE: i64 = 1_000;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/v1/partnerships/{id}/live", get(live))
+routes! {
+    get "/v1/partnerships/{id}/live" => live,
 }
 
 fn to_event(c: &LiveChange) -> Event {

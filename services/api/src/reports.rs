@@ -3,8 +3,7 @@
 
 use crate::{problem::ApiError, AppState};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use provisio_engine::{Filter, OfferId};
 use provisio_events::vocab::Vocab;
 use provisio_projector::Snapshot;
@@ -15,15 +14,14 @@ use std::time::Duration;
 /// How long `min_position` may wait for the projection.
 const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/partnerships", get(list))
-        .route("/v1/partnerships/{id}", get(one))
-        .route("/v1/partnerships/{id}/gaps", get(gaps))
-        .route("/v1/partnerships/{id}/duplications", get(duplications))
-        .route("/v1/partnerships/{id}/coverage", get(coverage))
-        .route("/v1/partnerships/{id}/targets", get(targets))
-        .route("/v1/partnerships/{id}/offers", get(offers))
+routes! {
+    get "/v1/partnerships" => list,
+    get "/v1/partnerships/{id}" => one,
+    get "/v1/partnerships/{id}/gaps" => gaps,
+    get "/v1/partnerships/{id}/duplications" => duplications,
+    get "/v1/partnerships/{id}/coverage" => coverage,
+    get "/v1/partnerships/{id}/targets" => targets,
+    get "/v1/partnerships/{id}/offers" => offers,
 }
 
 /// Query parameters of every report; each endpoint reads the ones it knows.

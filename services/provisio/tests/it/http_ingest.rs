@@ -171,6 +171,9 @@ async fn health_readiness_and_metrics_are_served() {
     let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("provisio_events_accepted_total{type=\"lp.provision.offered.v1\"} 1"), "{metrics}");
     assert!(metrics.contains("provisio_events_duplicate_total 1"));
+    let (status, doc) = app.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["paths"]["/v1/events"]["post"].is_object() && doc["paths"]["/v1/partnerships/{id}/gaps"]["get"].is_object());
     let (status, problem) = app.get("/v1/nowhere").await;
     assert_eq!((status, problem["code"].as_str()), (404, Some("not-found")));
     app.stop().await;
