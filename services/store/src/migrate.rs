@@ -18,8 +18,9 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        postgres: include_str!("../migrations/postgres/0002_changes.sql"),
-        sqlite: include_str!("../migrations/sqlite/0002_changes.sql"),
+        // The same SQL on both engines.
+        postgres: include_str!("../migrations/common/0002_changes.sql"),
+        sqlite: include_str!("../migrations/common/0002_changes.sql"),
     },
 ];
 
