@@ -66,8 +66,17 @@ pg_ok "$PROVISIO_TEST_POSTGRES_URL" || { echo "PostgreSQL is not reachable at $P
 psql "$PROVISIO_TEST_POSTGRES_URL" -qAtc "select datname from pg_database where datname like 'provisio_t_%'" |
   while read -r db; do psql "$PROVISIO_TEST_POSTGRES_URL" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
 
+# --- Chromium (the dashboard's browser test) ------------------------------------------
+# Debian's packages only: nothing may download a browser at run time.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  apt_install chromium chromium-driver
+fi
+
 # --- Tests ----------------------------------------------------------------------------
 say "building"
 cargo test --workspace --no-run --quiet
+cargo build --quiet -p provisio
+say "schemathesis against /openapi.json (short run; scripts/fuzz.sh runs a long one)"
+bash scripts/schemathesis.sh 20
 say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
 cargo test --workspace -- --test-threads=4

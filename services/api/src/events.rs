@@ -1,5 +1,7 @@
 //! `POST /v1/events` and `GET /v1/events` (CONTRACT section 5).
 
+use crate::auth::{json_depth, Authenticated, ANONYMOUS};
+use provisio_access::LogScope;
 use crate::{problem::ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,10 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
-/// Largest body `POST /v1/events` reads.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-/// Most events in one request.
-pub const MAX_BATCH: usize = 1_000;
 
 routes! {
     get "/v1/events" => read_log,
@@ -44,16 +42,17 @@ struct SubmitAnswer {
     rejected: Vec<RejectedItem>,
 }
 
-/// Splits a body into the JSON texts of its events: one object, or an array of objects.
-fn split_events(body: &[u8]) -> Result<Vec<Box<RawValue>>, ApiError> {
+/// Splits a body into the JSON texts of its events: one object, or an array of at most
+/// `max_batch` objects.
+fn split_events(body: &[u8], max_batch: usize) -> Result<Vec<Box<RawValue>>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| ApiError::InvalidJson(format!("not UTF-8: {e}")))?;
     let whole: &RawValue = serde_json::from_str(text).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     match whole.get().trim_start().as_bytes().first() {
         Some(b'{') => Ok(vec![whole.to_owned()]),
         Some(b'[') => {
             let items: Vec<Box<RawValue>> = serde_json::from_str(whole.get()).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-            if items.len() > MAX_BATCH {
-                return Err(ApiError::BatchTooLarge { count: items.len(), limit: MAX_BATCH });
+            if items.len() > max_batch {
+                return Err(ApiError::BatchTooLarge { count: items.len(), limit: max_batch });
             }
             if let Some(i) = items.iter().position(|item| !item.get().starts_with('{')) {
                 return Err(ApiError::NotAnEvent(format!("item {i} of the array is not a JSON object")));
@@ -64,12 +63,20 @@ fn split_events(body: &[u8]) -> Result<Vec<Box<RawValue>>, ApiError> {
     }
 }
 
-async fn submit(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<impl IntoResponse, ApiError> {
+async fn submit(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let limits = &state.access.limits;
     let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: MAX_BODY_BYTES },
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: limits.max_body_bytes },
         _ => ApiError::InvalidJson(rejection.body_text()),
     })?;
-    let items = split_events(&body)?;
+    if json_depth(&body) > limits.max_json_depth {
+        return Err(ApiError::TooDeep { limit: limits.max_json_depth });
+    }
+    let items = split_events(&body, limits.max_batch)?;
     let mut candidates: Vec<(usize, Candidate)> = Vec::new();
     let mut rejected = Vec::new();
     for (index, item) in items.iter().enumerate() {
@@ -83,7 +90,13 @@ async fn submit(State(state): State<AppState>, body: Result<Bytes, BytesRejectio
             }
         }
     }
-    let (indexes, candidates): (Vec<usize>, Vec<Candidate>) = candidates.into_iter().unzip();
+    // A key that may not submit one of the events submits none of them.
+    if let Some((index, c)) = candidates.iter().find(|(_, c)| !caller.may_submit(&c.event.source)) {
+        return Err(ApiError::Forbidden(format!("{caller} may not submit events of source {} (item {index})", c.event.source.uri())));
+    }
+    let key_id = (caller.key_id != ANONYMOUS).then(|| caller.key_id.clone());
+    let (indexes, candidates): (Vec<usize>, Vec<Candidate>) =
+        candidates.into_iter().map(|(i, c)| (i, Candidate { key_id: key_id.clone(), ..c })).unzip();
     let ids: Vec<String> = candidates.iter().map(|c| c.event.id.to_string()).collect();
     let appended = state.ingest.submit(candidates).await?;
     let accepted = indexes
@@ -108,6 +121,8 @@ struct LogParams {
 struct LogEntry {
     position: i64,
     recorded_at: String,
+    /// The API key that submitted the event; null for events published straight to NATS.
+    key_id: Option<String>,
     event: Box<RawValue>,
 }
 
@@ -128,20 +143,32 @@ fn parse_param(name: &'static str, value: Option<&str>, default: i64, range: std
     }
 }
 
-async fn read_log(State(state): State<AppState>, Query(params): Query<LogParams>) -> Result<Json<LogPage>, ApiError> {
+async fn read_log(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Query(params): Query<LogParams>,
+) -> Result<Json<LogPage>, ApiError> {
     let after = parse_param("after", params.after.as_deref(), 0, 0..=i64::MAX)?;
-    let limit = parse_param("limit", params.limit.as_deref(), 100, 1..=MAX_BATCH as i64)?;
-    let query = LogQuery { after, limit, source: params.source, event_type: params.event_type };
+    let limit = parse_param("limit", params.limit.as_deref(), 100, 1..=1_000)?;
+    // Non-admin keys read the log of the one source they may write.
+    let source = match caller.log_scope() {
+        LogScope::Nothing => return Err(ApiError::Forbidden(format!("{caller} may not read the event log"))),
+        LogScope::All => params.source,
+        LogScope::Source(own) => match params.source {
+            Some(asked) if asked != own => return Err(ApiError::Forbidden(format!("{caller} may read only the events of source {own}"))),
+            _ => Some(own),
+        },
+    };
+    let query = LogQuery { after, limit, source, event_type: params.event_type };
     let stored = state.ingest.store().read_log(&query).await?;
     let next_after = stored.last().map_or(after, |e| e.position);
     let events = stored
         .into_iter()
         .map(|e| {
             let event = RawValue::from_string(e.body).map_err(|error| {
-                tracing::error!(message = "A stored event is not JSON.", position = e.position, %error);
-                ApiError::Internal
+                ApiError::internal(&format!("stored event {} is not JSON: {error}", e.position))
             })?;
-            Ok(LogEntry { position: e.position, recorded_at: e.recorded_at, event })
+            Ok(LogEntry { position: e.position, recorded_at: e.recorded_at, key_id: e.key_id, event })
         })
         .collect::<Result<_, ApiError>>()?;
     Ok(Json(LogPage { events, next_after }))
@@ -153,12 +180,12 @@ mod tests {
 
     #[test]
     fn a_body_is_one_object_or_an_array_of_objects() {
-        assert_eq!(split_events(br#" {"a":1} "#).unwrap().len(), 1);
-        assert_eq!(split_events(br#"[{"a":1},{"b":2}]"#).unwrap().len(), 2);
-        assert!(matches!(split_events(b"42"), Err(ApiError::NotAnEvent(_))));
-        assert!(matches!(split_events(br#"[{"a":1}, 5]"#), Err(ApiError::NotAnEvent(_))));
-        assert!(matches!(split_events(b"{oops"), Err(ApiError::InvalidJson(_))));
-        let many = format!("[{}]", vec!["{}"; MAX_BATCH + 1].join(","));
-        assert!(matches!(split_events(many.as_bytes()), Err(ApiError::BatchTooLarge { count: 1001, .. })));
+        assert_eq!(split_events(br#" {"a":1} "#, 10).unwrap().len(), 1);
+        assert_eq!(split_events(br#"[{"a":1},{"b":2}]"#, 10).unwrap().len(), 2);
+        assert!(matches!(split_events(b"42", 10), Err(ApiError::NotAnEvent(_))));
+        assert!(matches!(split_events(br#"[{"a":1}, 5]"#, 10), Err(ApiError::NotAnEvent(_))));
+        assert!(matches!(split_events(b"{oops", 10), Err(ApiError::InvalidJson(_))));
+        let many = format!("[{}]", vec!["{}"; 1001].join(","));
+        assert!(matches!(split_events(many.as_bytes(), 1000), Err(ApiError::BatchTooLarge { count: 1001, .. })));
     }
 }

@@ -13,18 +13,26 @@ macro_rules! routes {
     };
 }
 
+mod auth;
+mod dashboard;
 mod events;
 mod health;
+mod imports;
+mod keys;
 mod live;
 mod openapi;
 mod problem;
 mod reports;
 
-pub use events::{MAX_BATCH, MAX_BODY_BYTES};
+pub use auth::{Access, Limits, ANONYMOUS};
+pub use keys::create_key;
 pub use problem::ApiError;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::sync::Arc;
 use provisio_ingest::Ingest;
 use provisio_projector::Projection;
 use tokio_util::sync::CancellationToken;
@@ -36,17 +44,34 @@ pub struct AppState {
     pub projection: Projection,
     /// Cancelled when the service stops: long-lived responses (SSE) end on it.
     pub shutdown: CancellationToken,
+    pub access: Arc<Access>,
+}
+
+/// Ends any request but a live stream that runs past the configured timeout.
+async fn timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.uri().path().ends_with("/live") {
+        return next.run(request).await;
+    }
+    let limit = state.access.limits.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout(limit.as_secs()).into_response(),
+    }
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(dashboard::router())
         .merge(events::router())
         .merge(health::router())
         .merge(reports::router())
         .merge(live::router())
         .merge(openapi::router())
+        .merge(keys::router())
+        .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        .layer(DefaultBodyLimit::max(state.access.limits.max_body_bytes))
         .with_state(state)
 }

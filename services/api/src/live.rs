@@ -3,6 +3,8 @@
 //! goes live. A client too slow to keep up is disconnected (its buffer is bounded) and resumes
 //! with `Last-Event-ID`; it never slows the projector.
 
+use crate::auth::Authenticated;
+use crate::reports::check_reader;
 use crate::{problem::ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -25,15 +27,25 @@ fn to_event(c: &LiveChange) -> Event {
     Event::default().event(&c.kind).id(c.position.to_string()).data(&*c.body)
 }
 
-async fn live(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+async fn live(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    check_reader(&caller, &id)?;
     if state.projection.snapshot().engine.partnership(&id).is_none() {
         return Err(ApiError::PartnershipNotFound(id));
     }
+    let slot = state.access.open_stream(&caller.key_id)?;
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     // Subscribe before reading history, so nothing falls between the two.
     let live = state.projection.subscribe();
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
-    tokio::spawn(feed(state, id, last_event_id, live, tx));
+    tokio::spawn(async move {
+        feed(state, id, last_event_id, live, tx).await;
+        drop(slot);
+    });
     let events = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -2,7 +2,7 @@
 //! the modules' `ROUTES` (the same lists their routers are built from), event bodies from the
 //! event JSON Schemas, and a test fails when a route has no description here.
 
-use crate::{events, health, live, reports};
+use crate::{dashboard, events, health, imports, keys, live, reports};
 use axum::Json;
 use provisio_events::schema::event_schema;
 use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, SubjectCode, Vocab};
@@ -19,7 +19,7 @@ async fn serve() -> Json<Value> {
 
 /// Every route of the API, as `(method, path)`.
 fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
-    [events::ROUTES, health::ROUTES, reports::ROUTES, live::ROUTES, ROUTES].into_iter().flatten().copied()
+    [events::ROUTES, health::ROUTES, reports::ROUTES, live::ROUTES, keys::ROUTES, dashboard::ROUTES, imports::ROUTES, ROUTES].into_iter().flatten().copied()
 }
 
 fn query(name: &str, description: &str, schema: Value) -> Value {
@@ -96,6 +96,12 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         ("get", "/readyz") => json!({"summary": "Readiness", "responses": {"200": {"description": "Events can be accepted and served"}, "503": {"description": "Starting"}}}),
         ("get", "/metrics") => json!({"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}),
         ("get", "/openapi.json") => json!({"summary": "This document", "responses": {"200": ok("OpenAPI 3.1", json!({"type": "object"}))}}),
+        ("get", "/") => json!({"summary": "The planners' dashboard (open to all; it sends the key from its #key= fragment)",
+            "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}),
+        ("get", "/assets/subjects.json") => json!({"summary": "SSA tier 2 codes and names, for the dashboard",
+            "responses": {"200": ok("The 50 subjects", json!({"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {"code": SubjectCode::json_schema(), "name": {"type": "string"}}}}))}}),
+        ("get", "/assets/app.css" | "/assets/app.js" | "/assets/icon.svg") => json!({"summary": "A static file of the dashboard; `?v=` names its version",
+            "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}}),
         ("get", "/v1/partnerships") => json!({
             "summary": "Registered partnerships",
             "responses": {"200": ok("Partnerships", json!({"type": "object", "required": ["partnerships"], "properties": {"partnerships": {"type": "array", "items": reference("Partnership")}}}))}
@@ -125,8 +131,60 @@ fn describe(method: &str, path: &str) -> Option<Value> {
             "responses": {"200": {"description": "event = kind, id = position, data = the change object", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                           "404": problem("Not registered")}
         }),
+        ("post", "/v1/keys") => json!({
+            "summary": "Create an API key (admin); the key is shown once",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "label"], "properties": {
+                "role": {"enum": ["admin", "partnership", "viewer", "provider"]}, "partnership": {"type": "string"}, "ukprn": {"type": "string"}, "label": {"type": "string"}}}}}},
+            "responses": {"201": ok("The new key", json!({"type": "object", "required": ["key_id", "key", "role", "label"], "properties": {
+                "key_id": {"type": "string"}, "key": {"type": "string"}, "role": {"type": "string"}, "scope": {"type": ["string", "null"]}, "label": {"type": "string"}}})),
+                "400": problem("Role and binding do not fit"), "403": problem("Not an admin key")}
+        }),
+        ("get", "/v1/keys") => json!({
+            "summary": "List API keys (admin); never the keys themselves",
+            "responses": {"200": ok("Keys", json!({"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": {"type": "object", "properties": {
+                "key_id": {"type": "string"}, "role": {"type": "string"}, "scope": {"type": ["string", "null"]}, "label": {"type": "string"},
+                "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}}}}})),
+                "403": problem("Not an admin key")}
+        }),
+        ("delete", "/v1/keys/{key_id}") => json!({
+            "summary": "Revoke an API key (admin); it stops working at once",
+            "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Revoked"}, "403": problem("Not an admin key"), "404": problem("No such key, or revoked already")}
+        }),
+        ("get", "/v1/providers/{ukprn}/rejections") => json!({
+            "summary": "A provider's messages refused on NATS",
+            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
+                query("after", "Exclusive sequence to start after", json!({"type": "integer", "minimum": 0})),
+                query("limit", "Most rejections to return (default 100)", json!({"type": "integer", "minimum": 1, "maximum": 1000}))],
+            "responses": {"200": ok("Rejections", json!({"type": "object", "required": ["ukprn", "rejections", "next_after"], "properties": {
+                "ukprn": {"type": "string"}, "next_after": {"type": "integer"},
+                "rejections": {"type": "array", "items": {"type": "object", "properties": {"seq": {"type": "integer"}, "received_at": {"type": "string"},
+                    "subject": {"type": ["string", "null"]}, "id": {"type": ["string", "null"]}, "errors": {"type": "array", "items": reference("FieldError")}}}}}})),
+                "403": problem("Not this provider's key")}
+        }),
+        ("post", "/v1/providers/{ukprn}/imports") => json!({
+            "summary": "Import a Course Directory CSV or an XCRI-CAP 1.2 feed; published unless dry_run or any row is rejected",
+            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
+                query("dry_run", "Only report; publish nothing", json!({"type": "boolean"})),
+                query("partial", "Publish single offers; withdraw nothing the file leaves out", json!({"type": "boolean"})),
+                query("academic_year", "Academic year for rows without one", AcademicYear::json_schema()),
+                query("default_level", "Level for records without one", Level::json_schema()),
+                query("default_age_group", "Age group for records without one", AgeGroup::json_schema()),
+                query("default_area", "ONS district of venues without one", json!({"type": "string"})),
+                query("default_mode", "Mode for records without one", Mode::json_schema()),
+                query("default_places", "Places for XCRI records without any", json!({"type": "integer", "minimum": 1}))],
+            "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}, "application/xml": {"schema": {"type": "string"}}}},
+            "responses": {"200": ok("The import report; published unless dry_run", reference("ImportReport")),
+                          "422": ok("The import report: rows were rejected, nothing was published", reference("ImportReport")),
+                          "400": problem("The file cannot be read at all"), "415": problem("Neither CSV nor XML")}
+        }),
         _ => return None,
     })
+}
+
+/// Paths open without a key (CONTRACT section 6); every other operation needs a Bearer key.
+fn is_open(path: &str) -> bool {
+    matches!(path, "/" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json") || path.starts_with("/assets")
 }
 
 fn nullable(schema: Value) -> Value {
@@ -155,6 +213,13 @@ fn components() -> Value {
     };
     let rest = json!({
         "Event": {"oneOf": event_refs},
+        "ImportReport": {"type": "object", "required": ["format", "rows_read", "rejected", "created", "updated", "withdrawn", "unchanged", "published"], "properties": {
+            "format": {"enum": ["csv-courses", "csv-venues", "xcri-cap"]}, "encoding": string, "rows_read": int, "rows_rejected": int,
+            "offers": int, "venues": int, "created": int, "updated": int, "withdrawn": int, "unchanged": int,
+            "dry_run": {"type": "boolean"}, "published": {"type": "boolean"}, "events": int, "last_position": {"type": ["integer", "null"]},
+            "rejected": {"type": "array", "items": {"type": "object", "required": ["line", "reason"], "properties": {
+                "line": int, "column": {"type": ["string", "null"]}, "value": {"type": ["string", "null"]}, "reason": string}}},
+            "unknown_columns": {"type": "array", "items": string}}},
         "FieldError": {"type": "object", "required": ["code", "field", "message"], "properties": {"code": string, "field": string, "message": string}},
         "Problem": {"type": "object", "required": ["type", "title", "status", "code"], "properties": {"type": string, "title": string, "status": int, "detail": string, "code": string}},
         "SubmitAnswer": {"type": "object", "required": ["accepted", "rejected"], "properties": {
@@ -189,14 +254,21 @@ fn components() -> Value {
     if let Some(r) = rest.as_object() {
         schemas.extend(r.clone());
     }
-    json!({"schemas": schemas})
+    json!({"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API key from `provisio keys create`"}}})
 }
 
 /// The whole document.
 pub(crate) fn document() -> Value {
     let mut paths = Map::new();
     for (method, path) in all_routes() {
-        let operation = describe(method, path).unwrap_or_else(|| json!({"summary": "undocumented"}));
+        let mut operation = describe(method, path).unwrap_or_else(|| json!({"summary": "undocumented"}));
+        if is_open(path) {
+            operation["security"] = json!([]);
+        } else if let Some(responses) = operation["responses"].as_object_mut() {
+            responses.insert("401".into(), problem("No valid API key"));
+            responses.entry("403").or_insert_with(|| problem("This key may not do that"));
+            responses.insert("429".into(), problem("Over the key's rate limit"));
+        }
         let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
         entry[method] = operation;
     }
@@ -205,6 +277,7 @@ pub(crate) fn document() -> Value {
         "info": {"title": "Provisio", "version": env!("CARGO_PKG_VERSION"),
                  "description": "The shared ledger and radar of Learning Partnerships: events in, gap, duplication, coverage and target reports out."},
         "paths": paths,
+        "security": [{"bearer": []}],
         "components": components(),
     })
 }

@@ -25,8 +25,38 @@ pub enum ApiError {
     NotYetApplied(u64),
     #[error("{0}")]
     Unavailable(String),
-    #[error("internal error")]
-    Internal,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the file cannot be imported: {0}")]
+    InvalidImport(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("the JSON is nested deeper than {limit} levels")]
+    TooDeep { limit: usize },
+    #[error("the request took longer than {0} s")]
+    Timeout(u64),
+    #[error("internal error; quote correlation id {0} when reporting it")]
+    Internal(String),
+}
+
+/// A fresh id tying an internal error's answer to its log line.
+pub(crate) fn correlation_id() -> String {
+    let mut buf = [0u8; 8];
+    let _ = getrandom::fill(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ApiError {
+    /// Logs the detail under a new correlation id and answers only that id.
+    pub(crate) fn internal(detail: &dyn std::fmt::Display) -> Self {
+        let id = correlation_id();
+        tracing::error!(message = "Internal error while serving a request.", error = %detail, correlation_id = %id);
+        ApiError::Internal(id)
+    }
 }
 
 impl ApiError {
@@ -41,15 +71,21 @@ impl ApiError {
             ApiError::PartnershipNotFound(_) => (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered"),
             ApiError::NotYetApplied(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
-            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
+            ApiError::InvalidImport(_) => (StatusCode::BAD_REQUEST, "invalid-import", "File cannot be imported"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "A valid API key is required"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "This key may not do that"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            ApiError::TooDeep { .. } => (StatusCode::BAD_REQUEST, "too-deep", "JSON nested too deeply"),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
 }
 
 impl From<provisio_store::StoreError> for ApiError {
     fn from(error: provisio_store::StoreError) -> Self {
-        tracing::error!(message = "Store error while serving a request.", %error);
-        ApiError::Internal
+        ApiError::internal(&error)
     }
 }
 
@@ -73,11 +109,21 @@ impl IntoResponse for ApiError {
             "detail": self.to_string(),
             "code": code,
         });
+        let mut body = body;
+        if let ApiError::Internal(id) = &self {
+            body["correlation_id"] = json!(id);
+        }
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            StatusCode::UNAUTHORIZED => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
         response
     }

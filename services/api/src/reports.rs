@@ -1,7 +1,9 @@
 //! The report API (CONTRACT section 5): partnerships, gaps, duplications, coverage, targets
 //! and offers, read from a snapshot of the planning engine.
 
+use crate::auth::Authenticated;
 use crate::{problem::ApiError, AppState};
+use provisio_access::{Caller, OfferScope};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use provisio_engine::{Filter, OfferId};
@@ -66,52 +68,89 @@ pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Re
     Ok(state.projection.snapshot())
 }
 
-async fn list(State(state): State<AppState>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+async fn list(State(state): State<AppState>, Authenticated(_): Authenticated, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
     let s = snapshot(&state, p.min_position.as_deref()).await?;
     Ok(Json(json!({ "partnerships": s.engine.partnerships() })))
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+async fn one(State(state): State<AppState>, Authenticated(_): Authenticated, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
     let s = snapshot(&state, p.min_position.as_deref()).await?;
     let summary = s.engine.partnership(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
-    let mut body = serde_json::to_value(summary).map_err(|_| ApiError::Internal)?;
+    let mut body = serde_json::to_value(summary).map_err(|e| ApiError::internal(&e))?;
     body["providers"] = json!(s.engine.providers(&id).unwrap_or_default());
     Ok(Json(body))
+}
+
+/// Refuses callers that may not read partnership `id`'s reports (before saying whether it exists).
+pub(crate) fn check_reader(caller: &Caller, id: &str) -> Result<(), ApiError> {
+    if caller.may_read_reports(id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("{caller} may not read the reports of partnership {id:?}")))
+    }
 }
 
 /// Runs one report query and wraps its rows as `{"partnership_id", "position", <name>: rows}`.
 async fn report<R: serde::Serialize>(
     state: &AppState,
+    caller: &Caller,
     id: String,
     p: &ReportParams,
     name: &str,
     query: impl FnOnce(&provisio_engine::Engine, &str, &Filter) -> Option<R>,
 ) -> Result<Json<Value>, ApiError> {
+    check_reader(caller, &id)?;
     let filter = p.filter()?;
     let s = snapshot(state, p.min_position.as_deref()).await?;
     let rows = query(&s.engine, &id, &filter).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
     Ok(Json(json!({ "partnership_id": id, "position": s.position, name: rows })))
 }
 
-async fn gaps(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
-    report(&state, id, &p, "gaps", |e, id, f| e.gaps(id, f)).await
+async fn gaps(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
+    report(&state, &caller, id, &p, "gaps", |e, id, f| e.gaps(id, f)).await
 }
 
-async fn duplications(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
-    report(&state, id, &p, "duplications", |e, id, f| e.duplications(id, f)).await
+async fn duplications(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
+    report(&state, &caller, id, &p, "duplications", |e, id, f| e.duplications(id, f)).await
 }
 
-async fn targets(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
-    report(&state, id, &p, "targets", |e, id, f| e.targets(id, f)).await
+async fn targets(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
+    report(&state, &caller, id, &p, "targets", |e, id, f| e.targets(id, f)).await
 }
 
-async fn coverage(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
-    let mut body = report(&state, id, &p, "cells", |e, id, f| e.coverage(id, f)).await?;
+async fn coverage(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
+    let mut body = report(&state, &caller, id, &p, "cells", |e, id, f| e.coverage(id, f)).await?;
     body["academic_year"] = json!(p.academic_year);
     Ok(body)
 }
 
-async fn offers(State(state): State<AppState>, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+async fn offers(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
+    let scope = caller.offer_scope(&id).ok_or_else(|| ApiError::Forbidden(format!("{caller} may not read the offers of partnership {id:?}")))?;
     let limit = match p.limit.as_deref() {
         None => 100,
         Some(text) => text.parse::<usize>().ok().filter(|n| (1..=1_000).contains(n)).ok_or_else(|| ApiError::InvalidQuery {
@@ -125,11 +164,43 @@ async fn offers(State(state): State<AppState>, Path(id): Path<String>, Query(p):
         .map(|c| OfferId::parse(c).ok_or_else(|| ApiError::InvalidQuery { parameter: "cursor", message: format!("{c:?} is not a cursor from an earlier page") }))
         .transpose()?;
     let s = snapshot(&state, p.min_position.as_deref()).await?;
-    let (rows, next) = s.engine.offers(&id, cursor.as_ref(), limit).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
+    let (rows, next) = match scope {
+        OfferScope::All => s.engine.offers(&id, cursor.as_ref(), limit),
+        OfferScope::OnlyProvider(ukprn) => own_offers(&s.engine, &id, &ukprn, cursor, limit),
+    }
+    .ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
     Ok(Json(json!({
         "partnership_id": id,
         "position": s.position,
         "offers": rows,
         "next_cursor": next.map(|c| c.to_string()),
     })))
+}
+
+/// A provider's own offers in a partnership, paged like the full list: the engine's pages are
+/// walked and filtered until `limit` offers of that provider are found.
+fn own_offers(
+    engine: &provisio_engine::Engine,
+    id: &str,
+    ukprn: &provisio_events::vocab::Ukprn,
+    mut cursor: Option<OfferId>,
+    limit: usize,
+) -> Option<(Vec<provisio_engine::OfferRow>, Option<OfferId>)> {
+    let mut rows = Vec::new();
+    loop {
+        let (page, next) = engine.offers(id, cursor.as_ref(), 1_000)?;
+        for row in page {
+            if row.ukprn == *ukprn {
+                if rows.len() == limit {
+                    let last: &provisio_engine::OfferRow = rows.last()?;
+                    return Some((rows.clone(), Some(OfferId { ukprn: last.ukprn.clone(), offer_id: last.offer_id.clone() })));
+                }
+                rows.push(row);
+            }
+        }
+        match next {
+            Some(n) => cursor = Some(n),
+            None => return Some((rows, None)),
+        }
+    }
 }

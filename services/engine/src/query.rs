@@ -123,6 +123,38 @@ impl Engine {
 
     /// A page of the partnership's live offers in (UKPRN, offer id) order, starting after
     /// `after`, and the cursor of the next page (`None` at the end).
+    /// Every offered, not withdrawn offer of a provider, live in a partnership or not (its
+    /// venue may be unregistered), by year; what an import compares a new file with. Walks
+    /// all offers: meant for imports, not for hot paths.
+    pub fn provider_offers(&self, ukprn: &Ukprn) -> Vec<(AcademicYear, provisio_events::OfferSpec)> {
+        let mut out: Vec<(AcademicYear, provisio_events::OfferSpec)> = self
+            .world
+            .offers
+            .iter()
+            .filter(|(key, _)| key.ukprn == *ukprn)
+            .filter_map(|(key, offer)| {
+                let year = AcademicYear::parse(&offer.academic_year.to_string())?;
+                let spec = provisio_events::OfferSpec {
+                    offer_id: key.offer_id.clone(),
+                    venue_id: offer.venue_id.clone(),
+                    title: offer.title.clone(),
+                    subject: offer.subject,
+                    level: offer.level,
+                    age_group: offer.age_group,
+                    mode: offer.mode,
+                    places: offer.places,
+                    status: offer.status,
+                    start_date: offer.start_date.clone(),
+                    duration_weeks: offer.duration_weeks,
+                    lars_aim: offer.lars_aim.clone(),
+                };
+                Some((year, spec))
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.1.offer_id, a.0.as_str()).cmp(&(&b.1.offer_id, b.0.as_str())));
+        out
+    }
+
     pub fn offers(
         &self,
         id: &str,

@@ -126,7 +126,10 @@ async fn process_batch(shared: &Shared, config: &ConsumerConfig, checkpoint: u64
         let subject = msg.subject.as_str();
         let body = String::from_utf8_lossy(&msg.payload);
         match decode(&body, Some(subject)) {
-            Ok(candidate) => candidates.push(candidate),
+            Ok(mut candidate) => {
+                candidate.key_id = msg.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
+                candidates.push(candidate);
+            }
             Err(rejection) => {
                 let claimed_type = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v.get("type")?.as_str().map(str::to_owned));
                 shared.metrics.rejected("nats", claimed_type.as_deref());

@@ -16,6 +16,11 @@ mod metrics;
 mod waiters;
 
 pub use decode::{decode, Candidate, Rejection};
+
+/// The header that carries the submitting API key's id from HTTP through JetStream to the log.
+/// A producer publishing straight to NATS could set it too; NATS permissions bound what it may
+/// publish, and the header only attributes, it grants nothing.
+pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
 pub use metrics::Metrics;
 
 use async_nats::jetstream::message::PublishMessage;
@@ -39,6 +44,18 @@ pub enum IngestError {
     Nats(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Connects to `nats://[user:password@]host:port`; the client library ignores credentials
+/// in the URL, so they are passed as options.
+async fn connect_nats(url: &str) -> Result<async_nats::Client, IngestError> {
+    let addr: async_nats::ServerAddr = url.parse().map_err(IngestError::nats)?;
+    let options = match (addr.username(), addr.password()) {
+        (Some(user), Some(password)) => async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned()),
+        _ => async_nats::ConnectOptions::new(),
+    };
+    let bare = format!("{}://{}:{}", addr.scheme(), addr.host(), addr.port());
+    options.name("provisio").connect(bare).await.map_err(IngestError::nats)
 }
 
 impl IngestError {
@@ -126,7 +143,7 @@ impl Ingest {
         let last = store.last_position().await?;
         let (committed, _) = watch::channel(last);
         let nats = match &config.nats_url {
-            Some(url) => Some(async_nats::connect(url.as_str()).await.map_err(IngestError::nats)?),
+            Some(url) => Some(connect_nats(url).await?),
             None => None,
         };
         let shared = Arc::new(Shared {
@@ -176,7 +193,10 @@ impl Ingest {
         let mut acks = Vec::with_capacity(events.len());
         for (c, id) in events.iter().zip(&ids) {
             let subject = subject_for(&c.event.source, c.event.event_type());
-            let publish = PublishMessage::build().payload(c.raw.clone().into()).message_id(id);
+            let mut publish = PublishMessage::build().payload(c.raw.clone().into()).message_id(id);
+            if let Some(key_id) = &c.key_id {
+                publish = publish.header(KEY_ID_HEADER, key_id.as_str());
+            }
             acks.push(js.send_publish(subject, publish).await.map_err(IngestError::nats)?);
         }
         let deadline = tokio::time::Instant::now() + self.commit_wait;

@@ -115,11 +115,17 @@ impl Projection {
         };
         loop {
             if *committed.borrow_and_update() <= projected {
-                tokio::select! {
+                let polled = tokio::select! {
                     _ = shutdown.cancelled() => break,
-                    changed = committed.changed() => if changed.is_err() { break },
+                    changed = committed.changed() => if changed.is_err() { break } else { false },
+                    // Another process may append to the same log (`provisio import` into the
+                    // database, a second instance): look at the log itself now and then.
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => true,
+                };
+                let appended_elsewhere = polled && self.inner.store.last_position().await.is_ok_and(|last| last > projected);
+                if !appended_elsewhere {
+                    continue;
                 }
-                continue;
             }
             let (through, stored) = match self.step(&mut engine, projected).await {
                 Ok(Some(step)) => step,

@@ -28,6 +28,55 @@ pub struct ServiceArgs {
     /// Most events committed in one SQL transaction.
     #[arg(long, env = "PROVISIO_MAX_BATCH", default_value_t = 1000, global = true)]
     pub max_batch: usize,
+    /// Serve without API keys: every request is treated as an admin's. Never on a network.
+    #[arg(long, env = "PROVISIO_INSECURE_NO_AUTH", global = true)]
+    pub insecure_no_auth: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits of the HTTP surface (defaults in `provisio_api::Limits`).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest request body, in bytes.
+    #[arg(long, env = "PROVISIO_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Largest course file POST /v1/providers/{ukprn}/imports reads, in bytes.
+    #[arg(long, env = "PROVISIO_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    pub max_import_bytes: usize,
+    /// Most events in one POST /v1/events.
+    #[arg(long, env = "PROVISIO_MAX_REQUEST_EVENTS", default_value_t = 1000, global = true)]
+    pub max_request_events: usize,
+    /// Deepest JSON nesting accepted in a request body.
+    #[arg(long, env = "PROVISIO_MAX_JSON_DEPTH", default_value_t = 64, global = true)]
+    pub max_json_depth: usize,
+    /// Seconds a request (other than a live stream) may take.
+    #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+    /// Live (SSE) streams one key may hold open.
+    #[arg(long, env = "PROVISIO_SSE_PER_KEY", default_value_t = 8, global = true)]
+    pub sse_per_key: usize,
+    /// Sustained requests per second per key (0: no limit).
+    #[arg(long, env = "PROVISIO_RATE_LIMIT", default_value_t = 200.0, global = true)]
+    pub rate_limit: f64,
+    /// Requests a key may make in a burst before the rate applies.
+    #[arg(long, env = "PROVISIO_RATE_BURST", default_value_t = 400.0, global = true)]
+    pub rate_burst: f64,
+}
+
+impl From<&LimitArgs> for provisio_api::Limits {
+    fn from(a: &LimitArgs) -> Self {
+        Self {
+            max_body_bytes: a.max_body_bytes,
+            max_import_bytes: a.max_import_bytes,
+            max_batch: a.max_request_events,
+            max_json_depth: a.max_json_depth,
+            request_timeout: std::time::Duration::from_secs(a.request_timeout_secs.max(1)),
+            sse_per_key: a.sse_per_key,
+            rate_per_second: a.rate_limit,
+            rate_burst: a.rate_burst.max(1.0),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +87,96 @@ pub enum Command {
     Demo(DemoArgs),
     /// Rebuild the report read models from the event log (run with the service stopped).
     Rebuild,
+    /// Manage API keys (in the database named by --database-url).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print a nats-server `authorization` block: one user per key, allowed only its subjects.
+    NatsConfig(NatsConfigArgs),
+    /// Import a Course Directory CSV or an XCRI-CAP 1.2 file: validate it here, report every
+    /// rejected row, then publish (to --server, to --nats-url, or into --database-url).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV (courses or venues) or XCRI-CAP XML file.
+    pub file: std::path::PathBuf,
+    /// The provider's UKPRN (required for CSV; overrides the feed's for XCRI-CAP).
+    #[arg(long)]
+    pub ukprn: Option<String>,
+    /// Only report: publish nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Publish single offers, withdrawing nothing the file leaves out (default: the file is the
+    /// provider's whole curriculum for each academic year in it).
+    #[arg(long)]
+    pub partial: bool,
+    /// Academic year (YYYY/YY) for rows that have none.
+    #[arg(long)]
+    pub academic_year: Option<String>,
+    /// Level (entry, 1 to 8) for records that have none.
+    #[arg(long)]
+    pub default_level: Option<String>,
+    /// Age group (14-16, 16-18, 19+) for records that have none.
+    #[arg(long)]
+    pub default_age_group: Option<String>,
+    /// ONS district code of venues with no AREA and no postcode match.
+    #[arg(long)]
+    pub default_area: Option<String>,
+    /// Mode (full-time, part-time, distance, work-based) for records that have none.
+    #[arg(long)]
+    pub default_mode: Option<String>,
+    /// Places for XCRI-CAP presentations that give none.
+    #[arg(long)]
+    pub default_places: Option<u32>,
+    /// A JSON mapping of subject codes and mode phrases, merged over the starter mapping.
+    #[arg(long)]
+    pub mapping: Option<std::path::PathBuf>,
+    /// A CSV extract of the ONS Postcode Directory (postcode and district columns).
+    #[arg(long)]
+    pub postcodes: Option<std::path::PathBuf>,
+    /// A running Provisio to send the file to (it computes created/updated/withdrawn too).
+    #[arg(long, env = "PROVISIO_SERVER")]
+    pub server: Option<String>,
+    /// The API key for --server (a provider key of this UKPRN, or an admin key).
+    #[arg(long, env = "PROVISIO_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it (alone, on standard output); it is not shown again.
+    Create {
+        /// admin, partnership, viewer or provider.
+        #[arg(long)]
+        role: String,
+        /// The partnership a partnership or viewer key is bound to.
+        #[arg(long)]
+        partnership: Option<String>,
+        /// The UKPRN a provider key is bound to.
+        #[arg(long)]
+        ukprn: Option<String>,
+        /// A name for people: who or what holds the key.
+        #[arg(long)]
+        label: String,
+    },
+    /// List keys (ids, roles, labels, dates; never the keys).
+    List,
+    /// Revoke a key by its id; it stops working at once.
+    Revoke { key_id: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NatsConfigArgs {
+    /// The NATS user the service itself connects as.
+    #[arg(long, env = "PROVISIO_NATS_SERVICE_USER", default_value = "provisio")]
+    pub service_user: String,
+    /// That user's password (stored in the output as a bcrypt hash only).
+    #[arg(long, env = "PROVISIO_NATS_SERVICE_PASSWORD", hide_env_values = true)]
+    pub service_password: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod demo;
+pub mod import;
+pub mod keys;
 pub mod rebuild;
 
 use anyhow::Context;
@@ -23,6 +25,8 @@ pub struct Config {
     pub nats_url: Option<String>,
     pub consumer: String,
     pub max_batch: usize,
+    pub insecure_no_auth: bool,
+    pub limits: provisio_api::Limits,
 }
 
 impl From<&cli::ServiceArgs> for Config {
@@ -33,6 +37,8 @@ impl From<&cli::ServiceArgs> for Config {
             nats_url: a.nats_url.clone(),
             consumer: a.consumer.clone(),
             max_batch: a.max_batch,
+            insecure_no_auth: a.insecure_no_auth,
+            limits: (&a.limits).into(),
         }
     }
 }
@@ -63,7 +69,15 @@ impl Application {
         let projection = Projection::new(store);
         tracker.spawn(projection.clone().run(ingest.committed(), ingest.nats().cloned(), shutdown.clone()));
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let router = provisio_api::router(provisio_api::AppState { ingest: ingest.clone(), projection, shutdown: shutdown.clone() });
+        let router = provisio_api::router(provisio_api::AppState {
+            ingest: ingest.clone(),
+            projection,
+            shutdown: shutdown.clone(),
+            access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
+        });
+        if config.insecure_no_auth {
+            tracing::warn!(message = "Authentication is OFF (--insecure-no-auth): anyone who reaches the port is an admin.");
+        }
         tracing::info!(
             message = "Provisio started.",
             listen = %listener.local_addr()?,

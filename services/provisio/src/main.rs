@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use provisio::cli::{Cli, Command};
-use provisio::{demo, rebuild, Application, Config};
+use provisio::{demo, import, keys, rebuild, Application, Config};
 use std::io::IsTerminal;
 
 #[tokio::main]
@@ -17,6 +17,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(config, args).await,
         Command::Rebuild => rebuild::run(&config).await,
+        Command::Keys(command) => keys::run(&config, command).await,
+        Command::NatsConfig(args) => keys::nats_config(&config, args).await,
+        Command::Import(args) => {
+            let clean = import::run(&config, args).await?;
+            // Non-zero when any row was rejected, so scripts notice.
+            std::process::exit(if clean { 0 } else { 2 });
+        }
     }
 }
 

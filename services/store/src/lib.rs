@@ -8,11 +8,13 @@
 
 mod append;
 mod changes;
+mod keys;
 mod log;
 mod migrate;
 
 pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, NewEvent, NewRejection};
 pub use changes::{StoredChange, PROJECTOR_CHECKPOINT};
+pub use keys::{ApiKey, NewApiKey};
 pub use log::{LogQuery, StoredEvent, StoredRejection};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/common/0002_changes.sql"),
         sqlite: include_str!("../migrations/common/0002_changes.sql"),
     },
+    Migration {
+        version: 3,
+        postgres: include_str!("../migrations/common/0003_api_keys.sql"),
+        sqlite: include_str!("../migrations/common/0003_api_keys.sql"),
+    },
 ];
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.

@@ -115,3 +115,19 @@ fn a_clone_keeps_its_state_while_the_original_moves_on() {
     assert_eq!(snapshot.gaps(P1, &Filter::default()).map(|g| g.len()), Some(1));
     assert_eq!(snapshot.position() + 1, s.engine.position());
 }
+
+#[test]
+fn a_providers_offers_include_those_not_live_anywhere_and_leave_out_withdrawn_ones() {
+    let s = given([
+        partnership(P1, &[AREA]),
+        venue(U1, "V1", AREA),
+        offer(U1, "LIVE", "V1", 5),
+        offer(U1, "NO-VENUE-YET", "V9", 6),
+        offer(U1, "GONE", "V1", 7),
+        withdrawal(U1, "GONE"),
+        offer(U2, "OTHER", "V1", 8),
+    ]);
+    let ukprn = provisio_events::vocab::Ukprn::parse(U1).expect("valid");
+    let ids: Vec<String> = s.engine.provider_offers(&ukprn).into_iter().map(|(_, spec)| spec.offer_id.to_string()).collect();
+    assert_eq!(ids, ["LIVE", "NO-VENUE-YET"]);
+}

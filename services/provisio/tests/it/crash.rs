@@ -27,6 +27,8 @@ fn start(database_url: &str, nats_url: Option<&str>) -> Service {
         .env("PROVISIO_LISTEN", format!("127.0.0.1:{port}"))
         .env("PROVISIO_DATABASE_URL", database_url)
         .env("PROVISIO_MAX_BATCH", "200")
+        // These tests are about durability, not access: no keys.
+        .env("PROVISIO_INSECURE_NO_AUTH", "true")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 pub(crate) struct TestApp {
     pub(crate) base: String,
+    /// Sends the admin key with every request.
     pub(crate) client: reqwest::Client,
+    pub(crate) admin_key: String,
+    /// The application's own store, for making keys.
+    pub(crate) store: provisio_store::Store,
     shutdown: tokio_util::sync::CancellationToken,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _sqlite: Option<SqliteFile>,
@@ -39,20 +43,37 @@ pub(crate) async fn spawn_app(db: Db, nats_url: Option<&str>) -> TestApp {
 }
 
 pub(crate) async fn spawn_app_on(database_url: String, sqlite: Option<SqliteFile>, nats_url: Option<&str>) -> TestApp {
+    spawn_app_with(database_url, sqlite, nats_url, provisio_api::Limits::default()).await
+}
+
+pub(crate) async fn spawn_app_with(database_url: String, sqlite: Option<SqliteFile>, nats_url: Option<&str>, limits: provisio_api::Limits) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url,
         nats_url: nats_url.map(str::to_owned),
         consumer: "provisio".into(),
         max_batch: 500,
+        insecure_no_auth: false,
+        limits,
     };
     let app = Application::build(&config).await.expect("the application starts");
+    let store = app.ingest().store().clone();
+    let admin_key = create_key(&store, "admin", None).await;
     let base = format!("http://{}", app.local_addr());
     let shutdown = app.shutdown_token();
     let handle = tokio::spawn(app.run_until_stopped());
-    let test_app = TestApp { base, client: reqwest::Client::new(), shutdown, handle: Some(handle), _sqlite: sqlite };
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {admin_key}").parse().unwrap());
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let test_app = TestApp { base, client, admin_key, store, shutdown, handle: Some(handle), _sqlite: sqlite };
     test_app.wait_ready().await;
     test_app
+}
+
+/// Creates a key of `role` bound to `scope` and answers the key itself.
+pub(crate) async fn create_key(store: &provisio_store::Store, role: &str, scope: Option<&str>) -> String {
+    let principal = provisio_access::Principal::from_parts(role, scope).unwrap();
+    provisio_api::create_key(store, &principal, &format!("test {role}")).await.unwrap().1
 }
 
 impl TestApp {
@@ -71,6 +92,12 @@ impl TestApp {
 
     pub(crate) async fn post_events(&self, body: &Value) -> (u16, Value) {
         let r = self.client.post(format!("{}/v1/events", self.base)).json(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.client.post(format!("{}{path}", self.base)).json(body).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }

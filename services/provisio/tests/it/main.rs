@@ -1,8 +1,11 @@
 //! Integration tests through the public interface (HTTP and NATS), on real PostgreSQL,
 //! SQLite and nats-server. One binary, so the build is shared.
 
+mod access;
 mod helpers;
 mod http_ingest;
+mod imports;
 mod nats_ingest;
 mod crash;
 mod reports;
+mod browser;

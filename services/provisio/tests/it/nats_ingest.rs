@@ -81,9 +81,11 @@ async fn http_events_go_through_jetstream_and_answer_with_durable_positions() {
     assert_eq!(status, 202, "{answer}");
     let log = app.log().await;
     assert_eq!(log.len(), events.len(), "positions are given only once the events are in the log");
+    let admin_key_id = app.admin_key.split('_').nth(1).unwrap();
     for (a, stored) in answer["accepted"].as_array().unwrap().iter().zip(&log) {
         assert_eq!(a["position"], stored["position"]);
         assert_eq!(a["duplicate"], json!(false));
+        assert_eq!(stored["key_id"], json!(admin_key_id), "the submitting key is recorded through JetStream too");
     }
     let (_, again) = app.post_events(&events[3]).await;
     assert_eq!(again["accepted"][0]["duplicate"], json!(true), "{again}");

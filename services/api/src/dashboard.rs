@@ -1,0 +1,163 @@
+//! The planners' dashboard at `/`: hand-written HTML, CSS and JavaScript embedded in the
+//! binary (no build step, nothing from another origin), and the subject names it shows,
+//! generated from the SSA tier 2 list. These files are open to all (CONTRACT section 6); the
+//! page itself sends the key it was given to every API request.
+//!
+//! Caching: the page is revalidated on every load (`no-cache` with an `ETag`); it names its
+//! script and style with a `?v=` fingerprint of their content, and a request carrying the
+//! current fingerprint may be cached for a year, so a new binary is picked up at once.
+
+use axum::extract::RawQuery;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use provisio_events::vocab::SSA_TIER2;
+use serde_json::json;
+use std::sync::LazyLock;
+
+routes! {
+    get "/" => index,
+    get "/assets/app.css" => css,
+    get "/assets/app.js" => js,
+    get "/assets/icon.svg" => icon,
+    get "/assets/subjects.json" => subjects,
+}
+
+const INDEX_HTML: &str = include_str!("../assets/index.html");
+const APP_CSS: &str = include_str!("../assets/app.css");
+const APP_JS: &str = include_str!("../assets/app.js");
+const ICON_SVG: &str = include_str!("../assets/icon.svg");
+
+/// The page may load only what this service serves; the API is reached with `fetch`.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// A file and the fingerprint of its content.
+struct Asset {
+    body: String,
+    version: String,
+    content_type: &'static str,
+}
+
+impl Asset {
+    fn new(body: String, content_type: &'static str) -> Self {
+        Self { version: fingerprint(body.as_bytes()), body, content_type }
+    }
+}
+
+/// FNV-1a, 64 bits: enough to tell two versions of a file apart.
+fn fingerprint(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+static CSS: LazyLock<Asset> = LazyLock::new(|| Asset::new(APP_CSS.to_owned(), "text/css; charset=utf-8"));
+static JS: LazyLock<Asset> = LazyLock::new(|| Asset::new(APP_JS.to_owned(), "text/javascript; charset=utf-8"));
+static ICON: LazyLock<Asset> = LazyLock::new(|| Asset::new(ICON_SVG.to_owned(), "image/svg+xml"));
+static SUBJECTS: LazyLock<Asset> = LazyLock::new(|| {
+    let list: Vec<_> = SSA_TIER2.iter().map(|(code, name)| json!({"code": code, "name": name})).collect();
+    Asset::new(serde_json::Value::from(list).to_string(), "application/json")
+});
+/// The page, with the fingerprints of the files it names filled in.
+static INDEX: LazyLock<Asset> = LazyLock::new(|| {
+    let html = INDEX_HTML
+        .replace("{{css}}", &CSS.version)
+        .replace("{{js}}", &JS.version)
+        .replace("{{icon}}", &ICON.version)
+        .replace("{{subjects}}", &SUBJECTS.version);
+    Asset::new(html, "text/html; charset=utf-8")
+});
+
+/// Serves `asset`: `304` when the client holds this version, long-lived caching when the
+/// request names the current fingerprint, revalidation otherwise.
+fn serve(asset: &Asset, query: Option<&str>, request: &HeaderMap) -> Response {
+    let etag = format!("\"{}\"", asset.version);
+    let fingerprinted = query.is_some_and(|q| q.split('&').any(|pair| pair == format!("v={}", asset.version)));
+    let cache = if fingerprinted { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let fresh = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.clone().into_response() };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    let mut response = serve(&INDEX, None, &headers);
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    // The key travels in the fragment, which no request carries; the page's own address
+    // (with the partnership chosen) is not passed on either.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+async fn css(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    serve(&CSS, q.as_deref(), &headers)
+}
+
+async fn js(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    serve(&JS, q.as_deref(), &headers)
+}
+
+async fn icon(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    serve(&ICON, q.as_deref(), &headers)
+}
+
+async fn subjects(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    serve(&SUBJECTS, q.as_deref(), &headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn body(response: Response) -> String {
+        String::from_utf8(to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_page_names_its_files_by_fingerprint_and_they_are_cached_for_long() {
+        let page = index(HeaderMap::new()).await;
+        assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(page.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let html = body(page).await;
+        assert!(!html.contains("{{"), "every placeholder is filled");
+        let src = format!("/assets/app.js?v={}", JS.version);
+        assert!(html.contains(&src), "{src}");
+
+        let fresh = js(RawQuery(Some(format!("v={}", JS.version))), HeaderMap::new()).await;
+        assert_eq!(fresh.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(fresh.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+        let stale = css(RawQuery(Some("v=0".into())), HeaderMap::new()).await;
+        assert_eq!(stale.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(stale.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    }
+
+    #[tokio::test]
+    async fn a_client_holding_the_current_version_gets_not_modified() {
+        let mut request = HeaderMap::new();
+        request.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("W/\"x\", \"{}\"", CSS.version)).unwrap());
+        let r = css(RawQuery(None), request).await;
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert!(body(r).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn subject_names_come_from_the_official_list() {
+        let r = subjects(RawQuery(None), HeaderMap::new()).await;
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let list: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 50);
+        assert_eq!(list[11], json!({"code": "4.1", "name": "Engineering"}));
+    }
+}

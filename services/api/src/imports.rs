@@ -1,0 +1,113 @@
+//! `POST /v1/providers/{ukprn}/imports`: a Course Directory CSV or an XCRI-CAP feed in, the
+//! import report out; the accepted events are published unless `dry_run` is set or any row
+//! was rejected (a curriculum missing a rejected row would withdraw that offer).
+
+use crate::auth::Authenticated;
+use crate::{problem::ApiError, AppState};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
+use provisio_import::{diff_offers, import, ImportOptions, LiveOffer};
+use provisio_ingest::{decode, Candidate};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::num::NonZeroU32;
+
+routes! {
+    post "/v1/providers/{ukprn}/imports" => run_import,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ImportParams {
+    dry_run: Option<bool>,
+    partial: Option<bool>,
+    academic_year: Option<String>,
+    default_level: Option<String>,
+    default_age_group: Option<String>,
+    default_area: Option<String>,
+    default_mode: Option<String>,
+    default_places: Option<u32>,
+}
+
+fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
+    value.map(|v| T::parse(v).ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) })).transpose()
+}
+
+fn options(ukprn: Ukprn, p: &ImportParams) -> Result<ImportOptions, ApiError> {
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let mut o = ImportOptions::new(Timestamp::parse(&now).ok_or_else(|| ApiError::internal(&"the clock gave no RFC 3339 time"))?);
+    o.ukprn = Some(ukprn);
+    o.academic_year = vocab("academic_year", p.academic_year.as_deref())?;
+    o.default_level = vocab("default_level", p.default_level.as_deref())?;
+    o.default_age_group = vocab("default_age_group", p.default_age_group.as_deref())?;
+    o.default_area = vocab("default_area", p.default_area.as_deref())?;
+    o.default_mode = vocab("default_mode", p.default_mode.as_deref())?;
+    o.default_places = p.default_places.and_then(NonZeroU32::new);
+    o.partial = p.partial.unwrap_or(false);
+    Ok(o)
+}
+
+async fn run_import(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(ukprn): Path<String>,
+    Query(p): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.may_act_for_provider(&ukprn) {
+        return Err(ApiError::Forbidden(format!("{caller} may not import for provider {ukprn:?}")));
+    }
+    let ukprn = Ukprn::parse(&ukprn).ok_or_else(|| ApiError::InvalidQuery { parameter: "ukprn", message: format!("{ukprn:?} is not {}", Ukprn::EXPECTED) })?;
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(media.as_str(), "text/csv" | "application/xml" | "text/xml") {
+        return Err(ApiError::UnsupportedMediaType(format!("{media:?}: send text/csv (Course Directory) or application/xml (XCRI-CAP 1.2)")));
+    }
+    let body = body.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: state.access.limits.max_import_bytes },
+        _ => ApiError::InvalidJson(r.body_text()),
+    })?;
+    let options = options(ukprn.clone(), &p)?;
+    // Parsing is CPU work: keep it off the async workers.
+    let outcome = tokio::task::spawn_blocking(move || import(&body[..], &options, |_| {}))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::InvalidImport(e.to_string()))?;
+
+    let snapshot = state.projection.snapshot();
+    let current: Vec<LiveOffer> = snapshot.engine.provider_offers(&ukprn).iter().map(|(year, spec)| LiveOffer::new(ukprn.clone(), year.clone(), spec)).collect();
+    let diff = diff_offers(&current, &outcome.events);
+    let dry_run = p.dry_run.unwrap_or(false);
+    let clean = outcome.report.rows_rejected == 0;
+    let mut last_position = None;
+    if !dry_run && clean {
+        let key_id = (caller.key_id != crate::ANONYMOUS).then(|| caller.key_id.clone());
+        let candidates = outcome
+            .events
+            .iter()
+            .map(|e| decode(&e.to_json().to_string(), None).map(|c| Candidate { key_id: key_id.clone(), ..c }))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|r| ApiError::internal(&format!("an imported event does not validate: {:?}", r.errors)))?;
+        for chunk in candidates.chunks(state.access.limits.max_batch.max(1)) {
+            let appended = state.ingest.submit(chunk.to_vec()).await?;
+            last_position = appended.iter().map(|a| a.position).max().or(last_position);
+        }
+    }
+    let mut body = serde_json::to_value(&outcome.report).map_err(|e| ApiError::internal(&e))?;
+    body["created"] = json!(diff.created);
+    body["updated"] = json!(diff.updated);
+    body["withdrawn"] = json!(diff.withdrawn);
+    body["unchanged"] = json!(diff.unchanged);
+    body["dry_run"] = json!(dry_run);
+    body["published"] = json!(!dry_run && clean);
+    body["events"] = json!(outcome.events.len());
+    body["last_position"] = json!(last_position);
+    if !clean {
+        body["not_published_because"] = json!("some rows were rejected; fix them, or import with partial=true to publish the accepted rows as single offers");
+    }
+    let status = if clean { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(body)))
+}

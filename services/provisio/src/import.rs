@@ -1,0 +1,199 @@
+//! `provisio import FILE`: validates a course file here (with progress), prints the report,
+//! and publishes the accepted events: through a running service (`--server`, which also
+//! counts created/updated/withdrawn), straight to JetStream (`--nats-url`), or into the store
+//! of `--database-url` (a stopped service replays them at start).
+
+use crate::cli::ImportArgs;
+use crate::Config;
+use anyhow::Context;
+use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
+use provisio_events::Event;
+use provisio_import::{import, ImportOptions, ImportReport, Mapping, PostcodeLookup};
+use provisio_store::{AppendBatch, NewEvent, Store};
+use serde_json::{json, Value};
+use std::io::{BufReader, IsTerminal, Write};
+use std::num::NonZeroU32;
+use std::time::Instant;
+
+fn vocab<T: Vocab>(flag: &str, value: Option<&str>) -> anyhow::Result<Option<T>> {
+    value.map(|v| T::parse(v).with_context(|| format!("--{flag}: {v:?} is not {}", T::EXPECTED))).transpose()
+}
+
+fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+    let mut o = ImportOptions::new(Timestamp::parse(&now).context("the clock gave no RFC 3339 time")?);
+    o.ukprn = vocab::<Ukprn>("ukprn", args.ukprn.as_deref())?;
+    o.academic_year = vocab("academic-year", args.academic_year.as_deref())?;
+    o.default_level = vocab("default-level", args.default_level.as_deref())?;
+    o.default_age_group = vocab("default-age-group", args.default_age_group.as_deref())?;
+    o.default_area = vocab("default-area", args.default_area.as_deref())?;
+    o.default_mode = vocab("default-mode", args.default_mode.as_deref())?;
+    o.default_places = args.default_places.and_then(NonZeroU32::new);
+    o.partial = args.partial;
+    if let Some(path) = &args.mapping {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        o.mapping.merge(Mapping::from_json(&text).with_context(|| format!("mapping file {}", path.display()))?);
+    }
+    if let Some(path) = &args.postcodes {
+        let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        o.postcodes = PostcodeLookup::from_csv(BufReader::new(file)).with_context(|| format!("postcode file {}", path.display()))?;
+    }
+    Ok(o)
+}
+
+/// Runs the import; answers whether every row was accepted.
+pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
+    let options = options(&args)?;
+    let path = args.file.clone();
+    let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let terminal = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut last = Instant::now();
+        import(BufReader::new(file), &options, |rows| {
+            // Streamed: the bar counts rows as they are read, redrawn a few times a second.
+            if last.elapsed().as_millis() >= 200 {
+                if terminal {
+                    eprint!("\rreading: {rows} rows ({size} bytes file)");
+                    let _ = std::io::stderr().flush();
+                } else if last.elapsed().as_secs() >= 5 {
+                    eprintln!("reading: {rows} rows");
+                }
+                last = Instant::now();
+            }
+        })
+    })
+    .await?
+    .with_context(|| format!("importing {}", path.display()))?;
+    if terminal {
+        eprintln!("\rread {} rows in {:.1} s{}", outcome.report.rows_read, started.elapsed().as_secs_f64(), " ".repeat(20));
+    }
+    let clean = outcome.report.rows_rejected == 0;
+
+    let mut summary = serde_json::to_value(&outcome.report)?;
+    if let Some(server) = &args.server {
+        // The service re-reads the file, compares it with what it holds, and publishes.
+        summary = send_to_server(server, args.key.as_deref(), &args, &outcome.events).await?;
+    } else if !args.dry_run && clean {
+        let published = match &config.nats_url {
+            Some(url) => publish_to_nats(url, &outcome.events).await?,
+            None => append_to_store(&config.database_url, &outcome.events).await?,
+        };
+        summary["published"] = json!(published);
+    } else {
+        summary["published"] = json!(false);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_report(&outcome.report, &summary);
+    }
+    Ok(clean)
+}
+
+async fn send_to_server(server: &str, key: Option<&str>, args: &ImportArgs, events: &[Event]) -> anyhow::Result<Value> {
+    let ukprn = match &args.ukprn {
+        Some(u) => u.clone(),
+        None => events.first().map(|e| e.source.owner().to_owned()).context("--ukprn is needed: the file names no provider")?,
+    };
+    let body = std::fs::read(&args.file)?;
+    let is_xml = body.iter().find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF) == Some(&b'<');
+    let mut query: Vec<(&str, String)> = vec![("dry_run", args.dry_run.to_string()), ("partial", args.partial.to_string())];
+    for (name, value) in [
+        ("academic_year", &args.academic_year),
+        ("default_level", &args.default_level),
+        ("default_age_group", &args.default_age_group),
+        ("default_area", &args.default_area),
+        ("default_mode", &args.default_mode),
+    ] {
+        if let Some(v) = value {
+            query.push((name, v.clone()));
+        }
+    }
+    if let Some(p) = args.default_places {
+        query.push(("default_places", p.to_string()));
+    }
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/v1/providers/{ukprn}/imports", server.trim_end_matches('/')))
+        .query(&query)
+        .header("content-type", if is_xml { "application/xml" } else { "text/csv" })
+        .body(body);
+    if let Some(k) = key {
+        request = request.bearer_auth(k);
+    }
+    let response = request.send().await.with_context(|| format!("sending the file to {server}"))?;
+    let status = response.status();
+    let answer: Value = response.json().await.context("reading the service's answer")?;
+    anyhow::ensure!(status.is_success() || status.as_u16() == 422, "the service refused the import ({status}): {answer}");
+    Ok(answer)
+}
+
+async fn publish_to_nats(url: &str, events: &[Event]) -> anyhow::Result<usize> {
+    let js = async_nats::jetstream::new(async_nats::connect(url).await.with_context(|| format!("connecting to {url}"))?);
+    let mut acks = Vec::with_capacity(events.len());
+    for e in events {
+        let subject = provisio_events::subject_for(&e.source, e.event_type());
+        let message = async_nats::jetstream::message::PublishMessage::build().payload(e.to_json().to_string().into()).message_id(e.id.as_str());
+        acks.push(js.send_publish(subject, message).await?);
+    }
+    for ack in acks {
+        ack.await?;
+    }
+    Ok(events.len())
+}
+
+async fn append_to_store(database_url: &str, events: &[Event]) -> anyhow::Result<usize> {
+    let store = Store::connect(database_url).await?;
+    let mut written = 0;
+    for chunk in events.chunks(1_000) {
+        let batch = AppendBatch {
+            events: chunk
+                .iter()
+                .map(|e| NewEvent {
+                    id: e.id.to_string(),
+                    source: e.source.uri(),
+                    event_type: e.event_type().as_str().to_owned(),
+                    body: e.to_json().to_string(),
+                    key_id: None,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        written += store.append(&batch).await?.appended.iter().filter(|a| !a.duplicate).count();
+    }
+    store.close().await;
+    Ok(written)
+}
+
+fn print_report(report: &ImportReport, summary: &Value) {
+    println!("format: {}   rows read: {}   rejected: {}", summary["format"].as_str().unwrap_or("?"), report.rows_read, report.rows_rejected);
+    println!("offers accepted: {}   venues: {}   withdrawn by the file: {}", report.offers, report.venues, report.withdrawn);
+    for field in ["created", "updated", "withdrawn", "unchanged"] {
+        if let Some(n) = summary.get(field).and_then(Value::as_u64) {
+            print!("{field}: {n}   ");
+        }
+    }
+    println!();
+    if !report.unknown_columns.is_empty() {
+        println!("unknown columns (ignored): {}", report.unknown_columns.join(", "));
+    }
+    for v in &report.venues_without_area {
+        println!("venue without an area (its offers count for no partnership): line {} {} ({}) {}", v.line, v.venue_id, v.name, v.reason);
+    }
+    if !report.rejected.is_empty() {
+        println!("\n{:>6}  {:<22} {:<24} REASON", "LINE", "COLUMN", "VALUE");
+        for r in &report.rejected {
+            let value: String = r.value.as_deref().unwrap_or("").chars().take(24).collect();
+            println!("{:>6}  {:<22} {:<24} {}", r.line, r.column.as_deref().unwrap_or("-"), value, r.reason);
+        }
+    }
+    for w in &report.warnings {
+        println!("warning{}: {}", w.line.map(|l| format!(" (line {l})")).unwrap_or_default(), w.message);
+    }
+    match summary.get("published").and_then(Value::as_bool) {
+        Some(true) => println!("published."),
+        _ if report.rows_rejected > 0 => println!("nothing published: fix the rejected rows (or use --partial)."),
+        _ => println!("nothing published (dry run)."),
+    }
+}

@@ -1,0 +1,60 @@
+//! `provisio keys create|list|revoke` and `provisio nats-config`.
+
+use crate::cli::{KeysCommand, NatsConfigArgs};
+use crate::Config;
+use anyhow::Context;
+use provisio_access::{bcrypt_password, nats_config as render, NatsUser, Principal};
+use provisio_store::{redact_url, Store};
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    Store::connect(&config.database_url).await.with_context(|| format!("opening {}", redact_url(&config.database_url)))
+}
+
+pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    match command {
+        KeysCommand::Create { role, partnership, ukprn, label } => {
+            let scope = match (partnership.as_deref(), ukprn.as_deref()) {
+                (Some(_), Some(_)) => anyhow::bail!("give --partnership or --ukprn, not both"),
+                (p, u) => p.or(u),
+            };
+            let principal = Principal::from_parts(&role, scope)?;
+            let (key_id, key) = provisio_api::create_key(&store, &principal, &label).await?;
+            eprintln!("Created key {key_id} ({} {}) \"{label}\". It is shown once:", principal.role(), principal.scope().unwrap_or(""));
+            println!("{key}");
+        }
+        KeysCommand::List => {
+            println!("{:<14} {:<12} {:<20} {:<22} {:<22} LABEL", "KEY ID", "ROLE", "BOUND TO", "CREATED", "REVOKED");
+            for k in store.list_keys().await? {
+                println!(
+                    "{:<14} {:<12} {:<20} {:<22} {:<22} {}",
+                    k.key_id,
+                    k.role,
+                    k.scope.unwrap_or_default(),
+                    &k.created_at[..k.created_at.len().min(19)],
+                    k.revoked_at.as_deref().map_or("-", |r| &r[..r.len().min(19)]),
+                    k.label
+                );
+            }
+        }
+        KeysCommand::Revoke { key_id } => {
+            anyhow::ensure!(store.revoke_key(&key_id).await?, "no key {key_id:?} that is not revoked already");
+            eprintln!("Revoked key {key_id}.");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+pub async fn nats_config(config: &Config, args: NatsConfigArgs) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let mut users = Vec::new();
+    for k in store.list_keys().await?.into_iter().filter(|k| k.revoked_at.is_none()) {
+        let principal = Principal::from_parts(&k.role, k.scope.as_deref())?;
+        users.push(NatsUser { user: k.key_id, password_bcrypt: k.nats_password, principal });
+    }
+    let service = bcrypt_password(&args.service_password);
+    print!("{}", render(&args.service_user, &service, &users));
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! The dashboard in a real browser: Debian's Chromium, driven over WebDriver by its
+//! chromedriver, against the real application loaded with the demo data. The browser reaches
+//! the service through a small TCP relay of this test, which can cut every connection to
+//! play a network drop and records the requests that went through it.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
+//! `chromium-driver`, which `scripts/test.sh` installs); it fails, not skips, without them.
+
+use crate::helpers::*;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The flags of shared/NOTES.md; the profile directory is added fresh for each run.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let path = std::env::temp_dir().join(format!("provisio-{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// chromedriver on a free port of its own, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    dir: TempDir,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the dashboard's browser test needs Debian's {package} (apt-get install -y chromium chromium-driver; scripts/test.sh installs it)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = TempDir::new("chrome");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", dir.0.join("chromedriver.log").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver { child, url: format!("http://127.0.0.1:{port}"), dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = reqwest::Client::new();
+        while !client.get(format!("{}/status", driver.url)).send().await.is_ok_and(|r| r.status() == 200) {
+            assert!(Instant::now() < deadline, "chromedriver did not answer on {}", driver.url);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver
+    }
+
+    /// A headless Chromium session with a fresh profile.
+    async fn browser(&self) -> Client {
+        let profile = self.dir.0.join("profile");
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}});
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| {
+                let log = std::fs::read_to_string(self.dir.0.join("chromedriver.log")).unwrap_or_default();
+                panic!("Chromium did not start through chromedriver: {e}\n{}", &log[log.len().saturating_sub(4000)..])
+            })
+    }
+}
+
+impl Drop for Driver {
+    /// Also on a failed test, which never closes its session: then chromedriver's Chromium
+    /// would outlive it, so the processes running on this driver's own profile are ended too.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let profile = format!("--user-data-dir={}", self.dir.0.join("profile").display());
+        let Ok(processes) = std::fs::read_dir("/proc") else { return };
+        for process in processes.flatten() {
+            let pid = process.file_name().to_string_lossy().into_owned();
+            if !pid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let cmdline = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+            if cmdline.split(|b| *b == 0).any(|arg| arg == profile.as_bytes()) {
+                let _ = Command::new("kill").arg("-9").arg(&pid).stderr(Stdio::null()).status();
+            }
+        }
+    }
+}
+
+/// A TCP relay in front of the service: `cut()` closes every connection and refuses new
+/// ones until `restore()`; every request head that went through is kept.
+struct Relay {
+    origin: String,
+    down: Arc<AtomicBool>,
+    connections: Arc<Mutex<CancellationToken>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Relay {
+    async fn start(target: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay = Relay {
+            origin: format!("http://{}", listener.local_addr().unwrap()),
+            down: Arc::default(),
+            connections: Arc::new(Mutex::new(CancellationToken::new())),
+            requests: Arc::default(),
+        };
+        let (down, connections, requests) = (relay.down.clone(), relay.connections.clone(), relay.requests.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if down.load(Ordering::SeqCst) {
+                    continue; // dropped: the browser sees the connection close
+                }
+                let cancel = connections.lock().unwrap().clone();
+                tokio::spawn(relay_connection(client, target, cancel, requests.clone()));
+            }
+        });
+        relay
+    }
+
+    fn cut(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        let mut token = self.connections.lock().unwrap();
+        token.cancel();
+        *token = CancellationToken::new();
+    }
+
+    fn restore(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn relay_connection(mut client: TcpStream, target: SocketAddr, cancel: CancellationToken, requests: Arc<Mutex<Vec<String>>>) {
+    let Ok(mut server) = TcpStream::connect(target).await else { return };
+    let (mut client_read, mut client_write) = client.split();
+    let (mut server_read, mut server_write) = server.split();
+    let upstream = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let n = client_read.read(&mut buffer).await?;
+            if n == 0 {
+                return server_write.shutdown().await;
+            }
+            let text = String::from_utf8_lossy(&buffer[..n]);
+            if let Some(head) = text.split("\r\n\r\n").next().filter(|h| h.contains(" HTTP/1.1")) {
+                requests.lock().unwrap().push(head.to_owned());
+            }
+            server_write.write_all(&buffer[..n]).await?;
+        }
+    };
+    let downstream = tokio::io::copy(&mut server_read, &mut client_write);
+    tokio::select! {
+        _ = cancel.cancelled() => {}
+        _ = async { tokio::join!(upstream, downstream) } => {}
+    }
+}
+
+/// Runs `script` in the page until it returns something other than `null` or `false`.
+async fn wait_for(browser: &Client, what: &str, script: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let value = browser.execute(script, vec![]).await.unwrap();
+        if !matches!(value, Value::Null | Value::Bool(false)) {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The demo's events, posted as a client would (at most 1,000 per request); the last position.
+async fn load_demo(app: &TestApp) -> i64 {
+    let events = provisio::demo::generate(2001);
+    let mut last = 0;
+    for chunk in events.chunks(1_000) {
+        let (status, answer) = app.post_events(&json!(chunk)).await;
+        assert_eq!(status, 202, "{answer}");
+        assert_eq!(answer["rejected"], json!([]), "the demo's events are valid");
+        last = answer["accepted"].as_array().unwrap().last().unwrap()["position"].as_i64().unwrap();
+    }
+    last
+}
+
+/// A need in Medicine and Dentistry (1.1), for ages 19+, which no demo provider teaches.
+fn new_need(id: &str, need_id: &str, level: &str, year: &str, learners: u32) -> Value {
+    json!({"specversion": "1.0", "id": id, "source": "urn:lp:sunderland", "type": "lp.need.identified.v1", "time": "2026-11-22T10:00:00Z",
+           "data": {"partnership_id": "sunderland", "need_id": need_id, "subject": "1.1", "level": level,
+                    "age_group": "19+", "academic_year": year, "learners": learners, "evidence": "employer-survey", "note": "Asked for by the hospital trust"}})
+}
+
+async fn post_one(app: &TestApp, event: &Value) -> i64 {
+    let (status, answer) = app.post_events(event).await;
+    assert_eq!(status, 202, "{answer}");
+    answer["accepted"][0]["position"].as_i64().unwrap()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("browser-screenshots")
+}
+
+/// Makes the window as tall as the page (capped) so the screenshot shows all of it.
+async fn screenshot(browser: &Client, width: u32, name: &str) -> PathBuf {
+    let mut height = 900;
+    for _ in 0..3 {
+        browser.set_window_size(width, height).await.unwrap();
+        let missing = browser.execute("return document.documentElement.scrollHeight - window.innerHeight", vec![]).await.unwrap().as_i64().unwrap_or(0);
+        if missing <= 0 || height >= 7_000 {
+            break;
+        }
+        height = (height + missing as u32).min(7_000);
+    }
+    browser.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let png = browser.screenshot().await.unwrap();
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, png).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arrive_live_through_a_network_drop() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let last = load_demo(&app).await;
+    let (status, _) = app.get(&format!("/v1/partnerships?min_position={last}")).await;
+    assert_eq!(status, 200);
+    let relay = Relay::start(app.base.trim_start_matches("http://").parse().unwrap()).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    browser.set_window_size(1280, 900).await.unwrap();
+
+    // The planner opens the link with a viewer key of Sunderland, as `provisio demo` prints it.
+    let viewer = create_key(&app.store, "viewer", Some("sunderland")).await;
+    browser.goto(&format!("{}/#key={viewer}", relay.origin)).await.unwrap();
+    wait_for(&browser, "the partnership list", "return !document.getElementById('partnership').disabled").await;
+    // The key leaves the address bar, and the page opens on the partnership it may read.
+    wait_for(&browser, "Sunderland's reports", "return document.getElementById('page-title').textContent.startsWith('Sunderland')").await;
+    let address = browser.execute("return location.href", vec![]).await.unwrap();
+    assert!(!address.as_str().unwrap().contains(&viewer), "{address}");
+    // Another partnership is refused in words, with nothing of Sunderland left under its name.
+    let partnership = browser.find(Locator::Id("partnership")).await.unwrap();
+    partnership.select_by_value("south-tyneside").await.unwrap();
+    let refused = wait_for(&browser, "the refusal", "const n = document.getElementById('notice'); return !n.hidden && document.getElementById('main').classList.contains('no-data') && n.textContent").await;
+    assert!(refused.as_str().unwrap().contains("does not allow"), "{refused}");
+    // The planner picks Sunderland again.
+    partnership.select_by_value("sunderland").await.unwrap();
+    wait_for(&browser, "Sunderland's reports", "return document.getElementById('page-title').textContent.startsWith('Sunderland') && !document.getElementById('main').classList.contains('no-data')").await;
+    let year = browser.find(Locator::Id("year")).await.unwrap().prop("value").await.unwrap().expect("a year is chosen");
+    assert!(["2025/26", "2026/27"].contains(&year.as_str()), "a year of the demo: {year}");
+
+    // The heat map and the gap list, as many rows as the API reports for that year.
+    let (_, gaps) = app.get(&format!("/v1/partnerships/sunderland/gaps?academic_year={year}")).await;
+    let expected = gaps["gaps"].as_array().unwrap().len();
+    assert!(expected > 0, "the demo has gaps in Sunderland");
+    wait_for(&browser, "the gap rows", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {expected}")).await;
+    let squares = browser.execute("return document.querySelectorAll('#heatmap tbody button.cell').length", vec![]).await.unwrap();
+    assert!(squares.as_u64().unwrap() > 0, "the heat map has squares");
+    let first_subject = browser.find(Locator::Css("#heatmap tbody th")).await.unwrap().text().await.unwrap();
+    assert!(first_subject.contains(' ') && first_subject.chars().any(char::is_alphabetic), "subjects have names: {first_subject:?}");
+    wait_for(&browser, "the live stream", "return document.getElementById('live-status').dataset.state === 'live'").await;
+
+    // Sorting by a header: by click, then by keyboard (Enter on the header's button).
+    browser.find(Locator::Css("#gaps th[data-key='subject'] button")).await.unwrap().click().await.unwrap();
+    assert_eq!(browser.find(Locator::Css("#gaps th[data-key='subject']")).await.unwrap().attr("aria-sort").await.unwrap().as_deref(), Some("ascending"));
+    let unmet = browser.find(Locator::Css("#gaps th[data-key='unmet'] button")).await.unwrap();
+    unmet.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert_eq!(browser.find(Locator::Css("#gaps th[data-key='unmet']")).await.unwrap().attr("aria-sort").await.unwrap().as_deref(), Some("descending"));
+    let unmet_column: Vec<u64> = browser
+        .execute("return [...document.querySelectorAll('#gaps tbody tr.row td:nth-child(6)')].map(td => Number(td.textContent.replace(/,/g, '')))", vec![])
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert!(unmet_column.windows(2).all(|w| w[0] >= w[1]), "largest unmet first: {unmet_column:?}");
+
+    // The heat map by keyboard: one square in the Tab order, arrows move, Enter narrows the
+    // lists to that subject and level; the filter bar undoes it.
+    let square = browser.find(Locator::Css("#heatmap button.cell[tabindex='0']")).await.unwrap();
+    square.send_keys(&Key::Down.to_string()).await.unwrap();
+    let moved = browser.execute("const a = document.activeElement; return a.matches('button.cell') && a.dataset.row === '1' && a.id", vec![]).await.unwrap();
+    let moved = moved.as_str().expect("the arrow moved to the next row's square").to_owned();
+    browser.find(Locator::Id(&moved)).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
+    let narrowed = wait_for(&browser, "the lists narrowed to one square", "return !document.getElementById('filter-bar').hidden && [...document.querySelectorAll('#gaps tbody tr.row')].map(r => r.dataset.key.split('|').slice(2, 4).join(' '))").await;
+    let (subject, level) = moved.trim_start_matches("cell-").rsplit_once('-').unwrap();
+    assert!(narrowed.as_array().unwrap().iter().all(|k| k == &json!(format!("{subject} {level}"))), "{narrowed}");
+    browser.find(Locator::Id("filter-clear")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "every gap again", &format!("return document.getElementById('filter-bar').hidden && document.querySelectorAll('#gaps tbody tr.row').length === {expected}")).await;
+
+    // A need nobody offers places for opens a new gap; it arrives live.
+    post_one(&app, &new_need("browser-need-1", "BROWSER-1", "4", &year, 42)).await;
+    let key = format!("gap|{year}|1.1|4|19+");
+    wait_for(&browser, "the new gap row", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 1)).await;
+    let tag = wait_for(&browser, "the change mark", &format!("const r = document.querySelector('#gaps tr[data-key=\"{key}\"]'); return r && r.querySelector('.tag') && r.querySelector('.tag').textContent")).await;
+    assert_eq!(tag, json!("New"));
+    let change = browser.find(Locator::Css("#changes li")).await.unwrap().text().await.unwrap();
+    assert!(change.contains("New gap") && change.contains("Medicine and Dentistry"), "{change}");
+
+    // Its row opens on the needs and courses behind it.
+    browser.find(Locator::Css(&format!("#gaps tr[data-key=\"{key}\"] button.expand"))).await.unwrap().click().await.unwrap();
+    let detail = wait_for(&browser, "the row's detail", &format!("const r = document.querySelector('#gaps tr[data-key=\"{key}\"]').nextElementSibling; return !r.hidden && r.textContent")).await;
+    let detail = detail.as_str().unwrap();
+    assert!(detail.contains("BROWSER-1") && detail.contains("No course offers places here"), "{detail}");
+
+    // The network drops; a second need arrives meanwhile; after reconnecting with
+    // Last-Event-ID the page catches up.
+    let seen = browser.execute("return document.querySelectorAll('#changes li').length", vec![]).await.unwrap();
+    relay.cut();
+    wait_for(&browser, "the reconnecting badge", "return document.getElementById('live-status').dataset.state === 'reconnecting'").await;
+    let during = post_one(&app, &new_need("browser-need-2", "BROWSER-2", "5", &year, 17)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    relay.restore();
+    wait_for(&browser, "the gap that opened during the drop", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 2)).await;
+    wait_for(&browser, "the live badge again", "return document.getElementById('live-status').dataset.state === 'live'").await;
+    let after = browser.execute("return document.querySelectorAll('#changes li').length", vec![]).await.unwrap();
+    assert!(after.as_u64() > seen.as_u64(), "the change made during the drop is listed");
+    let resumed: Vec<String> = relay.requests().into_iter().filter(|r| r.starts_with("GET /v1/partnerships/sunderland/live")).collect();
+    let bearer = format!("authorization: bearer {}", viewer.to_ascii_lowercase());
+    assert!(resumed.iter().all(|r| r.to_ascii_lowercase().lines().any(|l| l == bearer)), "the stream sends the key: {resumed:?}");
+    assert!(resumed.len() >= 2, "{resumed:?}");
+    let last_event_id = resumed.last().unwrap().lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("last-event-id:").map(|v| v.trim().to_owned()));
+    let last_event_id: i64 = last_event_id.expect("the reconnect sends Last-Event-ID").parse().unwrap();
+    assert!(last_event_id < during, "it resumes from before the missed change ({last_event_id} < {during})");
+
+    // Nothing was loaded from anywhere but the service.
+    let foreign = browser
+        .execute("return performance.getEntriesByType('resource').map(e => e.name).filter(n => new URL(n).origin !== location.origin)", vec![])
+        .await
+        .unwrap();
+    assert_eq!(foreign, json!([]), "requests outside the service");
+    let loaded = browser.execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)", vec![]).await.unwrap();
+    for asset in ["/assets/app.js", "/assets/app.css", "/assets/subjects.json"] {
+        assert!(loaded.as_array().unwrap().iter().any(|p| p == asset), "{asset} in {loaded}");
+    }
+
+    // The export is the list on screen, as CSV, made in the page.
+    let csv = browser
+        .execute_async(
+            // The page's policy forbids fetching a blob: URL, so the Blob is caught as it is made.
+            "const done = arguments[arguments.length - 1];
+             const make = URL.createObjectURL;
+             let blob = null;
+             URL.createObjectURL = b => { blob = b; URL.createObjectURL = make; return make(b); };
+             HTMLAnchorElement.prototype.click = function () {
+               delete HTMLAnchorElement.prototype.click;
+               blob.text().then(text => done({name: this.download, text}));
+             };
+             document.getElementById('export-gaps').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(csv["name"], json!(format!("provisio-gaps-sunderland-{}.csv", year.replace('/', "-"))));
+    let text = csv["text"].as_str().unwrap().trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("academic_year,subject,subject_name,level,age_group,demand,supply,unmet"), "{}", lines[0]);
+    assert_eq!(lines.len(), expected + 3, "a header and one line per gap");
+    assert!(text.contains("1.1,Medicine and Dentistry,4,19+,42,0,42"), "{text}");
+
+    let desktop = screenshot(&browser, 1280, "dashboard.png").await;
+    let tablet = screenshot(&browser, 768, "dashboard-tablet.png").await;
+    println!("screenshots: {} {}", desktop.display(), tablet.display());
+    browser.close().await.unwrap();
+    drop(driver);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_files_are_open_to_all_with_their_types_and_cache_headers() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let anyone = reqwest::Client::new(); // no key
+    let page = anyone.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    let script = html.split("src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(script.starts_with("/assets/app.js?v="), "{script}");
+    let js = anyone.get(format!("{}{script}", app.base)).send().await.unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let etag = js.headers()["etag"].clone();
+    let again = anyone.get(format!("{}/assets/app.js", app.base)).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    let subjects = anyone.get(format!("{}/assets/subjects.json", app.base)).send().await.unwrap();
+    assert_eq!(subjects.status(), 200);
+    let subjects: Value = subjects.json().await.unwrap();
+    assert_eq!(subjects.as_array().map(Vec::len), Some(50));
+    app.stop().await;
+}

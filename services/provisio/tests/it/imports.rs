@@ -1,0 +1,154 @@
+//! Course-data imports end to end: CSV and XCRI-CAP files over HTTP and the command line,
+//! re-imports that change nothing, edits that change only what changed, broken files that
+//! publish nothing.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+const UKPRN: &str = "10006570";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../import/tests/fixtures").join(name)
+}
+
+async fn upload(app: &TestApp, body: Vec<u8>, content_type: &str, query: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}/v1/providers/{UKPRN}/imports?{query}", app.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+async fn live_offer_ids(app: &TestApp, min_position: i64) -> Vec<String> {
+    let (_, page) = app.get(&format!("/v1/partnerships/sunderland/offers?limit=1000&min_position={min_position}")).await;
+    page["offers"].as_array().unwrap().iter().map(|o| o["offer_id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_changed() {
+    let app = spawn_app(Db::Postgres, None).await;
+    app.post_events(&json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
+        "time": "2024-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})).await;
+    let venues: String = std::fs::read_to_string(fixture("venues.csv")).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
+    let (status, report) = upload(&app, venues.into_bytes(), "text/csv", "default_area=E08000024").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["format"], json!("csv-venues"));
+
+    let good = std::fs::read_to_string(fixture("courses-good.csv")).unwrap();
+    let (status, first) = upload(&app, good.clone().into_bytes(), "text/csv", "").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["published"], json!(true));
+    let offers = first["offers"].as_u64().unwrap();
+    assert!(offers >= 3, "{first}");
+    assert_eq!(first["created"].as_u64(), Some(offers));
+    let position = first["last_position"].as_i64().unwrap();
+    let live = live_offer_ids(&app, position).await;
+    assert!(!live.is_empty());
+    let log_before = app.log().await.len();
+
+    let (_, again) = upload(&app, good.clone().into_bytes(), "text/csv", "").await;
+    assert_eq!((again["created"].as_u64(), again["updated"].as_u64(), again["withdrawn"].as_u64()), (Some(0), Some(0), Some(0)), "{again}");
+    assert_eq!(again["unchanged"].as_u64(), Some(offers));
+    assert_eq!(app.log().await.len(), log_before, "re-importing the same file is a no-op");
+
+    // Drop the last course row and change the places of the first one.
+    let mut lines: Vec<String> = csv_records(&good);
+    let dropped = lines.pop().unwrap();
+    lines[1] = lines[1].replacen(",24,16-18,", ",30,16-18,", 1);
+    let edited = lines.join("\n") + "\n";
+    let (status, changed) = upload(&app, edited.into_bytes(), "text/csv", "").await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!((changed["updated"].as_u64(), changed["withdrawn"].as_u64(), changed["created"].as_u64()), (Some(1), Some(1), Some(0)), "{changed}");
+    let after = live_offer_ids(&app, changed["last_position"].as_i64().unwrap()).await;
+    let gone: Vec<&String> = live.iter().filter(|id| !after.contains(id)).collect();
+    assert_eq!(gone.len(), 1, "exactly one offer is withdrawn: {live:?} -> {after:?}");
+    assert!(dropped.contains(gone[0].as_str()), "the withdrawn offer is the dropped row's");
+    assert_eq!(after.len() + 1, live.len());
+    app.stop().await;
+}
+
+/// The records of a CSV text, keeping quoted line breaks inside their record.
+fn csv_records(text: &str) -> Vec<String> {
+    let mut records = Vec::new();
+    let mut current = String::new();
+    let mut quotes = 0;
+    for line in text.lines() {
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+        quotes += line.matches('"').count();
+        if quotes % 2 == 0 {
+            records.push(std::mem::take(&mut current));
+            quotes = 0;
+        }
+    }
+    records
+}
+
+#[tokio::test]
+async fn a_broken_file_is_reported_row_by_row_and_publishes_nothing() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    for (name, column) in [("courses-bad-date.csv", "START_DATE"), ("courses-bad-sector.csv", "SECTOR"), ("courses-zero-places.csv", "places")] {
+        let before = app.log().await.len();
+        let (status, report) = upload(&app, std::fs::read(fixture(name)).unwrap(), "text/csv", "").await;
+        assert_eq!(status, 422, "{name}: {report}");
+        assert_eq!(report["published"], json!(false));
+        let rejected = report["rejected"].as_array().unwrap();
+        assert!(!rejected.is_empty(), "{name}");
+        assert!(rejected.iter().any(|r| r["line"].as_u64().unwrap() > 1 && r["column"].as_str().is_some_and(|c| c.trim().eq_ignore_ascii_case(column))), "{name}: {report}");
+        assert!(rejected.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
+        assert_eq!(app.log().await.len(), before, "{name}: nothing from a rejected file reaches the log");
+    }
+    let (status, problem) = upload(&app, b"{}".to_vec(), "application/json", "").await;
+    assert_eq!((status, problem["code"].as_str()), (415, Some("unsupported-media-type")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_real_xcri_feed_is_read_with_defaults_in_a_dry_run() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let feed = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/xcri/oxford-conted.xml")).unwrap();
+    let (status, report) = app
+        .client
+        .post(format!("{}/v1/providers/10007774/imports?dry_run=true&academic_year=2012/13&default_level=4&default_age_group=19%2B&default_mode=part-time&default_area=E07000178&default_places=20", app.base))
+        .header("content-type", "application/xml")
+        .body(feed)
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    let report: Value = report.json().await.unwrap();
+    assert!(status == 200 || status == 422, "{report}");
+    assert_eq!(report["format"], json!("xcri-cap"));
+    assert!(report["offers"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["published"], json!(false));
+    assert!(app.log().await.is_empty(), "a dry run publishes nothing");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_command_line_reports_rejected_rows_and_exits_non_zero() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["import", fixture("courses-bad-sector.csv").to_str().unwrap(), "--ukprn", UKPRN, "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rejected = &report["rejected"][0];
+    assert_eq!(rejected["column"].as_str().map(str::trim), Some("SECTOR"), "{report}");
+    assert!(rejected["line"].as_u64().unwrap() >= 2);
+
+    let good = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["import", fixture("courses-good.csv").to_str().unwrap(), "--ukprn", UKPRN, "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    assert!(String::from_utf8_lossy(&good.stdout).contains("rows read"));
+}
