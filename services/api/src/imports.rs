@@ -3,6 +3,7 @@
 //! was rejected (a curriculum missing a rejected row would withdraw that offer).
 
 use crate::auth::Authenticated;
+use crate::reports::vocab;
 use crate::{problem::ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -30,10 +31,6 @@ struct ImportParams {
     default_area: Option<String>,
     default_mode: Option<String>,
     default_places: Option<u32>,
-}
-
-fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
-    value.map(|v| T::parse(v).ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) })).transpose()
 }
 
 fn options(ukprn: Ukprn, p: &ImportParams) -> Result<ImportOptions, ApiError> {

@@ -39,7 +39,8 @@ pub(crate) struct ReportParams {
     cursor: Option<String>,
 }
 
-fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
+/// Parses an optional query parameter of a contract vocabulary.
+pub(crate) fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
     value
         .map(|v| T::parse(v).ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) }))
         .transpose()
@@ -192,8 +193,10 @@ fn own_offers(
         for row in page {
             if row.ukprn == *ukprn {
                 if rows.len() == limit {
+                    // One more of the provider's offers exists: the page ends at the last one kept.
                     let last: &provisio_engine::OfferRow = rows.last()?;
-                    return Some((rows.clone(), Some(OfferId { ukprn: last.ukprn.clone(), offer_id: last.offer_id.clone() })));
+                    let cursor = OfferId { ukprn: last.ukprn.clone(), offer_id: last.offer_id.clone() };
+                    return Some((rows, Some(cursor)));
                 }
                 rows.push(row);
             }
