@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
+use provisio_events::EventType;
 use provisio_import::{diff_offers, import, ImportOptions, LiveOffer};
 use provisio_ingest::{decode, Candidate};
 use serde::Deserialize;
@@ -45,6 +46,18 @@ fn options(ukprn: Ukprn, p: &ImportParams) -> Result<ImportOptions, ApiError> {
     o.default_places = p.default_places.and_then(NonZeroU32::new);
     o.partial = p.partial.unwrap_or(false);
     Ok(o)
+}
+
+/// A short hash of the provider's offers as the service holds them, added to the content ids
+/// of an import that changes offers: re-importing an older file after a newer one (A, B, A)
+/// then gets new ids and takes effect, and a retry of the same import against the same state
+/// still has the same ids.
+fn state_tag(current: &[LiveOffer]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut prints: Vec<String> = current.iter().map(|o| format!("{}/{}/{}", o.academic_year, o.offer_id, o.fingerprint)).collect();
+    prints.sort();
+    let digest = Sha256::digest(prints.join("\n").as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 async fn run_import(
@@ -82,10 +95,22 @@ async fn run_import(
     let mut last_position = None;
     if !dry_run && clean {
         let key_id = (caller.key_id != crate::ANONYMOUS).then(|| caller.key_id.clone());
+        // Offer events are sent only when they change an offer, with ids tagged by the current
+        // state (so an older file imported again takes effect); a re-import is then a no-op.
+        // Venue events keep their content ids.
+        let changes_offers = diff.created + diff.updated + diff.withdrawn > 0;
+        let tag = state_tag(&current);
         let candidates = outcome
             .events
             .iter()
-            .map(|e| decode(&e.to_json().to_string(), None).map(|c| Candidate { key_id: key_id.clone(), ..c }))
+            .filter(|e| changes_offers || e.event_type() == EventType::VenueRegistered)
+            .map(|e| {
+                let mut json = e.to_json();
+                if e.event_type() != EventType::VenueRegistered {
+                    json["id"] = json!(format!("{}-{tag}", e.id));
+                }
+                decode(&json.to_string(), None).map(|c| Candidate { key_id: key_id.clone(), ..c })
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|r| ApiError::internal(&format!("an imported event does not validate: {:?}", r.errors)))?;
         for chunk in candidates.chunks(state.access.limits.max_batch.max(1)) {

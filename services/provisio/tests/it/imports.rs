@@ -70,6 +70,12 @@ async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_chan
     assert_eq!(gone.len(), 1, "exactly one offer is withdrawn: {live:?} -> {after:?}");
     assert!(dropped.contains(gone[0].as_str()), "the withdrawn offer is the dropped row's");
     assert_eq!(after.len() + 1, live.len());
+
+    // Going back to the first file (A, B, A) takes effect: the service holds B now.
+    let (_, back) = upload(&app, good.into_bytes(), "text/csv", "").await;
+    assert_eq!((back["created"].as_u64(), back["updated"].as_u64()), (Some(1), Some(1)), "{back}");
+    let restored = live_offer_ids(&app, back["last_position"].as_i64().unwrap()).await;
+    assert_eq!(restored, live, "the first file's offers are back");
     app.stop().await;
 }
 
