@@ -153,7 +153,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         }),
         ("get", "/v1/providers/{ukprn}/rejections") => json!({
             "summary": "A provider's messages refused on NATS",
-            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
+            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^1[0-9]{7}$"}},
                 query("after", "Exclusive sequence to start after", json!({"type": "integer", "minimum": 0})),
                 query("limit", "Most rejections to return (default 100)", json!({"type": "integer", "minimum": 1, "maximum": 1000}))],
             "responses": {"200": ok("Rejections", json!({"type": "object", "required": ["ukprn", "rejections", "next_after"], "properties": {
@@ -164,7 +164,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         }),
         ("post", "/v1/providers/{ukprn}/imports") => json!({
             "summary": "Import a Course Directory CSV or an XCRI-CAP 1.2 feed; published unless dry_run or any row is rejected",
-            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
+            "parameters": [{"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^1[0-9]{7}$"}},
                 query("dry_run", "Only report; publish nothing", json!({"type": "boolean"})),
                 query("partial", "Publish single offers; withdraw nothing the file leaves out", json!({"type": "boolean"})),
                 query("academic_year", "Academic year for rows without one", AcademicYear::json_schema()),
