@@ -80,3 +80,6 @@ say "schemathesis against /openapi.json (short run; scripts/fuzz.sh runs a long 
 bash scripts/schemathesis.sh 20
 say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
 cargo test --workspace -- --test-threads=4
+say "benchmark, small configuration (checks only that it completes with sane figures, never a speed)"
+cargo run --quiet -p provisio-bench -- --small --json "$state/bench-small.json" >"$state/bench-small.log" 2>&1 ||
+  { tail -n 60 "$state/bench-small.log"; echo "the benchmark's small configuration failed" >&2; exit 1; }

@@ -8,7 +8,7 @@
 use provisio_engine::{Change, Engine};
 use provisio_events::validate;
 use provisio_store::{LogQuery, Store, StoredChange, StoredEvent, PROJECTOR_CHECKPOINT};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
@@ -16,6 +16,11 @@ use tokio_util::sync::CancellationToken;
 
 /// Events read from the log per step.
 const PAGE: i64 = 1_000;
+
+/// While the projector is behind the log, a new snapshot at most this often: each snapshot
+/// makes the next writes copy the engine's shared shards (copy-on-write), which cost more
+/// than applying the events when batches are small (measured by services/bench).
+const SNAPSHOT_WHILE_BEHIND: Duration = Duration::from_millis(50);
 
 /// One change as pushed to dashboards: the JSON change object and where it belongs.
 #[derive(Debug, Clone)]
@@ -45,6 +50,8 @@ struct Inner {
     position: watch::Sender<u64>,
     live: broadcast::Sender<Arc<Vec<LiveChange>>>,
     ready: AtomicBool,
+    /// The last position whose changes are recorded; ahead of the snapshot while behind.
+    recorded: AtomicU64,
     store: Store,
 }
 
@@ -59,7 +66,7 @@ impl Projection {
         let (position, _) = watch::channel(0);
         let (live, _) = broadcast::channel(1_024);
         Self {
-            inner: Arc::new(Inner { snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }), position, live, ready: AtomicBool::new(false), store }),
+            inner: Arc::new(Inner { snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }), position, live, ready: AtomicBool::new(false), recorded: AtomicU64::new(0), store }),
         }
     }
 
@@ -79,8 +86,10 @@ impl Projection {
         self.inner.live.subscribe()
     }
 
+    /// The last position whose changes are recorded, hence sent to live subscribers from
+    /// now on; the snapshot may lag it by up to `SNAPSHOT_WHILE_BEHIND` while behind.
     pub fn position(&self) -> u64 {
-        *self.inner.position.borrow()
+        self.inner.recorded.load(Ordering::Acquire).max(*self.inner.position.borrow())
     }
 
     /// True once the engine has caught up with the read model recorded before start.
@@ -113,6 +122,7 @@ impl Projection {
                 return;
             }
         };
+        let mut last_snapshot = Instant::now();
         loop {
             if *committed.borrow_and_update() <= projected {
                 let polled = tokio::select! {
@@ -145,7 +155,13 @@ impl Projection {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             projected = through;
-            self.publish_snapshot(&engine, through);
+            self.inner.recorded.fetch_max(through as u64, Ordering::AcqRel);
+            // Caught up: readers see this batch at once. Behind: they see one soon, and
+            // `min_position` waits for it.
+            if *committed.borrow() <= through || last_snapshot.elapsed() >= SNAPSHOT_WHILE_BEHIND {
+                self.publish_snapshot(&engine, through);
+                last_snapshot = Instant::now();
+            }
             let live: Vec<LiveChange> = stored.into_iter().map(LiveChange::from).collect();
             if let Some(client) = &nats {
                 for c in &live {

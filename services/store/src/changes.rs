@@ -18,33 +18,53 @@ pub struct StoredChange {
 /// The checkpoint name under which the projector records the last position it applied.
 pub const PROJECTOR_CHECKPOINT: &str = "projector";
 
+/// Changes written by one PostgreSQL statement.
+const CHANGES_PER_STATEMENT: usize = 5_000;
+
 impl Store {
     /// Records the changes made by positions up to `through`, and `through` as the
     /// projector's checkpoint, in one transaction.
     #[tracing::instrument(skip_all, fields(changes = changes.len(), through))]
     pub async fn record_changes(&self, changes: &[StoredChange], through: i64) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for c in changes {
-                sqlx::query("insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)")
-                    .bind(c.position)
-                    .bind(c.seq)
-                    .bind(c.partnership_id.as_str())
-                    .bind(c.kind.as_str())
-                    .bind(c.body.as_str())
+        const CHECKPOINT: &str = "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
+                                  on conflict (name) do update set stream_sequence = excluded.stream_sequence";
+        match &self.pool {
+            // One statement per few thousand changes, not one round trip per change: a busy
+            // batch makes thousands of them (measured by services/bench).
+            crate::Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in changes.chunks(CHANGES_PER_STATEMENT) {
+                    sqlx::query(
+                        "insert into changes (position, seq, partnership_id, kind, body) \
+                         select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])",
+                    )
+                    .bind(chunk.iter().map(|c| c.position).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|c| c.seq).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|c| c.partnership_id.as_str()).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|c| c.body.as_str()).collect::<Vec<_>>())
                     .execute(&mut *tx)
                     .await?;
+                }
+                sqlx::query(CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
+                tx.commit().await?;
             }
-            sqlx::query(
-                "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
-                 on conflict (name) do update set stream_sequence = excluded.stream_sequence",
-            )
-            .bind(PROJECTOR_CHECKPOINT)
-            .bind(through)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
+            crate::Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for c in changes {
+                    sqlx::query("insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)")
+                        .bind(c.position)
+                        .bind(c.seq)
+                        .bind(c.partnership_id.as_str())
+                        .bind(c.kind.as_str())
+                        .bind(c.body.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 

@@ -1,0 +1,267 @@
+//! The benchmark's dataset: partnerships, providers, venues, offers, enrolments, withdrawals,
+//! needs and targets, generated deterministically (xorshift64*, like the demo's generator) as
+//! CloudEvents with their JetStream subjects. It also keeps the live offers, so the plain SQL
+//! baseline can be loaded with exactly what the engine holds.
+
+use serde_json::json;
+
+/// One event ready to publish or store.
+#[derive(Clone)]
+pub(crate) struct Ev {
+    pub(crate) id: String,
+    pub(crate) source: String,
+    pub(crate) event_type: &'static str,
+    pub(crate) subject: String,
+    pub(crate) body: bytes::Bytes,
+    /// The producer group it belongs to (per provider or partnership), so one producer
+    /// publishes all of an owner's events in order.
+    pub(crate) owner: usize,
+}
+
+/// A live offer as the engine sees it, for the SQL baseline.
+#[derive(Clone)]
+pub(crate) struct LiveOffer {
+    pub(crate) partnership: u32,
+    pub(crate) ukprn: u32,
+    pub(crate) year: &'static str,
+    pub(crate) subject: &'static str,
+    pub(crate) level: &'static str,
+    pub(crate) age: &'static str,
+    pub(crate) mode: &'static str,
+    pub(crate) places: u32,
+}
+
+pub(crate) struct LiveNeed {
+    pub(crate) partnership: u32,
+    pub(crate) year: &'static str,
+    pub(crate) subject: &'static str,
+    pub(crate) level: &'static str,
+    pub(crate) age: &'static str,
+    pub(crate) learners: u32,
+}
+
+const SUBJECTS: &[&str] = &[
+    "1.2", "1.3", "1.5", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.2", "6.1", "6.2", "7.4", "8.1", "9.1", "9.2", "9.3",
+    "10.1", "10.3", "11.2", "11.4", "12.1", "12.2", "14.1", "14.2", "15.2", "15.3",
+];
+const LEVELS: &[&str] = &["entry", "1", "2", "2", "3", "3", "3", "4"];
+const AGES: &[&str] = &["16-18", "16-18", "19+", "19+", "14-16"];
+const MODES: &[&str] = &["full-time", "full-time", "part-time", "part-time", "work-based", "distance"];
+const YEARS: &[&str] = &["2025/26", "2026/27"];
+const KINDS: &[&str] = &["fe-college", "sixth-form-college", "school", "training-provider", "adult-community", "employer"];
+const EVIDENCE: &[&str] = &["employer-survey", "labour-market", "learner-survey", "careers-service", "lsc", "other"];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+pub(crate) fn partnership_id(p: u32) -> String {
+    format!("lp-{p:03}")
+}
+
+fn area(p: u32) -> String {
+    format!("E07{:06}", 100 + p)
+}
+
+pub(crate) fn ukprn(i: u32) -> u32 {
+    10_000_000 + i
+}
+
+/// The generator's state: what has been emitted and what is live.
+pub(crate) struct World {
+    rng: Rng,
+    partnerships: u32,
+    providers: u32,
+    next_id: u64,
+    /// (partnership of the venue) per provider and venue index.
+    venues: Vec<[u32; 2]>,
+    /// Live offers by (provider, offer number); None once withdrawn.
+    pub(crate) offers: Vec<Vec<Option<LiveOffer>>>,
+    pub(crate) needs: Vec<LiveNeed>,
+    pub(crate) live_offers: usize,
+    /// The next provider that gets a new offer in `more_offers`.
+    cursor: u32,
+}
+
+impl World {
+    pub(crate) fn new(partnerships: u32, providers: u32) -> Self {
+        Self {
+            rng: Rng(0x9E37_79B9_7F4A_7C15),
+            partnerships: partnerships.max(1),
+            providers: providers.max(1),
+            next_id: 0,
+            venues: Vec::new(),
+            offers: vec![Vec::new(); providers.max(1) as usize],
+            needs: Vec::new(),
+            live_offers: 0,
+            cursor: 0,
+        }
+    }
+
+    fn emit(&mut self, out: &mut Vec<Ev>, owner: usize, source: String, event_type: &'static str, data: serde_json::Value) {
+        self.next_id += 1;
+        let n = self.next_id;
+        let id = format!("bench-{n:09}");
+        let body = json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": source,
+            "type": event_type,
+            "time": format!("2026-09-{:02}T{:02}:{:02}:{:02}Z", 1 + (n / 86_400) % 28, (n / 3600) % 24, (n / 60) % 60, n % 60),
+            "datacontenttype": "application/json",
+            "data": data,
+        });
+        let (kind, who) = match source.strip_prefix("urn:ukprn:") {
+            Some(u) => ("provider", u.to_owned()),
+            None => ("partnership", source.trim_start_matches("urn:lp:").to_owned()),
+        };
+        let subject = format!("lp.v1.{kind}.{who}.{event_type}");
+        out.push(Ev { id, source, event_type, subject, body: bytes::Bytes::from(body.to_string()), owner });
+    }
+
+    /// Registrations of every partnership and provider with its venues, needs and targets,
+    /// then offers, enrolments and withdrawals until `total` events.
+    pub(crate) fn dataset(&mut self, total: usize) -> Vec<Ev> {
+        let mut out = Vec::with_capacity(total + 16);
+        for p in 0..self.partnerships {
+            let id = partnership_id(p);
+            self.emit(&mut out, owner_of_partnership(p), format!("urn:lp:{id}"), "lp.partnership.registered.v1",
+                json!({"partnership_id": id, "name": format!("Learning Partnership {p}"), "areas": [area(p)]}));
+        }
+        for i in 0..self.providers {
+            let u = ukprn(i);
+            let home = i % self.partnerships;
+            let other = if self.rng.below(4) == 0 { (home + 1) % self.partnerships } else { home };
+            self.venues.push([home, other]);
+            let source = format!("urn:ukprn:{u}");
+            self.emit(&mut out, i as usize, source.clone(), "lp.provider.registered.v1",
+                json!({"ukprn": u.to_string(), "name": format!("Provider {i}"), "kind": KINDS[(i as usize) % KINDS.len()]}));
+            for (v, p) in [home, other].into_iter().enumerate() {
+                self.emit(&mut out, i as usize, source.clone(), "lp.venue.registered.v1",
+                    json!({"ukprn": u.to_string(), "venue_id": format!("V{v}"), "name": format!("Campus {v} of provider {i}"),
+                           "postcode": "SR1 3AD", "area": area(p), "lat": 54.9, "lon": -1.38}));
+            }
+        }
+        for p in 0..self.partnerships {
+            let id = partnership_id(p);
+            for n in 0..24 {
+                let (year, subject, level, age) = (self.rng.pick(YEARS), self.rng.pick(SUBJECTS), self.rng.pick(&LEVELS[1..]), self.rng.pick(AGES));
+                let learners = 10 + self.rng.below(200) as u32;
+                self.needs.push(LiveNeed { partnership: p, year, subject, level, age, learners });
+                let evidence = self.rng.pick(EVIDENCE);
+                self.emit(&mut out, owner_of_partnership(p), format!("urn:lp:{id}"), "lp.need.identified.v1",
+                    json!({"partnership_id": id, "need_id": format!("N{n}"), "subject": subject, "level": level, "age_group": age,
+                           "academic_year": year, "learners": learners, "evidence": evidence}));
+            }
+            for t in 0..4 {
+                self.emit(&mut out, owner_of_partnership(p), format!("urn:lp:{id}"), "lp.target.set.v1",
+                    json!({"partnership_id": id, "target_id": format!("T{t}"), "academic_year": YEARS[1], "measure": if t % 2 == 0 { "places" } else { "enrolled" },
+                           "value": 100 + 50 * t, "subject": SUBJECTS[t as usize * 3]}));
+            }
+        }
+        while out.len() < total {
+            let i = self.rng.below(self.providers as u64) as u32;
+            let roll = self.rng.below(10);
+            let existing = self.offers[i as usize].len();
+            if roll < 2 && existing > 0 {
+                let o = self.rng.below(existing as u64) as usize;
+                let source = format!("urn:ukprn:{}", ukprn(i));
+                let enrolled = self.rng.below(30);
+                self.emit(&mut out, i as usize, source, "lp.enrolment.reported.v1",
+                    json!({"ukprn": ukprn(i).to_string(), "offer_id": format!("O{o}"), "enrolled": enrolled, "as_of": "2026-10-15"}));
+            } else if roll < 3 && existing > 0 {
+                let o = self.rng.below(existing as u64) as usize;
+                if self.offers[i as usize][o].take().is_some() {
+                    self.live_offers -= 1;
+                }
+                let source = format!("urn:ukprn:{}", ukprn(i));
+                self.emit(&mut out, i as usize, source, "lp.provision.withdrawn.v1",
+                    json!({"ukprn": ukprn(i).to_string(), "offer_id": format!("O{o}"), "reason": "too few applicants"}));
+            } else {
+                self.offer(&mut out, i);
+            }
+        }
+        out
+    }
+
+    /// A new offer of provider `i`.
+    fn offer(&mut self, out: &mut Vec<Ev>, i: u32) {
+        let o = self.offers[i as usize].len();
+        let v = self.rng.below(2) as usize;
+        let p = self.venues[i as usize][v];
+        let (year, subject, level, age, mode) = (self.rng.pick(YEARS), self.rng.pick(SUBJECTS), self.rng.pick(LEVELS), self.rng.pick(AGES), self.rng.pick(MODES));
+        let places = 8 + self.rng.below(23) as u32;
+        let u = ukprn(i);
+        self.emit(out, i as usize, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",
+            json!({"ukprn": u.to_string(), "academic_year": year, "offer_id": format!("O{o}"), "venue_id": format!("V{v}"),
+                   "title": format!("{subject} at level {level} ({mode})"), "subject": subject, "level": level, "age_group": age,
+                   "mode": mode, "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36,
+                   "lars_aim": format!("6{:07}", o % 10_000_000)}));
+        self.offers[i as usize].push(Some(LiveOffer { partnership: p, ukprn: u, year, subject, level, age, mode, places }));
+        self.live_offers += 1;
+    }
+
+    /// New offers, round-robin over providers, until `live` offers are live and at least
+    /// `events` more events were made.
+    pub(crate) fn more_offers(&mut self, live: usize, events: usize) -> Vec<Ev> {
+        let mut out = Vec::new();
+        while self.live_offers < live || out.len() < events {
+            let i = self.cursor % self.providers;
+            self.cursor += 1;
+            self.offer(&mut out, i);
+        }
+        out
+    }
+
+    /// Setup for the live test: a provider in partnership 0's area and a large unmet need
+    /// in one cell, so every live event changes that gap row.
+    pub(crate) fn live_setup(&mut self) -> Vec<Ev> {
+        let mut out = Vec::new();
+        let u = 19_999_999u32;
+        let source = format!("urn:ukprn:{u}");
+        let owner = usize::MAX;
+        self.emit(&mut out, owner, source.clone(), "lp.provider.registered.v1", json!({"ukprn": u.to_string(), "name": "Live test provider", "kind": "employer"}));
+        self.emit(&mut out, owner, source, "lp.venue.registered.v1",
+            json!({"ukprn": u.to_string(), "venue_id": "LIVE", "name": "Live test venue", "postcode": "SR1 3AD", "area": area(0)}));
+        let id = partnership_id(0);
+        self.emit(&mut out, owner, format!("urn:lp:{id}"), "lp.need.identified.v1",
+            json!({"partnership_id": id, "need_id": "N-LIVE", "subject": "4.1", "level": "3", "age_group": "16-18",
+                   "academic_year": "2026/27", "learners": 1_000_000, "evidence": "labour-market"}));
+        out
+    }
+
+    /// The `k`th live event: offer `LIVE-(k mod 64)` with places that differ from its last
+    /// value, so the gap row changes at every position.
+    pub(crate) fn live_event(&mut self, k: u64) -> Ev {
+        let mut out = Vec::with_capacity(1);
+        let u = "19999999";
+        let places = 10 + (k / 64) % 2;
+        self.emit(&mut out, usize::MAX, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",
+            json!({"ukprn": u, "academic_year": "2026/27", "offer_id": format!("LIVE-{}", k % 64), "venue_id": "LIVE",
+                   "title": "Engineering (Level 3)", "subject": "4.1", "level": "3", "age_group": "16-18",
+                   "mode": "work-based", "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36}));
+        out.pop().expect("one event")
+    }
+
+    pub(crate) fn live(&self) -> impl Iterator<Item = &LiveOffer> {
+        self.offers.iter().flatten().flatten()
+    }
+}
+
+/// Partnership events get owners after every provider's, so producers split them too.
+fn owner_of_partnership(p: u32) -> usize {
+    1_000_000 + p as usize
+}

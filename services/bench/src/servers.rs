@@ -1,0 +1,144 @@
+//! The servers a run uses: its own PostgreSQL databases (`provisio_bench_*`, dropped at the
+//! end), a private `nats-server` (from the testkit, killed on drop), and the service itself
+//! as a child process (this binary's hidden `serve` subcommand), so its peak resident memory
+//! is its own.
+
+use anyhow::{bail, Context};
+use sqlx::{Connection, Executor};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub(crate) struct Databases {
+    admin: String,
+    names: Vec<String>,
+}
+
+impl Databases {
+    pub(crate) fn new(admin: &str) -> Self {
+        Self { admin: admin.to_owned(), names: Vec::new() }
+    }
+
+    /// Creates an empty database `provisio_bench_<label>_<pid>` and answers its URL.
+    pub(crate) async fn create(&mut self, label: &str) -> anyhow::Result<String> {
+        let name = format!("provisio_bench_{label}_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&self.admin).await.with_context(|| format!("connecting to {}", self.admin))?;
+        conn.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name}"))).await?;
+        conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await?;
+        conn.close().await.ok();
+        self.names.push(name.clone());
+        let base = self.admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or_else(|| self.admin.clone());
+        Ok(format!("{base}/{name}"))
+    }
+
+    pub(crate) async fn drop_all(&mut self) {
+        let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin).await else { return };
+        for name in self.names.drain(..) {
+            let _ = conn.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await;
+        }
+        conn.close().await.ok();
+    }
+}
+
+/// The service, running as a child process.
+pub(crate) struct Service {
+    child: Child,
+    pub(crate) base: String,
+}
+
+impl Service {
+    pub(crate) async fn start(database_url: &str, nats_url: Option<&str>) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("serve").arg("--database-url").arg(database_url);
+        if let Some(url) = nats_url {
+            cmd.arg("--nats-url").arg(url);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("starting the service")?;
+        let stdout = child.stdout.take().context("service stdout")?;
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        })
+        .await??;
+        let Some(addr) = line.trim().strip_prefix("listening ") else {
+            let _ = child.kill();
+            bail!("the service did not start: {line:?}");
+        };
+        let service = Self { child, base: format!("http://{addr}") };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            if let Ok(r) = client.get(format!("{}/readyz", service.base)).send().await
+                && r.status() == 200
+            {
+                return Ok(service);
+            }
+            if Instant::now() > deadline {
+                bail!("the service did not become ready");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Peak and current resident memory of the service, in bytes (VmHWM, VmRSS).
+    pub(crate) fn memory(&self) -> (u64, u64) {
+        memory_of(&format!("/proc/{}/status", self.pid()))
+    }
+
+    /// SIGTERM, then waits (the writer commits the batch in hand); SIGKILL after 20 s.
+    pub(crate) fn stop(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub(crate) fn memory_of(status_path: &str) -> (u64, u64) {
+    let text = std::fs::read_to_string(status_path).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The hidden `serve` subcommand: the real application, in this process, on port 0, without
+/// authentication or rate limits (the benchmark measures the pipeline, not the key lookup).
+pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> anyhow::Result<()> {
+    let config = provisio::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url,
+        nats_url,
+        consumer: "provisio".into(),
+        max_batch: 1_000,
+        insecure_no_auth: true,
+        limits: provisio_api::Limits { rate_per_second: 0.0, sse_per_key: 1_000, ..provisio_api::Limits::default() },
+    };
+    let app = provisio::Application::build(&config).await?;
+    println!("listening {}", app.local_addr());
+    app.run_until_stopped().await
+}
