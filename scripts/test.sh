@@ -79,7 +79,9 @@ cargo build --quiet -p provisio
 say "schemathesis against /openapi.json (short run; scripts/fuzz.sh runs a long one)"
 bash scripts/schemathesis.sh 20
 say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
-cargo test --workspace -- --test-threads=4
+cargo test --workspace -- --test-threads=4 2>&1 | tee "$state/cargo-test.log"
 say "benchmark, small configuration (checks only that it completes with sane figures, never a speed)"
 cargo run --quiet -p provisio-bench -- --small --json "$state/bench-small.json" >"$state/bench-small.log" 2>&1 ||
   { tail -n 60 "$state/bench-small.log"; echo "the benchmark's small configuration failed" >&2; exit 1; }
+# One plain closing line over every test binary (the doc-test runs above end on "0 passed").
+awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$state/cargo-test.log"
