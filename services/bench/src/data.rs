@@ -2,6 +2,7 @@
 //! needs and targets, generated deterministically (xorshift64*, like the demo's generator) as
 //! CloudEvents with their JetStream subjects. It also keeps the live offers, so the plain SQL
 //! baseline can be loaded with exactly what the engine holds.
+use provisio::demo::Rng;
 
 use serde_json::json;
 
@@ -50,23 +51,6 @@ const MODES: &[&str] = &["full-time", "full-time", "part-time", "part-time", "wo
 const YEARS: &[&str] = &["2025/26", "2026/27"];
 const KINDS: &[&str] = &["fe-college", "sixth-form-college", "school", "training-provider", "adult-community", "employer"];
 const EVIDENCE: &[&str] = &["employer-survey", "labour-market", "learner-survey", "careers-service", "lsc", "other"];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 pub(crate) fn partnership_id(p: u32) -> String {
     format!("lp-{p:03}")
@@ -158,10 +142,10 @@ impl World {
         for p in 0..self.partnerships {
             let id = partnership_id(p);
             for n in 0..24 {
-                let (year, subject, level, age) = (self.rng.pick(YEARS), self.rng.pick(SUBJECTS), self.rng.pick(&LEVELS[1..]), self.rng.pick(AGES));
+                let (year, subject, level, age) = (*self.rng.pick(YEARS), *self.rng.pick(SUBJECTS), *self.rng.pick(&LEVELS[1..]), *self.rng.pick(AGES));
                 let learners = 10 + self.rng.below(200) as u32;
                 self.needs.push(LiveNeed { partnership: p, year, subject, level, age, learners });
-                let evidence = self.rng.pick(EVIDENCE);
+                let evidence = *self.rng.pick(EVIDENCE);
                 self.emit(&mut out, owner_of_partnership(p), format!("urn:lp:{id}"), "lp.need.identified.v1",
                     json!({"partnership_id": id, "need_id": format!("N{n}"), "subject": subject, "level": level, "age_group": age,
                            "academic_year": year, "learners": learners, "evidence": evidence}));
@@ -202,7 +186,7 @@ impl World {
         let o = self.offers[i as usize].len();
         let v = self.rng.below(2) as usize;
         let p = self.venues[i as usize][v];
-        let (year, subject, level, age, mode) = (self.rng.pick(YEARS), self.rng.pick(SUBJECTS), self.rng.pick(LEVELS), self.rng.pick(AGES), self.rng.pick(MODES));
+        let (year, subject, level, age, mode) = (*self.rng.pick(YEARS), *self.rng.pick(SUBJECTS), *self.rng.pick(LEVELS), *self.rng.pick(AGES), *self.rng.pick(MODES));
         let places = 8 + self.rng.below(23) as u32;
         let u = ukprn(i);
         self.emit(out, i as usize, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",

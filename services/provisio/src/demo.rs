@@ -61,20 +61,21 @@ fn to_candidate(event: Value) -> anyhow::Result<Candidate> {
     decode(&event.to_string(), None).map_err(|r| anyhow::anyhow!("generated demo event {:?} is invalid: {:?}", r.id, r.errors))
 }
 
-/// A small deterministic generator (xorshift64*), so the demo needs no RNG crate.
-struct Rng(u64);
+/// A small deterministic generator (xorshift64*), so the demo (and the benchmark's data)
+/// needs no RNG crate. The seed must not be zero.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
