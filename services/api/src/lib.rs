@@ -22,11 +22,13 @@ mod keys;
 mod live;
 mod openapi;
 mod problem;
+mod report_cache;
 mod reports;
 
 pub use auth::{Access, Limits, ANONYMOUS};
 pub use keys::create_key;
 pub use problem::ApiError;
+pub use report_cache::ReportCache;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
@@ -45,6 +47,7 @@ pub struct AppState {
     /// Cancelled when the service stops: long-lived responses (SSE) end on it.
     pub shutdown: CancellationToken,
     pub access: Arc<Access>,
+    pub reports: Arc<ReportCache>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.

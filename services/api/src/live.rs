@@ -16,6 +16,8 @@ use tokio::sync::{broadcast, mpsc};
 
 /// Events buffered per client before it counts as too slow and is dropped.
 const CLIENT_BUFFER: usize = 4_096;
+/// Longest a resuming client waits for the changes already sent live to be recorded.
+const HISTORY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Recorded changes read per query while replaying.
 const REPLAY_PAGE: i64 = 1_000;
 
@@ -54,6 +56,11 @@ async fn live(
 async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live: broadcast::Receiver<std::sync::Arc<Vec<LiveChange>>>, tx: mpsc::Sender<Event>) {
     let mut sent_through = state.projection.position() as i64;
     if let Some(n) = last_event_id {
+        // Changes are sent live just before they are recorded: read history once they are.
+        if !state.projection.wait_recorded(sent_through as u64, HISTORY_WAIT).await {
+            tracing::warn!(message = "Report changes are not recorded in time; ending a live stream.", partnership = %id);
+            return;
+        }
         let mut after = (n, i32::MAX);
         loop {
             if state.shutdown.is_cancelled() {
@@ -67,7 +74,7 @@ async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live:
                 }
             };
             for c in page.iter().filter(|c| c.position <= sent_through) {
-                if tx.send(to_event(&LiveChange::from(c.clone()))).await.is_err() {
+                if tx.send(to_event(&LiveChange::from(c))).await.is_err() {
                     return;
                 }
             }

@@ -5,7 +5,10 @@ use crate::auth::Authenticated;
 use crate::{problem::ApiError, AppState};
 use provisio_access::{Caller, OfferScope};
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bytes::Bytes;
 use provisio_engine::{Filter, OfferId};
 use provisio_events::vocab::Vocab;
 use provisio_projector::Snapshot;
@@ -91,20 +94,30 @@ pub(crate) fn check_reader(caller: &Caller, id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Runs one report query and wraps its rows as `{"partnership_id", "position", <name>: rows}`.
+/// Runs one report query and answers `{"partnership_id", "position", <name>: rows}` plus
+/// `extra` fields, kept in the report cache for the snapshot it was read from.
 async fn report<R: serde::Serialize>(
     state: &AppState,
     caller: &Caller,
     id: String,
     p: &ReportParams,
     name: &str,
+    extra: Option<(&str, Value)>,
     query: impl FnOnce(&provisio_engine::Engine, &str, &Filter) -> Option<R>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     check_reader(caller, &id)?;
     let filter = p.filter()?;
     let s = snapshot(state, p.min_position.as_deref()).await?;
-    let rows = query(&s.engine, &id, &filter).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
-    Ok(Json(json!({ "partnership_id": id, "position": s.position, name: rows })))
+    let key = format!("{name}|{id}|{:?}|{:?}|{:?}|{:?}|{:?}", p.academic_year, p.subject, p.level, p.age_group, p.mode);
+    let body = state.reports.get_or_compute(s.position, key, || {
+        let rows = query(&s.engine, &id, &filter).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
+        let mut body = json!({ "partnership_id": id, "position": s.position, name: rows });
+        if let Some((field, value)) = extra {
+            body[field] = value;
+        }
+        serde_json::to_vec(&body).map(Bytes::from).map_err(|e| ApiError::internal(&e))
+    })?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 async fn gaps(
@@ -112,8 +125,8 @@ async fn gaps(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
-) -> Result<Json<Value>, ApiError> {
-    report(&state, &caller, id, &p, "gaps", |e, id, f| e.gaps(id, f)).await
+) -> Result<Response, ApiError> {
+    report(&state, &caller, id, &p, "gaps", None, |e, id, f| e.gaps(id, f)).await
 }
 
 async fn duplications(
@@ -121,8 +134,8 @@ async fn duplications(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
-) -> Result<Json<Value>, ApiError> {
-    report(&state, &caller, id, &p, "duplications", |e, id, f| e.duplications(id, f)).await
+) -> Result<Response, ApiError> {
+    report(&state, &caller, id, &p, "duplications", None, |e, id, f| e.duplications(id, f)).await
 }
 
 async fn targets(
@@ -130,8 +143,8 @@ async fn targets(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
-) -> Result<Json<Value>, ApiError> {
-    report(&state, &caller, id, &p, "targets", |e, id, f| e.targets(id, f)).await
+) -> Result<Response, ApiError> {
+    report(&state, &caller, id, &p, "targets", None, |e, id, f| e.targets(id, f)).await
 }
 
 async fn coverage(
@@ -139,10 +152,8 @@ async fn coverage(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
-) -> Result<Json<Value>, ApiError> {
-    let mut body = report(&state, &caller, id, &p, "cells", |e, id, f| e.coverage(id, f)).await?;
-    body["academic_year"] = json!(p.academic_year);
-    Ok(body)
+) -> Result<Response, ApiError> {
+    report(&state, &caller, id, &p, "cells", Some(("academic_year", json!(p.academic_year))), |e, id, f| e.coverage(id, f)).await
 }
 
 async fn offers(

@@ -12,21 +12,24 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Arc;
 
-const SHARDS: usize = 64;
+/// Shards of a map that stays small (a partnership's rows); a map of every offer of the
+/// country takes more (`CowMap<K, V, 4096>`), so that a write after a snapshot copies a few
+/// dozen entries, not thousands (measured by services/bench).
+const DEFAULT_SHARDS: usize = 64;
 
 #[derive(Debug, Clone)]
-pub(crate) struct CowMap<K, V> {
+pub(crate) struct CowMap<K, V, const SHARDS: usize = DEFAULT_SHARDS> {
     hasher: RandomState,
     shards: Vec<Arc<HashMap<K, Arc<V>>>>,
 }
 
-impl<K, V> Default for CowMap<K, V> {
+impl<K, V, const SHARDS: usize> Default for CowMap<K, V, SHARDS> {
     fn default() -> Self {
         Self { hasher: RandomState::new(), shards: (0..SHARDS).map(|_| Arc::new(HashMap::new())).collect() }
     }
 }
 
-impl<K: Clone + Eq + Hash, V: Clone> CowMap<K, V> {
+impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
     fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
         // The remainder is below SHARDS, so the narrowing cast cannot lose anything.
         (self.hasher.hash_one(key) % SHARDS as u64) as usize
@@ -124,7 +127,7 @@ mod tests {
         assert_eq!((a.get(&7), a.get(&8), a.get(&9)), (Some(&70), None, Some(&10)));
         assert_eq!((b.get(&7), b.get(&8), b.get(&9)), (Some(&7), Some(&8), Some(&9)));
         let shared = a.shards.iter().zip(&b.shards).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
-        assert!(shared >= SHARDS - 3, "only the written shards are copied");
+        assert!(shared >= DEFAULT_SHARDS - 3, "only the written shards are copied");
         // 1000 entries in 64 shards: the written shards hold other entries, which stay shared.
         let copied = a.shards.iter().zip(&b.shards).filter(|(x, y)| !Arc::ptr_eq(x, y));
         let others =

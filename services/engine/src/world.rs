@@ -78,16 +78,21 @@ impl Report {
 
 type VenueKey = (Ukprn, LocalId);
 
+/// Shards of the maps keyed by offer (up to millions of entries) and by provider or venue
+/// (thousands): a write after a snapshot copies one shard.
+const BY_OFFER: usize = 4_096;
+const BY_PROVIDER: usize = 1_024;
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct World {
     /// Offered and not withdrawn since.
-    pub(crate) offers: CowMap<OfferKey, Offer>,
-    pub(crate) reports: CowMap<OfferKey, Report>,
-    venues: CowMap<VenueKey, AreaCode>,
+    pub(crate) offers: CowMap<OfferKey, Offer, BY_OFFER>,
+    pub(crate) reports: CowMap<OfferKey, Report, BY_OFFER>,
+    venues: CowMap<VenueKey, AreaCode, BY_PROVIDER>,
     venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
-    offers_by_venue: CowMap<VenueKey, BTreeSet<OfferKey>>,
+    offers_by_venue: CowMap<VenueKey, BTreeSet<OfferKey>, BY_PROVIDER>,
     /// What a curriculum plan for (provider, year) replaces.
-    offers_by_plan: CowMap<(Ukprn, Year), BTreeSet<OfferKey>>,
+    offers_by_plan: CowMap<(Ukprn, Year), BTreeSet<OfferKey>, BY_PROVIDER>,
     /// The registered partnerships listing each area.
     partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
 }

@@ -10,7 +10,9 @@ use crate::decode::decode;
 use crate::{Candidate, IngestError, Shared};
 use provisio_events::vocab::Vocab;
 use async_nats::jetstream::{self, consumer, stream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
 use provisio_events::{rejected_subject, subject_owner, STREAM_NAME, STREAM_SUBJECTS};
 use provisio_store::{AppendBatch, Checkpoint, NewRejection};
 use std::sync::Arc;
@@ -33,9 +35,6 @@ pub(crate) async fn ensure_stream(js: &jetstream::Context) -> Result<(), IngestE
     }
     Ok(())
 }
-
-/// Longest a batch waits for messages the server reports as pending.
-const FILL_WAIT: Duration = Duration::from_millis(5);
 
 pub(crate) struct ConsumerConfig {
     pub(crate) name: String,
@@ -60,7 +59,7 @@ pub(crate) async fn run_consumer(shared: Arc<Shared>, js: jetstream::Context, co
     tracing::info!(message = "JetStream consumer stopped.");
 }
 
-async fn consume(shared: &Shared, js: &jetstream::Context, config: &ConsumerConfig, shutdown: &CancellationToken) -> Result<(), IngestError> {
+async fn consume(shared: &Arc<Shared>, js: &jetstream::Context, config: &ConsumerConfig, shutdown: &CancellationToken) -> Result<(), IngestError> {
     ensure_stream(js).await?;
     let mut checkpoint = shared.store.checkpoint(&config.name).await?;
     let stream = js.get_stream(STREAM_NAME).await.map_err(IngestError::nats)?;
@@ -74,14 +73,15 @@ async fn consume(shared: &Shared, js: &jetstream::Context, config: &ConsumerConf
         .create_consumer(consumer::pull::Config {
             durable_name: Some(config.name.clone()),
             deliver_policy,
-            ack_policy: consumer::AckPolicy::Explicit,
+            // Batches commit in stream order, so one ack of a batch's last message covers it.
+            ack_policy: consumer::AckPolicy::All,
             ack_wait: Duration::from_secs(60),
             max_ack_pending: 20_000,
             ..Default::default()
         })
         .await
         .map_err(IngestError::nats)?;
-    let mut messages = consumer
+    let messages = consumer
         .stream()
         .max_messages_per_batch(config.max_batch)
         .heartbeat(Duration::from_secs(5))
@@ -91,84 +91,143 @@ async fn consume(shared: &Shared, js: &jetstream::Context, config: &ConsumerConf
     shared.set_ready(true);
     tracing::info!(message = "JetStream consumer started.", consumer = %config.name, checkpoint);
 
-    loop {
-        let first = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            m = messages.next() => m,
-        };
-        let first = first.ok_or_else(|| IngestError::Nats("the message stream ended".into()))?.map_err(IngestError::nats)?;
-        let mut batch = vec![first];
-        // Take what is already here: low latency when quiet. When the server says more are
-        // pending, wait a moment for them, so a backlog commits in full batches instead of
-        // paying a commit per few dozen events (measured by services/bench).
-        while batch.len() < config.max_batch {
-            let next = match messages.next().now_or_never() {
-                Some(next) => next,
-                None => {
-                    let pending = batch.last().and_then(|m| m.info().ok()).map_or(0, |i| i.pending);
-                    if pending == 0 {
-                        break;
-                    }
-                    match tokio::time::timeout(FILL_WAIT, messages.next()).await {
-                        Ok(next) => next,
-                        Err(_) => break,
-                    }
-                }
-            };
-            match next {
-                Some(Ok(m)) => batch.push(m),
-                Some(Err(error)) => {
-                    tracing::warn!(message = "Error while reading a batch.", %error);
-                    break;
-                }
-                None => break,
+    // Two stages: while one batch commits, the receiver goes on receiving and decoding the
+    // messages behind it; the next batch is whatever it has decoded by then (up to
+    // `max_batch`), so batches grow with the load and a quiet stream commits each message at
+    // once. A dropped receiver task (error, shutdown) loses nothing: nothing it holds was
+    // acknowledged.
+    let (decoded_tx, mut decoded_rx) = mpsc::channel(config.max_batch);
+    let receiver = AbortOnDropHandle::new(tokio::spawn(receive(shared.clone(), messages, checkpoint, decoded_tx, shutdown.clone())));
+    while let Some(first) = decoded_rx.recv().await {
+        let mut batch = Prepared::default();
+        batch.add(first?);
+        while batch.len < config.max_batch {
+            match decoded_rx.try_recv() {
+                Ok(next) => batch.add(next?),
+                Err(_) => break,
             }
         }
         // Once started, a batch is finished even when shutdown is asked for meanwhile.
-        checkpoint = process_batch(shared, config, checkpoint, batch).await?;
+        checkpoint = commit(shared, config, checkpoint, batch).await?;
+    }
+    drop(receiver);
+    Ok(())
+}
+
+/// One message, decoded.
+struct Decoded {
+    message: jetstream::Message,
+    sequence: u64,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Valid(Candidate),
+    /// The rejection to store and the answer to publish on `subject`.
+    Rejected { rejection: NewRejection, subject: String, answer: Vec<u8> },
+    /// At or below a sequence already in hand or committed: delivered again.
+    Again,
+}
+
+/// A batch of decoded messages, waiting for its commit.
+#[derive(Default)]
+struct Prepared {
+    len: usize,
+    candidates: Vec<Candidate>,
+    rejections: Vec<NewRejection>,
+    /// Rejection answers to publish once the batch is committed: (subject, body).
+    answers: Vec<(String, Vec<u8>)>,
+    /// The highest stream sequence in the batch.
+    last_sequence: u64,
+    /// Acknowledging it acknowledges the whole batch (`AckPolicy::All`).
+    last_message: Option<jetstream::Message>,
+}
+
+impl Prepared {
+    fn add(&mut self, d: Decoded) {
+        self.len += 1;
+        self.last_sequence = self.last_sequence.max(d.sequence);
+        self.last_message = Some(d.message);
+        match d.outcome {
+            Outcome::Valid(candidate) => self.candidates.push(candidate),
+            Outcome::Rejected { rejection, subject, answer } => {
+                self.rejections.push(rejection);
+                self.answers.push((subject, answer));
+            }
+            Outcome::Again => {}
+        }
     }
 }
 
-async fn process_batch(shared: &Shared, config: &ConsumerConfig, checkpoint: u64, batch: Vec<jetstream::Message>) -> Result<u64, IngestError> {
-    let mut append = AppendBatch::default();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut answers: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut last = checkpoint;
-    for msg in &batch {
-        let info = msg.info().map_err(IngestError::nats)?;
-        shared.metrics.consumer_lag(info.pending);
-        if info.stream_sequence <= checkpoint {
-            continue; // delivered again after its batch was committed: acknowledge only
+/// Receives and decodes messages until shutdown or an error, which it passes on.
+async fn receive(shared: Arc<Shared>, mut messages: consumer::pull::Stream, mut seen: u64, out: mpsc::Sender<Result<Decoded, IngestError>>, shutdown: CancellationToken) {
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            m = messages.next() => m,
+        };
+        let decoded = match next {
+            Some(Ok(message)) => decode_message(&shared, &mut seen, message),
+            Some(Err(error)) => Err(IngestError::nats(error)),
+            None => Err(IngestError::Nats("the message stream ended".into())),
+        };
+        let failed = decoded.is_err();
+        if out.send(decoded).await.is_err() || failed {
+            return;
         }
-        last = last.max(info.stream_sequence);
-        let subject = msg.subject.as_str();
-        let body = String::from_utf8_lossy(&msg.payload);
-        match decode(&body, Some(subject)) {
-            Ok(mut candidate) => {
-                candidate.key_id = msg.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
-                candidates.push(candidate);
-            }
-            Err(rejection) => {
-                let claimed_type = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v.get("type")?.as_str().map(str::to_owned));
-                shared.metrics.rejected("nats", claimed_type.as_deref());
-                let errors = serde_json::to_string(&rejection.errors).unwrap_or_default();
-                let answer = serde_json::json!({"id": rejection.id, "subject": subject, "errors": rejection.errors});
-                answers.push((rejected_subject(subject), serde_json::to_vec(&answer).unwrap_or_default()));
-                append.rejections.push(NewRejection {
+    }
+}
+
+/// Decodes one message. One at or below `seen` was delivered again while its batch was in
+/// hand or after it was committed: it is only acknowledged, with the batch it lands in.
+fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) -> Result<Decoded, IngestError> {
+    let info = message.info().map_err(IngestError::nats)?;
+    shared.metrics.consumer_lag(info.pending);
+    let sequence = info.stream_sequence;
+    if sequence <= *seen {
+        return Ok(Decoded { message, sequence, outcome: Outcome::Again });
+    }
+    *seen = sequence;
+    let subject = message.subject.as_str();
+    let body = String::from_utf8_lossy(&message.payload);
+    let outcome = match decode(&body, Some(subject)) {
+        Ok(mut candidate) => {
+            candidate.key_id = message.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
+            Outcome::Valid(candidate)
+        }
+        Err(rejection) => {
+            let claimed_type = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v.get("type")?.as_str().map(str::to_owned));
+            shared.metrics.rejected("nats", claimed_type.as_deref());
+            let errors = serde_json::to_string(&rejection.errors).unwrap_or_default();
+            let answer = serde_json::json!({"id": rejection.id, "subject": subject, "errors": rejection.errors});
+            Outcome::Rejected {
+                subject: rejected_subject(subject),
+                answer: serde_json::to_vec(&answer).unwrap_or_default(),
+                rejection: NewRejection {
                     transport: "nats",
                     subject: Some(subject.to_owned()),
-                    stream_sequence: Some(info.stream_sequence),
+                    stream_sequence: Some(sequence),
                     event_id: rejection.id,
                     owner: subject_owner(subject).map(str::to_owned),
                     errors,
                     body: body.into_owned(),
-                });
+                },
             }
         }
-    }
-    if last > checkpoint {
-        append.events = candidates.iter().map(Candidate::to_new_event).collect();
-        append.checkpoint = Some(Checkpoint { consumer: config.name.clone(), stream_sequence: last });
+    };
+    Ok(Decoded { message, sequence, outcome })
+}
+
+/// Commits a prepared batch with the checkpoint, hands its events to followers, then
+/// acknowledges it and publishes its rejection answers; answers the new checkpoint.
+async fn commit(shared: &Shared, config: &ConsumerConfig, checkpoint: u64, prepared: Prepared) -> Result<u64, IngestError> {
+    let Prepared { candidates, rejections, answers, last_sequence, last_message, .. } = prepared;
+    if last_sequence > checkpoint {
+        let append = AppendBatch {
+            events: candidates.iter().map(Candidate::to_new_event).collect(),
+            rejections,
+            checkpoint: Some(Checkpoint { consumer: config.name.clone(), stream_sequence: last_sequence }),
+        };
         let started = Instant::now();
         let outcome = shared.append(&append).await?;
         tracing::debug!(message = "Committed a batch.", events = append.events.len(), took_ms = started.elapsed().as_millis() as u64);
@@ -176,11 +235,12 @@ async fn process_batch(shared: &Shared, config: &ConsumerConfig, checkpoint: u64
         for (c, a) in candidates.iter().zip(&outcome.appended) {
             shared.waiters.resolve(c.event.id.as_str(), *a);
         }
+        shared.hand_over(outcome.previous, candidates.into_iter().map(|c| c.event).zip(outcome.appended));
     }
-    for msg in &batch {
-        if let Err(error) = msg.ack().await {
-            // Harmless: the message comes back and is skipped as at or below the checkpoint.
-            tracing::warn!(message = "Failed to acknowledge a message.", %error);
+    if let Some(message) = last_message {
+        if let Err(error) = message.ack().await {
+            // Harmless: the messages come back and are skipped as at or below the checkpoint.
+            tracing::warn!(message = "Failed to acknowledge a batch.", %error);
         }
     }
     if let Some(client) = &shared.nats {
@@ -190,5 +250,5 @@ async fn process_batch(shared: &Shared, config: &ConsumerConfig, checkpoint: u64
             }
         }
     }
-    Ok(last)
+    Ok(last_sequence.max(checkpoint))
 }

@@ -25,11 +25,12 @@ pub use metrics::Metrics;
 
 use async_nats::jetstream::message::PublishMessage;
 use provisio_events::subject_for;
-use provisio_store::{AppendBatch, AppendOutcome, Appended, Store, StoreError};
+use provisio_events::Event;
+use provisio_store::{AppendBatch, AppendOutcome, Appended, CommittedEvents, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use waiters::Waiters;
@@ -64,6 +65,10 @@ impl IngestError {
     }
 }
 
+/// Commits the feed keeps for a follower that is busy; one that falls further behind reads
+/// the log. A batch holds at most `max_batch` events.
+const FEED_BATCHES: usize = 32;
+
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
     /// `None`: the in-process bus of the embedded default.
@@ -88,7 +93,8 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
-    committed: watch::Sender<i64>,
+    /// Each commit's new events, for followers that would otherwise read them back.
+    feed: broadcast::Sender<Arc<CommittedEvents>>,
     ready: AtomicBool,
 }
 
@@ -97,19 +103,23 @@ impl Shared {
         self.ready.store(ready, Ordering::Relaxed);
     }
 
-    /// Appends, measures, and announces the new high-water position.
+    /// Appends and measures.
     pub(crate) async fn append(&self, batch: &AppendBatch) -> Result<AppendOutcome, StoreError> {
         let started = Instant::now();
         let outcome = self.store.append(batch).await?;
         self.metrics.append(batch.events.len(), started.elapsed());
-        if let Some(last) = outcome.last_written {
-            self.committed.send_if_modified(|p| {
-                let advanced = last > *p;
-                *p = (*p).max(last);
-                advanced
-            });
-        }
         Ok(outcome)
+    }
+
+    /// Hands the events a commit wrote (duplicates left out) to followers. Sending never
+    /// waits: a follower that lags behind the feed's buffer reads the log instead.
+    pub(crate) fn hand_over(&self, previous: i64, committed: impl IntoIterator<Item = (Event, Appended)>) {
+        let mut events: Vec<(i64, Event)> = committed.into_iter().filter(|(_, a)| !a.duplicate).map(|(e, a)| (a.position, e)).collect();
+        if events.is_empty() || self.feed.receiver_count() == 0 {
+            return;
+        }
+        events.sort_by_key(|(position, _)| *position);
+        let _ = self.feed.send(Arc::new(CommittedEvents { previous, events }));
     }
 
     pub(crate) fn count(&self, candidates: &[Candidate], appended: &[Appended]) {
@@ -140,8 +150,7 @@ impl Ingest {
     /// Starts the writer task (appender or JetStream consumer) on `tracker`; it stops when
     /// `shutdown` is cancelled, after finishing the batch in hand.
     pub async fn start(config: IngestConfig, store: Store, tracker: &TaskTracker, shutdown: CancellationToken) -> Result<Self, IngestError> {
-        let last = store.last_position().await?;
-        let (committed, _) = watch::channel(last);
+        let (feed, _) = broadcast::channel(FEED_BATCHES);
         let nats = match &config.nats_url {
             Some(url) => Some(connect_nats(url).await?),
             None => None,
@@ -151,7 +160,7 @@ impl Ingest {
             metrics: Arc::new(Metrics::default()),
             waiters: Waiters::default(),
             nats: nats.clone(),
-            committed,
+            feed,
             ready: AtomicBool::new(false),
         });
         let route = match nats {
@@ -229,9 +238,9 @@ impl Ingest {
         Ok(out)
     }
 
-    /// The highest committed position, updated after every commit.
-    pub fn committed(&self) -> watch::Receiver<i64> {
-        self.shared.committed.subscribe()
+    /// The events of every commit from now on, parsed, in commit order.
+    pub fn follow(&self) -> broadcast::Receiver<Arc<CommittedEvents>> {
+        self.shared.feed.subscribe()
     }
 
     /// True once the writer task runs (for the NATS route: stream and consumer are set up).

@@ -46,10 +46,17 @@ async fn commit_group(shared: &Shared, group: Vec<AppendRequest>) {
     match shared.append(&batch).await {
         Ok(outcome) => {
             let mut appended = outcome.appended.into_iter();
+            let mut committed = Vec::with_capacity(batch.events.len());
+            let mut replies = Vec::with_capacity(group.len());
             for request in group {
                 let mine: Vec<Appended> = appended.by_ref().take(request.events.len()).collect();
                 shared.count(&request.events, &mine);
-                let _ = request.reply.send(Ok(mine));
+                committed.extend(request.events.into_iter().map(|c| c.event).zip(mine.iter().copied()));
+                replies.push((request.reply, mine));
+            }
+            shared.hand_over(outcome.previous, committed);
+            for (reply, mine) in replies {
+                let _ = reply.send(Ok(mine));
             }
         }
         Err(error) => {

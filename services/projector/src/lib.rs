@@ -6,20 +6,27 @@
 //! in after each applied batch, so a report is always consistent with one position.
 
 use provisio_engine::{Change, Engine};
-use provisio_events::validate;
-use provisio_store::{LogQuery, Store, StoredChange, StoredEvent, PROJECTOR_CHECKPOINT};
+use provisio_events::{validate, Event};
+use provisio_store::{CommittedEvents, LogQuery, Store, StoredChange, StoredEvent, PROJECTOR_CHECKPOINT};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_util::task::AbortOnDropHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Events read from the log per step.
 const PAGE: i64 = 1_000;
 
-/// While the projector is behind the log, a new snapshot at most this often: each snapshot
-/// makes the next writes copy the engine's shared shards (copy-on-write), which cost more
-/// than applying the events when batches are small (measured by services/bench).
+/// Most handed-over events applied together, then recorded in one transaction.
+const FEED_GROUP: usize = 5_000;
+
+/// How often readers get a new snapshot: each one makes the next writes copy the engine's
+/// shared parts they touch (copy-on-write), which costs more than applying the events when
+/// batches are small (measured by services/bench). Caught up, the next snapshot comes at
+/// most `SNAPSHOT_EVERY` after a change; behind the log, every `SNAPSHOT_WHILE_BEHIND`.
+/// Live changes never wait for a snapshot; `min_position` readers do.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(10);
 const SNAPSHOT_WHILE_BEHIND: Duration = Duration::from_millis(50);
 
 /// One change as pushed to dashboards: the JSON change object and where it belongs.
@@ -31,9 +38,9 @@ pub struct LiveChange {
     pub body: Arc<str>,
 }
 
-impl From<StoredChange> for LiveChange {
-    fn from(c: StoredChange) -> Self {
-        Self { position: c.position, partnership_id: c.partnership_id, kind: c.kind, body: c.body.into() }
+impl From<&StoredChange> for LiveChange {
+    fn from(c: &StoredChange) -> Self {
+        Self { position: c.position, partnership_id: c.partnership_id.clone(), kind: c.kind.clone(), body: c.body.as_str().into() }
     }
 }
 
@@ -50,8 +57,11 @@ struct Inner {
     position: watch::Sender<u64>,
     live: broadcast::Sender<Arc<Vec<LiveChange>>>,
     ready: AtomicBool,
+    /// The last position whose changes were sent to live subscribers; ahead of `recorded`
+    /// by at most the batch being recorded.
+    sent: AtomicU64,
     /// The last position whose changes are recorded; ahead of the snapshot while behind.
-    recorded: AtomicU64,
+    recorded: watch::Sender<u64>,
     store: Store,
 }
 
@@ -66,7 +76,7 @@ impl Projection {
         let (position, _) = watch::channel(0);
         let (live, _) = broadcast::channel(1_024);
         Self {
-            inner: Arc::new(Inner { snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }), position, live, ready: AtomicBool::new(false), recorded: AtomicU64::new(0), store }),
+            inner: Arc::new(Inner { snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }), position, live, ready: AtomicBool::new(false), sent: AtomicU64::new(0), recorded: watch::channel(0).0, store }),
         }
     }
 
@@ -86,10 +96,18 @@ impl Projection {
         self.inner.live.subscribe()
     }
 
-    /// The last position whose changes are recorded, hence sent to live subscribers from
-    /// now on; the snapshot may lag it by up to `SNAPSHOT_WHILE_BEHIND` while behind.
+    /// The last position whose changes were sent to live subscribers: a subscriber taken
+    /// before this call receives every later change live, and reads the earlier ones as
+    /// history once `wait_recorded` says they are recorded.
     pub fn position(&self) -> u64 {
-        self.inner.recorded.load(Ordering::Acquire).max(*self.inner.position.borrow())
+        self.inner.sent.load(Ordering::Acquire).max(*self.inner.position.borrow())
+    }
+
+    /// Waits until the changes through position `n` are recorded, at most `timeout`; false
+    /// when they were not.
+    pub async fn wait_recorded(&self, n: u64, timeout: Duration) -> bool {
+        let mut rx = self.inner.recorded.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|p| *p >= n)).await.is_ok_and(|r| r.is_ok())
     }
 
     /// True once the engine has caught up with the read model recorded before start.
@@ -103,136 +121,309 @@ impl Projection {
 
     fn publish_snapshot(&self, engine: &Engine, through: i64) {
         let snapshot = Snapshot { engine: Arc::new(engine.clone()), position: through as u64 };
-        *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()) = snapshot;
+        let previous = std::mem::replace(&mut *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()), snapshot);
         self.inner.position.send_replace(through as u64);
+        // Freeing what only the previous snapshot held takes a while: not under the lock.
+        drop(previous);
     }
 
     /// Runs until `shutdown`: first replays the log up to the recorded checkpoint (its changes
-    /// are already recorded), then follows `committed`, recording and pushing new changes.
-    pub async fn run(self, mut committed: watch::Receiver<i64>, nats: Option<async_nats::Client>, shutdown: CancellationToken) {
-        let mut engine = Engine::new();
-        // The last log position applied: ahead of `engine.position()` when events were skipped.
-        let mut projected = match self.replay(&mut engine).await {
-            Ok(through) => {
+    /// are already recorded), then applies what the writer hands over on `feed` (reading the
+    /// log instead whenever the feed does not follow on from what is applied), recording and
+    /// pushing new changes. Subscribe `feed` before the writer may commit anything.
+    pub async fn run(self, mut feed: broadcast::Receiver<Arc<CommittedEvents>>, nats: Option<async_nats::Client>, shutdown: CancellationToken) {
+        let mut follower = match self.replay().await {
+            Ok((engine, projected)) => {
+                self.inner.recorded.send_replace(projected as u64);
                 self.inner.ready.store(true, Ordering::Relaxed);
-                through
+                Follower { projection: self.clone(), engine, projected, nats, last_snapshot: Instant::now(), unpublished: false }
             }
             Err(error) => {
                 tracing::error!(message = "Failed to replay the log; the projection stays empty.", %error);
                 return;
             }
         };
-        let mut last_snapshot = Instant::now();
+        // What was committed before the feed was followed, or appended by another process.
+        let mut catch_up = true;
         loop {
-            if *committed.borrow_and_update() <= projected {
-                let polled = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    changed = committed.changed() => if changed.is_err() { break } else { false },
-                    // Another process may append to the same log (`provisio import` into the
-                    // database, a second instance): look at the log itself now and then.
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => true,
-                };
-                let appended_elsewhere = polled && self.inner.store.last_position().await.is_ok_and(|last| last > projected);
-                if !appended_elsewhere {
-                    continue;
-                }
-            }
-            let (through, stored) = match self.step(&mut engine, projected).await {
-                Ok(Some(step)) => step,
-                Ok(None) => continue,
-                Err(error) => {
+            if catch_up {
+                if let Err(error) = follower.catch_up(&feed, &shutdown).await {
                     tracing::warn!(message = "Failed to read the log; retrying.", %error);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-            };
-            // The in-memory engine is ahead until this commits: retry rather than diverge.
-            while let Err(error) = self.inner.store.record_changes(&stored, through).await {
-                tracing::warn!(message = "Failed to record report changes; retrying.", %error);
-                if shutdown.is_cancelled() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            projected = through;
-            self.inner.recorded.fetch_max(through as u64, Ordering::AcqRel);
-            // Caught up: readers see this batch at once. Behind: they see one soon, and
-            // `min_position` waits for it.
-            if *committed.borrow() <= through || last_snapshot.elapsed() >= SNAPSHOT_WHILE_BEHIND {
-                self.publish_snapshot(&engine, through);
-                last_snapshot = Instant::now();
-            }
-            let live: Vec<LiveChange> = stored.into_iter().map(LiveChange::from).collect();
-            if let Some(client) = &nats {
-                for c in &live {
-                    let subject = format!("lp.live.{}.{}", c.partnership_id, c.kind);
-                    if let Err(error) = client.publish(subject, c.body.as_bytes().to_vec().into()).await {
-                        tracing::warn!(message = "Failed to publish a live change.", %error);
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
                     }
                 }
+                catch_up = false;
             }
-            if !live.is_empty() {
-                // No subscriber is fine: nobody is watching.
-                let _ = self.inner.live.send(Arc::new(live));
-            }
+            let snapshot_due = follower.snapshot_due();
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep_until(snapshot_due.unwrap_or_else(tokio::time::Instant::now)), if snapshot_due.is_some() => {
+                    follower.publish_snapshot();
+                    continue;
+                }
+                next = feed.recv() => Some(next),
+                // Another process may append to the same log (`provisio import` into the
+                // database, a second instance): look at the log itself now and then.
+                _ = tokio::time::sleep(Duration::from_secs(1)) => None,
+            };
+            catch_up = match next {
+                Some(Ok(first)) => {
+                    let mut batches = vec![first];
+                    let mut events = batches[0].events.len();
+                    let mut lagged = false;
+                    while events < FEED_GROUP {
+                        match feed.try_recv() {
+                            Ok(b) => {
+                                events += b.events.len();
+                                batches.push(b);
+                            }
+                            Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                                lagged = true;
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    let behind = lagged || !feed.is_empty();
+                    !follower.apply_committed(&batches, behind, &shutdown).await || lagged
+                }
+                Some(Err(broadcast::error::RecvError::Lagged(_))) => true,
+                Some(Err(broadcast::error::RecvError::Closed)) => break,
+                None => self.inner.store.last_position().await.is_ok_and(|last| last > follower.projected),
+            };
         }
-        tracing::info!(message = "Projector stopped.", position = projected);
-    }
-
-    /// Applies the next page of the log after `after`; answers the last position read and the
-    /// changes made, or `None` when there was nothing to read.
-    async fn step(&self, engine: &mut Engine, after: i64) -> Result<Option<(i64, Vec<StoredChange>)>, provisio_store::StoreError> {
-        let page = self.inner.store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
-        let Some(through) = page.last().map(|e| e.position) else { return Ok(None) };
-        Ok(Some((through, to_stored(&apply_page(engine, &page)))))
+        tracing::info!(message = "Projector stopped.", position = follower.projected);
     }
 
     /// Forgets the read model and builds it again from the whole log, calling `progress` with
-    /// (events applied, events in the log) after each page. Run it with the service stopped.
+    /// (events recorded, events in the log) as it goes. Run it with the service stopped.
+    ///
+    /// Three stages overlap: reading and parsing the log, applying it, and recording the
+    /// changes (each stage waits on the others' I/O or CPU otherwise).
     pub async fn rebuild(&self, mut progress: impl FnMut(i64, i64)) -> Result<i64, provisio_store::StoreError> {
-        let store = &self.inner.store;
+        let store = self.inner.store.clone();
         let total = store.last_position().await?;
         store.reset_projection().await?;
+        let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX);
+        let (to_record, mut recording) = mpsc::channel::<(i64, Vec<Change>)>(2);
+        let (recorded_tx, mut recorded) = watch::channel(0i64);
+        let recorder = AbortOnDropHandle::new(tokio::spawn(async move {
+            while let Some((through, changes)) = recording.recv().await {
+                store.record_changes(&to_stored(&changes), through).await?;
+                recorded_tx.send_replace(through);
+            }
+            Ok::<_, provisio_store::StoreError>(())
+        }));
         let mut engine = Engine::new();
         let mut through = 0;
-        while let Some((last, changes)) = self.step(&mut engine, through).await? {
-            store.record_changes(&changes, last).await?;
-            through = last;
-            progress(through, total);
+        while let Some(page) = pages.recv().await {
+            let page = page?;
+            let changes = apply_parsed(&mut engine, &page.events);
+            through = page.last;
+            if to_record.send((through, changes)).await.is_err() {
+                break; // the recorder failed: its error is answered below
+            }
+            if recorded.has_changed().unwrap_or(false) {
+                progress(*recorded.borrow_and_update(), total);
+            }
         }
+        drop(to_record);
+        match recorder.await {
+            Ok(result) => result?,
+            // Nothing aborts the recorder here, so this is its panic: pass it on.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+        progress(through, total);
+        self.inner.recorded.send_replace(through as u64);
         self.publish_snapshot(&engine, through);
         Ok(through)
     }
 
     /// Applies the log up to the recorded checkpoint without recording anything; answers the
-    /// position reached.
-    async fn replay(&self, engine: &mut Engine) -> Result<i64, provisio_store::StoreError> {
+    /// engine and the position reached.
+    async fn replay(&self) -> Result<(Engine, i64), provisio_store::StoreError> {
         let checkpoint = self.inner.store.checkpoint(PROJECTOR_CHECKPOINT).await? as i64;
         let started = Instant::now();
+        let mut engine = Engine::new();
         let (mut through, mut applied) = (0i64, 0usize);
-        while through < checkpoint {
-            let page = self.inner.store.read_log(&LogQuery { after: through, limit: PAGE, ..Default::default() }).await?;
-            let page: Vec<StoredEvent> = page.into_iter().take_while(|e| e.position <= checkpoint).collect();
-            let Some(last) = page.last() else { break };
-            through = last.position;
-            applied += page.len();
-            apply_page(engine, &page);
+        let (mut pages, _reader) = read_ahead(self.inner.store.clone(), 0, checkpoint);
+        while let Some(page) = pages.recv().await {
+            let page = page?;
+            apply_parsed(&mut engine, &page.events);
+            through = page.last;
+            applied += page.events.len();
         }
-        self.publish_snapshot(engine, through);
+        self.publish_snapshot(&engine, through);
         tracing::info!(message = "Projection replayed.", events = applied, position = through, took_ms = started.elapsed().as_millis() as u64);
-        Ok(through)
+        Ok((engine, through))
     }
 }
 
-/// Applies stored events in order; a stored event that no longer validates is skipped and
-/// logged (the log only holds validated events, so this means a changed contract).
-fn apply_page(engine: &mut Engine, page: &[StoredEvent]) -> Vec<Change> {
+/// Events read from the log per page when replaying or rebuilding.
+const READ_AHEAD_PAGE: i64 = 5_000;
+
+/// A page of the log, parsed: `None` for a stored event that no longer validates.
+struct ParsedPage {
+    last: i64,
+    events: Vec<(i64, Option<Event>)>,
+}
+
+/// Reads and parses the log after `after` up to `until` on a task of its own, a couple of
+/// pages ahead of whoever applies them; dropping the handle stops it.
+fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<ParsedPage, provisio_store::StoreError>>, AbortOnDropHandle<()>) {
+    let (tx, rx) = mpsc::channel(2);
+    let task = tokio::spawn(async move {
+        let mut after = after;
+        while after < until {
+            let page = match store.read_log(&LogQuery { after, limit: READ_AHEAD_PAGE, ..Default::default() }).await {
+                Ok(page) => page,
+                Err(error) => return drop(tx.send(Err(error)).await),
+            };
+            let page: Vec<StoredEvent> = page.into_iter().take_while(|e| e.position <= until).collect();
+            let Some(last) = page.last().map(|e| e.position) else { return };
+            after = last;
+            // Parsing is the costly part: off the async workers, beside the applying.
+            let Ok(events) = tokio::task::spawn_blocking(move || parse_page(&page)).await else { return };
+            if tx.send(Ok(ParsedPage { last, events })).await.is_err() {
+                return;
+            }
+        }
+    });
+    (rx, AbortOnDropHandle::new(task))
+}
+
+/// The projector's own state while it follows the log.
+struct Follower {
+    projection: Projection,
+    engine: Engine,
+    /// The last log position applied: ahead of `engine.position()` when events were skipped.
+    projected: i64,
+    nats: Option<async_nats::Client>,
+    last_snapshot: Instant,
+    /// Applied changes that readers' snapshot does not show yet.
+    unpublished: bool,
+}
+
+impl Follower {
+    /// Applies the log after `projected` page by page until it is exhausted.
+    async fn catch_up(&mut self, feed: &broadcast::Receiver<Arc<CommittedEvents>>, shutdown: &CancellationToken) -> Result<(), provisio_store::StoreError> {
+        let store = self.projection.store().clone();
+        loop {
+            let page = store.read_log(&LogQuery { after: self.projected, limit: PAGE, ..Default::default() }).await?;
+            let Some(through) = page.last().map(|e| e.position) else { return Ok(()) };
+            let changes = apply_parsed(&mut self.engine, &parse_page(&page));
+            let behind = page.len() as i64 == PAGE || !feed.is_empty();
+            if !self.settle(&changes, through, behind, shutdown).await {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies batches handed over by the writer; false when they do not follow on from what
+    /// is applied (or shutdown came first), and the log must be read instead.
+    async fn apply_committed(&mut self, batches: &[Arc<CommittedEvents>], behind: bool, shutdown: &CancellationToken) -> bool {
+        let mut changes = Vec::new();
+        let mut through = self.projected;
+        for batch in batches {
+            if batch.last() <= through {
+                continue; // read from the log already
+            }
+            if batch.previous > through {
+                // A commit this follower never saw (lagged, or another writer) comes first.
+                self.settle(&changes, through, true, shutdown).await;
+                return false;
+            }
+            for (position, event) in batch.events.iter().filter(|(p, _)| *p > through) {
+                changes.extend(self.engine.apply(*position as u64, event));
+            }
+            through = batch.last();
+        }
+        if through == self.projected {
+            return true;
+        }
+        self.settle(&changes, through, behind, shutdown).await
+    }
+
+    /// Shows the changes made up to `through` to live subscribers, records them with the
+    /// checkpoint, then shows readers a new snapshot when one is due (see `SNAPSHOT_EVERY`).
+    /// False only when shutdown came while recording failed.
+    ///
+    /// Live changes go out before they are recorded: they follow from events already durable
+    /// in the log, so after a crash the replay records exactly the same changes under the
+    /// same positions, and a client resuming from any id it was sent misses nothing. That
+    /// keeps a second synchronous commit off the live path.
+    async fn settle(&mut self, changes: &[Change], through: i64, behind: bool, shutdown: &CancellationToken) -> bool {
+        if through == self.projected {
+            return true;
+        }
+        let stored = to_stored(changes);
+        let inner = &self.projection.inner;
+        let live: Vec<LiveChange> = stored.iter().map(LiveChange::from).collect();
+        // Before the send: a subscriber that misses it reads these changes as history.
+        inner.sent.fetch_max(through as u64, Ordering::AcqRel);
+        if !live.is_empty() {
+            // No subscriber is fine: nobody is watching.
+            let _ = inner.live.send(Arc::new(live.clone()));
+        }
+        if let Some(client) = &self.nats {
+            for c in &live {
+                let subject = format!("lp.live.{}.{}", c.partnership_id, c.kind);
+                if let Err(error) = client.publish(subject, c.body.as_bytes().to_vec().into()).await {
+                    tracing::warn!(message = "Failed to publish a live change.", %error);
+                }
+            }
+        }
+        // The in-memory engine is ahead until this commits: retry rather than diverge.
+        while let Err(error) = inner.store.record_changes(&stored, through).await {
+            tracing::warn!(message = "Failed to record report changes; retrying.", %error);
+            if shutdown.is_cancelled() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        self.projected = through;
+        inner.recorded.send_if_modified(|r| std::mem::replace(r, (*r).max(through as u64)) < through as u64);
+        self.unpublished = true;
+        if self.last_snapshot.elapsed() >= if behind { SNAPSHOT_WHILE_BEHIND } else { SNAPSHOT_EVERY } {
+            self.publish_snapshot();
+        }
+        true
+    }
+
+    /// When the snapshot readers see is due, if it lags what is applied.
+    fn snapshot_due(&self) -> Option<tokio::time::Instant> {
+        self.unpublished.then(|| (self.last_snapshot + SNAPSHOT_EVERY).into())
+    }
+
+    fn publish_snapshot(&mut self) {
+        self.projection.publish_snapshot(&self.engine, self.projected);
+        self.last_snapshot = Instant::now();
+        self.unpublished = false;
+    }
+}
+
+/// Parses stored events; one that no longer validates is logged and left as `None` (the log
+/// only holds validated events, so this means a changed contract).
+fn parse_page(page: &[StoredEvent]) -> Vec<(i64, Option<Event>)> {
+    page.iter()
+        .map(|stored| {
+            let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok());
+            if parsed.is_none() {
+                tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position);
+            }
+            (stored.position, parsed)
+        })
+        .collect()
+}
+
+/// Applies parsed events in order, skipping those that did not parse.
+fn apply_parsed(engine: &mut Engine, events: &[(i64, Option<Event>)]) -> Vec<Change> {
     let mut changes = Vec::new();
-    for stored in page {
-        let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok());
-        match parsed {
-            Some(event) => changes.extend(engine.apply(stored.position as u64, &event)),
-            None => tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position),
+    for (position, event) in events {
+        if let Some(event) = event {
+            changes.extend(engine.apply(*position as u64, event));
         }
     }
     changes

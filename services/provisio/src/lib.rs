@@ -67,13 +67,14 @@ impl Application {
         };
         let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone()).await.context("starting ingestion")?;
         let projection = Projection::new(store);
-        tracker.spawn(projection.clone().run(ingest.committed(), ingest.nats().cloned(), shutdown.clone()));
+        tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
         let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let router = provisio_api::router(provisio_api::AppState {
             ingest: ingest.clone(),
             projection,
             shutdown: shutdown.clone(),
             access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
+            reports: Default::default(),
         });
         if config.insecure_no_auth {
             tracing::warn!(message = "Authentication is OFF (--insecure-no-auth): anyone who reaches the port is an admin.");

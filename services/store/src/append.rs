@@ -60,6 +60,9 @@ pub struct AppendOutcome {
     pub appended: Vec<Appended>,
     /// The highest position this batch wrote, if it wrote any.
     pub last_written: Option<i64>,
+    /// The log's last position before this batch: appends are serialised, so the batch's
+    /// events are exactly those after it, up to `last_written`.
+    pub previous: i64,
 }
 
 /// Writes the batch's rejections and checkpoint in its transaction: the same SQL on both
@@ -109,45 +112,52 @@ impl Store {
             batch.events.iter().enumerate().filter(|(i, e)| *first.entry(e.id.as_str()).or_insert(*i) == *i).map(|(_, e)| e).collect();
         let recorded_at = crate::now_rfc3339();
 
-        let positions: HashMap<String, (i64, bool)> = match &self.pool {
+        let (previous, positions): (i64, HashMap<String, (i64, bool)>) = match &self.pool {
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 // Held until commit: no other transaction can take a position in between, so
                 // a position is never visible before a smaller one (the sequence-gap trap).
                 sqlx::query("select pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
-                let ids: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).collect();
-                let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
-                for row in sqlx::query("select id, position from events where id = any($1)").bind(&ids).fetch_all(&mut *tx).await? {
-                    positions.insert(row.try_get("id")?, (row.try_get("position")?, true));
-                }
-                let new: Vec<&&NewEvent> = fresh.iter().filter(|e| !positions.contains_key(&e.id)).collect();
-                if !new.is_empty() {
+                let previous: i64 = sqlx::query("select coalesce(max(position), 0) as last from events").fetch_one(&mut *tx).await?.try_get("last")?;
+                let mut positions: HashMap<String, (i64, bool)> = HashMap::with_capacity(fresh.len());
+                if !fresh.is_empty() {
+                    // A conflict means the id is stored already: one statement, no prior lookup.
                     let rows = sqlx::query(
                         "insert into events (id, source, type, recorded_at, key_id, body) \
                          select id, source, type, $1, key_id, body \
                          from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
                               with ordinality as t(id, source, type, key_id, body, ord) \
                          order by ord \
+                         on conflict (id) do nothing \
                          returning id, position",
                     )
                     .bind(&recorded_at)
-                    .bind(new.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
-                    .bind(new.iter().map(|e| e.source.as_str()).collect::<Vec<_>>())
-                    .bind(new.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-                    .bind(new.iter().map(|e| e.key_id.as_deref()).collect::<Vec<_>>())
-                    .bind(new.iter().map(|e| e.body.as_str()).collect::<Vec<_>>())
+                    .bind(fresh.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
+                    .bind(fresh.iter().map(|e| e.source.as_str()).collect::<Vec<_>>())
+                    .bind(fresh.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+                    .bind(fresh.iter().map(|e| e.key_id.as_deref()).collect::<Vec<_>>())
+                    .bind(fresh.iter().map(|e| e.body.as_str()).collect::<Vec<_>>())
                     .fetch_all(&mut *tx)
                     .await?;
                     for row in rows {
                         positions.insert(row.try_get("id")?, (row.try_get("position")?, false));
                     }
                 }
+                let stored: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).filter(|id| !positions.contains_key(*id)).collect();
+                if !stored.is_empty() {
+                    for row in sqlx::query("select id, position from events where id = any($1)").bind(&stored).fetch_all(&mut *tx).await? {
+                        positions.insert(row.try_get("id")?, (row.try_get("position")?, true));
+                    }
+                }
                 write_rejections_and_checkpoint!(tx, batch, &recorded_at);
                 tx.commit().await?;
-                positions
+                (previous, positions)
             }
             Pool::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
+                // Takes the write lock at once: a read first would make the later write an
+                // upgrade, which SQLite refuses at once (SQLITE_BUSY) instead of waiting.
+                let mut tx = pool.begin_with("begin immediate").await?;
+                let previous: i64 = sqlx::query("select coalesce(max(position), 0) as last from events").fetch_one(&mut *tx).await?.try_get("last")?;
                 let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
                 for e in &fresh {
                     let inserted = sqlx::query(
@@ -170,7 +180,7 @@ impl Store {
                 }
                 write_rejections_and_checkpoint!(tx, batch, &recorded_at);
                 tx.commit().await?;
-                positions
+                (previous, positions)
             }
         };
 
@@ -184,7 +194,25 @@ impl Store {
             })
             .collect();
         let last_written = appended.iter().filter(|a| !a.duplicate).map(|a| a.position).max();
-        Ok(AppendOutcome { appended, last_written })
+        Ok(AppendOutcome { appended, last_written, previous })
     }
 }
 
+
+/// Events one append has just made durable, parsed, handed by the writer to followers (the
+/// projector) so they need not read them back from the log and parse them again.
+#[derive(Debug)]
+pub struct CommittedEvents {
+    /// The log's last position before them: a follower that has applied exactly this far may
+    /// apply them directly; one that has not must read the log.
+    pub previous: i64,
+    /// Positions increasing; duplicates are left out (they wrote nothing).
+    pub events: Vec<(i64, provisio_events::Event)>,
+}
+
+impl CommittedEvents {
+    /// The last position these events reach.
+    pub fn last(&self) -> i64 {
+        self.events.last().map_or(self.previous, |(p, _)| *p)
+    }
+}

@@ -12,7 +12,7 @@ mod keys;
 mod log;
 mod migrate;
 
-pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, NewEvent, NewRejection};
+pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, CommittedEvents, NewEvent, NewRejection};
 pub use changes::{StoredChange, PROJECTOR_CHECKPOINT};
 pub use keys::{ApiKey, NewApiKey};
 pub use log::{LogQuery, StoredEvent, StoredRejection};

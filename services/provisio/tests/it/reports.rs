@@ -196,3 +196,38 @@ async fn reports_filter_page_and_refuse_what_they_cannot_answer() {
     assert!(started.elapsed() >= Duration::from_secs(4), "min_position waits before giving up");
     app.stop().await;
 }
+
+/// The projector applies what the service's own writer hands over without reading it back,
+/// but an event another writer appended in between (an import into the database, a second
+/// instance) must still be applied, and in log order.
+#[tokio::test]
+async fn an_event_appended_by_another_writer_is_applied_before_the_next_handed_over() {
+    for db in BOTH {
+        let app = spawn_app(db, None).await;
+        let (status, _) = app.post_events(&json!([registration(), venue("10006570", "v"), need(50)])).await;
+        assert_eq!(status, 202);
+
+        let foreign = engineering_offer("10006570", "O1", 5, "o1");
+        let batch = provisio_store::AppendBatch {
+            events: vec![provisio_store::NewEvent {
+                id: "o1".into(),
+                source: "urn:ukprn:10006570".into(),
+                event_type: "lp.provision.offered.v1".into(),
+                body: foreign.to_string(),
+                key_id: None,
+            }],
+            ..Default::default()
+        };
+        let foreign_position = app.store.append(&batch).await.unwrap().last_written.unwrap();
+
+        let (_, r) = app.post_events(&json!([engineering_offer("10006570", "O2", 7, "o2")])).await;
+        let last = r["accepted"][0]["position"].as_i64().unwrap();
+        assert!(last > foreign_position);
+        let (status, gaps) = app.get(&format!("/v1/partnerships/sunderland/gaps?min_position={last}")).await;
+        assert_eq!(status, 200, "{db:?}: {gaps}");
+        let row = &gaps["gaps"][0];
+        assert_eq!((row["supply"].as_u64(), row["unmet"].as_u64()), (Some(12), Some(38)), "{db:?}: {gaps}");
+        assert_eq!(row["offers"].as_array().unwrap().len(), 2, "{db:?}: {gaps}");
+        app.stop().await;
+    }
+}
