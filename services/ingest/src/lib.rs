@@ -7,7 +7,8 @@
 //!   consumer commits batches to SQL with its checkpoint, then acknowledges them.
 //!
 //! Architecture invariant: in one process exactly one task writes the log (the appender or
-//! the consumer), and that task is the only one that reports positions as committed.
+//! the consumer), and that task is the only one that reports positions as committed and
+//! hands the committed events to followers (`Ingest::follow`).
 
 mod decode;
 mod jetstream;

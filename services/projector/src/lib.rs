@@ -1,6 +1,7 @@
-//! The projection: follows the log after each commit, applies every stored event to the
-//! planning engine, records the report changes with its checkpoint in one transaction, then
-//! pushes them to dashboards (in-process for SSE, and core NATS `lp.live.<id>.<kind>`).
+//! The projection: applies every committed event to the planning engine (as the writer hands
+//! it over, or read from the log), pushes the report changes to dashboards (in-process for
+//! SSE, and core NATS `lp.live.<id>.<kind>`), then records them with its checkpoint in one
+//! transaction (ADR 7).
 //!
 //! Readers never wait for the projector: they take an `Arc` snapshot of the engine, swapped
 //! in after each applied batch, so a report is always consistent with one position.
@@ -15,8 +16,8 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::task::AbortOnDropHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Events read from the log per step.
-const PAGE: i64 = 1_000;
+/// Events read from the log per page.
+const PAGE: i64 = 5_000;
 
 /// Most handed-over events applied together, then recorded in one transaction.
 const FEED_GROUP: usize = 5_000;
@@ -261,9 +262,6 @@ impl Projection {
     }
 }
 
-/// Events read from the log per page when replaying or rebuilding.
-const READ_AHEAD_PAGE: i64 = 5_000;
-
 /// A page of the log, parsed: `None` for a stored event that no longer validates.
 struct ParsedPage {
     last: i64,
@@ -277,7 +275,7 @@ fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<Pa
     let task = tokio::spawn(async move {
         let mut after = after;
         while after < until {
-            let page = match store.read_log(&LogQuery { after, limit: READ_AHEAD_PAGE, ..Default::default() }).await {
+            let page = match store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await {
                 Ok(page) => page,
                 Err(error) => return drop(tx.send(Err(error)).await),
             };
@@ -309,16 +307,16 @@ struct Follower {
 impl Follower {
     /// Applies the log after `projected` page by page until it is exhausted.
     async fn catch_up(&mut self, feed: &broadcast::Receiver<Arc<CommittedEvents>>, shutdown: &CancellationToken) -> Result<(), provisio_store::StoreError> {
-        let store = self.projection.store().clone();
-        loop {
-            let page = store.read_log(&LogQuery { after: self.projected, limit: PAGE, ..Default::default() }).await?;
-            let Some(through) = page.last().map(|e| e.position) else { return Ok(()) };
-            let changes = apply_parsed(&mut self.engine, &parse_page(&page));
-            let behind = page.len() as i64 == PAGE || !feed.is_empty();
-            if !self.settle(&changes, through, behind, shutdown).await {
-                return Ok(());
+        let (mut pages, _reader) = read_ahead(self.projection.store().clone(), self.projected, i64::MAX);
+        while let Some(page) = pages.recv().await {
+            let page = page?;
+            let changes = apply_parsed(&mut self.engine, &page.events);
+            let behind = page.events.len() as i64 == PAGE || !feed.is_empty();
+            if !self.settle(&changes, page.last, behind, shutdown).await {
+                break;
             }
         }
+        Ok(())
     }
 
     /// Applies batches handed over by the writer; false when they do not follow on from what
@@ -340,9 +338,6 @@ impl Follower {
             }
             through = batch.last();
         }
-        if through == self.projected {
-            return true;
-        }
         self.settle(&changes, through, behind, shutdown).await
     }
 
@@ -360,15 +355,15 @@ impl Follower {
         }
         let stored = to_stored(changes);
         let inner = &self.projection.inner;
-        let live: Vec<LiveChange> = stored.iter().map(LiveChange::from).collect();
+        let live: Arc<Vec<LiveChange>> = Arc::new(stored.iter().map(LiveChange::from).collect());
         // Before the send: a subscriber that misses it reads these changes as history.
         inner.sent.fetch_max(through as u64, Ordering::AcqRel);
         if !live.is_empty() {
             // No subscriber is fine: nobody is watching.
-            let _ = inner.live.send(Arc::new(live.clone()));
+            let _ = inner.live.send(live.clone());
         }
         if let Some(client) = &self.nats {
-            for c in &live {
+            for c in live.iter() {
                 let subject = format!("lp.live.{}.{}", c.partnership_id, c.kind);
                 if let Err(error) = client.publish(subject, c.body.as_bytes().to_vec().into()).await {
                     tracing::warn!(message = "Failed to publish a live change.", %error);
