@@ -8,6 +8,13 @@ pub mod import;
 pub mod keys;
 pub mod rebuild;
 
+/// The engine allocates and frees small values (shared keys, copied shards) at every event;
+/// glibc's allocator spent about a third of the service's CPU on them (perf, BENCHMARKS.md).
+/// Declared here, not in `main.rs`, so that every binary running the service (the benchmark
+/// too) uses it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use provisio_ingest::{Ingest, IngestConfig};
 use provisio_projector::Projection;
