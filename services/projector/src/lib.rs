@@ -1,7 +1,7 @@
 //! The projection: applies every committed event to the planning engine (as the writer hands
 //! it over, or read from the log), pushes the report changes to dashboards (in-process for
-//! SSE, and core NATS `lp.live.<id>.<kind>`), then records them with its checkpoint in one
-//! transaction (ADR 7).
+//! SSE, and core NATS `lp.live.<id>.<kind>`), then hands them to a recorder task that records
+//! them with its checkpoint, whatever has queued up in one transaction (ADR 7).
 //!
 //! Readers never wait for the projector: they take an `Arc` snapshot of the engine, swapped
 //! in after each applied batch, so a report is always consistent with one position.
@@ -19,8 +19,11 @@ use tokio_util::sync::CancellationToken;
 /// Events read from the log per page.
 const PAGE: i64 = 5_000;
 
-/// Most handed-over events applied together, then recorded in one transaction.
+/// Most handed-over events applied together.
 const FEED_GROUP: usize = 5_000;
+
+/// Applied batches whose changes may wait for the recorder before the projector waits for it.
+const RECORD_QUEUE: usize = 64;
 
 /// How often readers get a new snapshot: each one makes the next writes copy the engine's
 /// shared parts they touch (copy-on-write), which costs more than applying the events when
@@ -59,9 +62,9 @@ struct Inner {
     live: broadcast::Sender<Arc<Vec<LiveChange>>>,
     ready: AtomicBool,
     /// The last position whose changes were sent to live subscribers; ahead of `recorded`
-    /// by at most the batch being recorded.
+    /// by at most the batches queued for the recorder.
     sent: AtomicU64,
-    /// The last position whose changes are recorded; ahead of the snapshot while behind.
+    /// The last position whose changes are recorded.
     recorded: watch::Sender<u64>,
     store: Store,
 }
@@ -133,17 +136,19 @@ impl Projection {
     /// log instead whenever the feed does not follow on from what is applied), recording and
     /// pushing new changes. Subscribe `feed` before the writer may commit anything.
     pub async fn run(self, mut feed: broadcast::Receiver<Arc<CommittedEvents>>, nats: Option<async_nats::Client>, shutdown: CancellationToken) {
+        let (to_record, queue) = mpsc::channel(RECORD_QUEUE);
         let mut follower = match self.replay().await {
             Ok((engine, projected)) => {
                 self.inner.recorded.send_replace(projected as u64);
                 self.inner.ready.store(true, Ordering::Relaxed);
-                Follower { projection: self.clone(), engine, projected, nats, last_snapshot: Instant::now(), unpublished: false }
+                Follower { projection: self.clone(), engine, projected, nats, to_record, last_snapshot: Instant::now(), unpublished: false }
             }
             Err(error) => {
                 tracing::error!(message = "Failed to replay the log; the projection stays empty.", %error);
                 return;
             }
         };
+        let recorder = tokio::spawn(record_queued(self.clone(), queue, shutdown.clone()));
         // What was committed before the feed was followed, or appended by another process.
         let mut catch_up = true;
         loop {
@@ -188,14 +193,20 @@ impl Projection {
                         }
                     }
                     let behind = lagged || !feed.is_empty();
-                    !follower.apply_committed(&batches, behind, &shutdown).await || lagged
+                    !follower.apply_committed(&batches, behind).await || lagged
                 }
                 Some(Err(broadcast::error::RecvError::Lagged(_))) => true,
                 Some(Err(broadcast::error::RecvError::Closed)) => break,
                 None => self.inner.store.last_position().await.is_ok_and(|last| last > follower.projected),
             };
         }
-        tracing::info!(message = "Projector stopped.", position = follower.projected);
+        let projected = follower.projected;
+        // Closing the queue lets the recorder finish what is in it, then stop.
+        drop(follower);
+        if recorder.await.is_err() {
+            tracing::error!(message = "The change recorder failed; the next start records what it had not.");
+        }
+        tracing::info!(message = "Projector stopped.", position = projected);
     }
 
     /// Forgets the read model and builds it again from the whole log, calling `progress` with
@@ -299,6 +310,8 @@ struct Follower {
     /// The last log position applied: ahead of `engine.position()` when events were skipped.
     projected: i64,
     nats: Option<async_nats::Client>,
+    /// The recorder's queue: (position applied through, the changes up to it).
+    to_record: mpsc::Sender<(i64, Vec<StoredChange>)>,
     last_snapshot: Instant,
     /// Applied changes that readers' snapshot does not show yet.
     unpublished: bool,
@@ -312,7 +325,7 @@ impl Follower {
             let page = page?;
             let changes = apply_parsed(&mut self.engine, &page.events);
             let behind = page.events.len() as i64 == PAGE || !feed.is_empty();
-            if !self.settle(&changes, page.last, behind, shutdown).await {
+            if !self.settle(&changes, page.last, behind).await || shutdown.is_cancelled() {
                 break;
             }
         }
@@ -320,8 +333,8 @@ impl Follower {
     }
 
     /// Applies batches handed over by the writer; false when they do not follow on from what
-    /// is applied (or shutdown came first), and the log must be read instead.
-    async fn apply_committed(&mut self, batches: &[Arc<CommittedEvents>], behind: bool, shutdown: &CancellationToken) -> bool {
+    /// is applied (or the recorder has stopped), and the log must be read instead.
+    async fn apply_committed(&mut self, batches: &[Arc<CommittedEvents>], behind: bool) -> bool {
         let mut changes = Vec::new();
         let mut through = self.projected;
         for batch in batches {
@@ -330,7 +343,7 @@ impl Follower {
             }
             if batch.previous > through {
                 // A commit this follower never saw (lagged, or another writer) comes first.
-                self.settle(&changes, through, true, shutdown).await;
+                self.settle(&changes, through, true).await;
                 return false;
             }
             for (position, event) in batch.events.iter().filter(|(p, _)| *p > through) {
@@ -338,18 +351,19 @@ impl Follower {
             }
             through = batch.last();
         }
-        self.settle(&changes, through, behind, shutdown).await
+        self.settle(&changes, through, behind).await
     }
 
-    /// Shows the changes made up to `through` to live subscribers, records them with the
-    /// checkpoint, then shows readers a new snapshot when one is due (see `SNAPSHOT_EVERY`).
-    /// False only when shutdown came while recording failed.
+    /// Shows the changes made up to `through` to live subscribers, queues them for the
+    /// recorder, then shows readers a new snapshot when one is due (see `SNAPSHOT_EVERY`).
+    /// False only when the recorder has stopped (shutdown).
     ///
     /// Live changes go out before they are recorded: they follow from events already durable
     /// in the log, so after a crash the replay records exactly the same changes under the
     /// same positions, and a client resuming from any id it was sent misses nothing. That
-    /// keeps a second synchronous commit off the live path.
-    async fn settle(&mut self, changes: &[Change], through: i64, behind: bool, shutdown: &CancellationToken) -> bool {
+    /// keeps a second synchronous commit off the live path: the recorder commits while the
+    /// next batches are applied.
+    async fn settle(&mut self, changes: &[Change], through: i64, behind: bool) -> bool {
         if through == self.projected {
             return true;
         }
@@ -370,16 +384,11 @@ impl Follower {
                 }
             }
         }
-        // The in-memory engine is ahead until this commits: retry rather than diverge.
-        while let Err(error) = inner.store.record_changes(&stored, through).await {
-            tracing::warn!(message = "Failed to record report changes; retrying.", %error);
-            if shutdown.is_cancelled() {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+        // Waits only when the recorder is `RECORD_QUEUE` batches behind.
+        if self.to_record.send((through, stored)).await.is_err() {
+            return false;
         }
         self.projected = through;
-        inner.recorded.send_if_modified(|r| std::mem::replace(r, (*r).max(through as u64)) < through as u64);
         self.unpublished = true;
         if self.last_snapshot.elapsed() >= if behind { SNAPSHOT_WHILE_BEHIND } else { SNAPSHOT_EVERY } {
             self.publish_snapshot();
@@ -396,6 +405,28 @@ impl Follower {
         self.projection.publish_snapshot(&self.engine, self.projected);
         self.last_snapshot = Instant::now();
         self.unpublished = false;
+    }
+}
+
+/// Records the follower's changes in log order with the projector's checkpoint, everything
+/// queued so far in one transaction (one commit for many small batches), and tells
+/// `wait_recorded` how far it got. A failure is retried, since the engine is already ahead of
+/// what is recorded, until shutdown; then the next start replays and records what is missing.
+async fn record_queued(projection: Projection, mut queue: mpsc::Receiver<(i64, Vec<StoredChange>)>, shutdown: CancellationToken) {
+    let inner = &projection.inner;
+    while let Some((mut through, mut changes)) = queue.recv().await {
+        while let Ok((next, more)) = queue.try_recv() {
+            through = next;
+            changes.extend(more);
+        }
+        while let Err(error) = inner.store.record_changes(&changes, through).await {
+            tracing::warn!(message = "Failed to record report changes; retrying.", %error);
+            if shutdown.is_cancelled() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        inner.recorded.send_if_modified(|r| std::mem::replace(r, (*r).max(through as u64)) < through as u64);
     }
 }
 
