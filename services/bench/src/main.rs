@@ -3,6 +3,7 @@
 //! taken in the same run: raw JetStream publish, raw PostgreSQL append, raw JetStream
 //! latency. Prints a table and writes the same figures as JSON. See BENCHMARKS.md.
 
+mod cpu;
 mod data;
 mod raw;
 mod servers;
@@ -105,7 +106,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(cli.duration);
     let mut dbs = servers::Databases::new(&cli.postgres_url);
     let nats = provisio_testkit::NatsServer::start();
-    let result = measure(&cli, &nats.url, &mut dbs, duration).await;
+    let result = measure(&cli, &nats, &mut dbs, duration).await;
     dbs.drop_all().await;
     drop(nats);
     let figures = result?;
@@ -154,7 +155,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn measure(cli: &Cli, nats: &str, dbs: &mut servers::Databases, duration: Duration) -> anyhow::Result<Figures> {
+async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut servers::Databases, duration: Duration) -> anyhow::Result<Figures> {
+    let (nats_pid, nats) = (nats.pid(), nats.url.as_str());
     let mut f = Figures::default();
     let mut world = data::World::new(cli.partnerships, cli.providers);
     let events = world.dataset(cli.events);
@@ -166,7 +168,14 @@ async fn measure(cli: &Cli, nats: &str, dbs: &mut servers::Databases, duration: 
     println!("1. Baselines");
     f.add("baseline.jetstream_publish", "raw JetStream publish, pipelined acks", raw::jetstream_publish(nats, &events, cli.producers).await?, "events/s");
     let raw_db = dbs.create("raw").await?;
+    let before = cpu::Sample::take(0, nats_pid);
     f.add("baseline.postgres_append", "raw PostgreSQL append (INSERT UNNEST, 1,000/tx)", raw::postgres_append(&raw_db, &events).await?, "events/s");
+    let cpu = cpu::Sample::take(0, nats_pid).per_event_since(&before, events.len());
+    f.add("baseline.postgres_append_cpu_postgres", "  PostgreSQL CPU per event", cpu.postgres, "µs");
+    let commit = raw::postgres_commit_latency(&raw_db, &events, cli.rate, duration).await?;
+    f.add("baseline.postgres_commit_p50", "raw PostgreSQL commit latency at the live rate p50", commit.p50, "ms");
+    f.add("baseline.postgres_commit_p99", "raw PostgreSQL commit latency at the live rate p99", commit.p99, "ms");
+    f.add("baseline.postgres_commit_p999", "raw PostgreSQL commit latency at the live rate p99.9", commit.p999, "ms");
     let lat = raw::jetstream_latency(nats, &events, cli.rate, duration).await?;
     f.add("baseline.jetstream_latency_p50", "raw JetStream publish→consume p50", lat.p50, "ms");
     f.add("baseline.jetstream_latency_p99", "raw JetStream publish→consume p99", lat.p99, "ms");
@@ -176,15 +185,24 @@ async fn measure(cli: &Cli, nats: &str, dbs: &mut servers::Databases, duration: 
     let url = dbs.create("main").await?;
     let db = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await?;
     let service = servers::Service::start(&url, Some(nats)).await?;
+    let before = cpu::Sample::take(service.pid(), nats_pid);
     let (ingest, durable_only, publish_only) = service::ingest(nats, &db, &service.base, &events, cli.producers).await?;
+    let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, events.len());
     f.add("ingest.events_per_s", "end-to-end ingest (durable in SQL and applied)", ingest, "events/s");
     f.add("ingest.durable_events_per_s", "  of which: durable in SQL alone", durable_only, "events/s");
     f.add("ingest.publish_events_per_s", "  of which: publishing alone", publish_only, "events/s");
     f.add("ingest.ratio_to_postgres", "  ratio to raw PostgreSQL append", ingest / f.get("baseline.postgres_append"), "×");
     f.add("ingest.ratio_to_jetstream", "  ratio to raw JetStream publish", ingest / f.get("baseline.jetstream_publish"), "×");
+    f.add("ingest.cpu_service", "  service CPU per event", cpu.service, "µs");
+    f.add("ingest.cpu_postgres", "  PostgreSQL CPU per event", cpu.postgres, "µs");
+    f.add("ingest.cpu_nats", "  NATS CPU per event", cpu.nats, "µs");
+    f.add("ingest.cpu_producers", "  producers' (benchmark) CPU per event", cpu.bench, "µs");
+    f.add("ingest.cpu_busy", "  cores kept busy by the four", cpu.busy * 100.0, "%");
 
     println!("3. Live latency (publish → SSE)");
+    let before = cpu::Sample::take(service.pid(), nats_pid);
     let (live, missing) = service::live(nats, &db, &service.base, &mut world, cli.rate, duration).await?;
+    let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, live.count);
     if missing > 0 {
         println!("  warning: {missing} live events were not seen on the SSE stream");
     }
@@ -194,6 +212,9 @@ async fn measure(cli: &Cli, nats: &str, dbs: &mut servers::Databases, duration: 
     f.add("live.max", "publish→SSE max", live.max, "ms");
     f.add("live.received", "publish→SSE events received", live.count as f64, "events");
     f.add("live.ratio_p99", "  p99 ratio to raw JetStream p99", live.p99 / f.get("baseline.jetstream_latency_p99"), "×");
+    f.add("live.ratio_p99_commit", "  p99 ratio to raw PostgreSQL commit p99", live.p99 / f.get("baseline.postgres_commit_p99"), "×");
+    f.add("live.cpu_service", "  service CPU per event", cpu.service, "µs");
+    f.add("live.cpu_busy", "  cores kept busy (service, PostgreSQL, NATS, benchmark)", cpu.busy * 100.0, "%");
     let (ingest_hwm, _) = service.memory();
     f.add("memory.ingest_peak_mib", "service peak RSS after ingest", ingest_hwm as f64 / 1_048_576.0, "MiB");
     service.stop();

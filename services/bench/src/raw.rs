@@ -102,6 +102,48 @@ pub(crate) async fn postgres_append(url: &str, events: &[Ev]) -> anyhow::Result<
     Ok(events.len() as f64 / took.as_secs_f64())
 }
 
+/// Raw PostgreSQL commit latency at `rate`: one connection commits, in one synchronous
+/// transaction each time, every row that has come due since its last commit, as the service's
+/// writer commits whatever has arrived. Latency is from a row's due time to its commit: the
+/// least that "acknowledged only once durable" adds to any live figure on this disk.
+pub(crate) async fn postgres_commit_latency(url: &str, events: &[Ev], rate: f64, duration: Duration) -> anyhow::Result<Latency> {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let n = ((rate * duration.as_secs_f64()) as usize).max(1);
+    let start = Instant::now();
+    let due = |k: usize| start + Duration::from_secs_f64(k as f64 / rate);
+    let mut ms = Vec::with_capacity(n);
+    let mut next = 0;
+    while next < n {
+        let now = Instant::now();
+        if due(next) > now {
+            tokio::time::sleep_until(due(next).into()).await;
+            continue;
+        }
+        // Every row due by now: k / rate <= elapsed.
+        let end = ((now.duration_since(start).as_secs_f64() * rate) as usize + 1).clamp(next + 1, n);
+        let rows: Vec<(String, &Ev)> = (next..end).map(|k| (format!("commit-{k}"), &events[k % events.len()])).collect();
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "insert into events (id, source, type, recorded_at, key_id, body) \
+             select id, source, type, $1, null, body from unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
+             with ordinality as t(id, source, type, body, ord) order by ord",
+        )
+        .bind("2026-11-22T00:00:00Z")
+        .bind(rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, e)| e.event_type).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, e)| std::str::from_utf8(&e.body).unwrap_or_default()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let committed = Instant::now();
+        ms.extend((next..end).map(|k| committed.duration_since(due(k)).as_secs_f64() * 1e3));
+        next = end;
+    }
+    pool.close().await;
+    Ok(Latency::of(ms))
+}
+
 /// Send times of paced messages, as nanoseconds since `t0` (0: not sent).
 pub(crate) struct SendTimes {
     pub(crate) t0: Instant,

@@ -9,7 +9,8 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, RandomState};
+use foldhash::fast::RandomState;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 /// Shards of a map that stays small (a partnership's rows); a map of every offer of the
@@ -20,12 +21,12 @@ const DEFAULT_SHARDS: usize = 64;
 #[derive(Debug, Clone)]
 pub(crate) struct CowMap<K, V, const SHARDS: usize = DEFAULT_SHARDS> {
     hasher: RandomState,
-    shards: Vec<Arc<HashMap<K, Arc<V>>>>,
+    shards: Vec<Arc<HashMap<K, Arc<V>, RandomState>>>,
 }
 
 impl<K, V, const SHARDS: usize> Default for CowMap<K, V, SHARDS> {
     fn default() -> Self {
-        Self { hasher: RandomState::new(), shards: (0..SHARDS).map(|_| Arc::new(HashMap::new())).collect() }
+        Self { hasher: RandomState::default(), shards: (0..SHARDS).map(|_| Arc::new(HashMap::default())).collect() }
     }
 }
 

@@ -280,24 +280,37 @@ struct ParsedPage {
 }
 
 /// Reads and parses the log after `after` up to `until` on a task of its own, a couple of
-/// pages ahead of whoever applies them; dropping the handle stops it.
+/// pages ahead of whoever applies them; dropping the handle stops it. Each page is parsed on
+/// a blocking thread while the next one is read, so reading, parsing and applying overlap.
 fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<ParsedPage, provisio_store::StoreError>>, AbortOnDropHandle<()>) {
     let (tx, rx) = mpsc::channel(2);
-    let task = tokio::spawn(async move {
+    let (parsing_tx, mut parsing) = mpsc::channel::<tokio::task::JoinHandle<ParsedPage>>(2);
+    let reader = tokio::spawn(async move {
         let mut after = after;
         while after < until {
-            let page = match store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await {
-                Ok(page) => page,
-                Err(error) => return drop(tx.send(Err(error)).await),
-            };
+            let page = store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
             let page: Vec<StoredEvent> = page.into_iter().take_while(|e| e.position <= until).collect();
-            let Some(last) = page.last().map(|e| e.position) else { return };
+            let Some(last) = page.last().map(|e| e.position) else { break };
             after = last;
-            // Parsing is the costly part: off the async workers, beside the applying.
-            let Ok(events) = tokio::task::spawn_blocking(move || parse_page(&page)).await else { return };
-            if tx.send(Ok(ParsedPage { last, events })).await.is_err() {
+            // Parsing is the costly part: off the async workers, beside the reading.
+            let parse = tokio::task::spawn_blocking(move || ParsedPage { last, events: parse_page(&page) });
+            if parsing_tx.send(parse).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    });
+    let task = tokio::spawn(async move {
+        let reader = AbortOnDropHandle::new(reader);
+        while let Some(parse) = parsing.recv().await {
+            let Ok(page) = parse.await else { return };
+            if tx.send(Ok(page)).await.is_err() {
                 return;
             }
+        }
+        // The pages ran out: the reader finished, or failed and says why.
+        if let Ok(Err(error)) = reader.await {
+            let _ = tx.send(Err(error)).await;
         }
     });
     (rx, AbortOnDropHandle::new(task))
