@@ -6,6 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::header;
 use provisio_access::{hash_key, key_id_of, Caller, Principal};
+use provisio_store::{ApiKey, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,6 +47,11 @@ impl Default for Limits {
     }
 }
 
+/// How long a key record looked up in SQL is trusted without looking again. A revocation
+/// through this service's API takes effect at once; one made elsewhere (`provisio keys
+/// revoke`, another instance) within this long.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
+
 struct Bucket {
     tokens: f64,
     at: Instant,
@@ -58,11 +64,34 @@ pub struct Access {
     pub limits: Limits,
     buckets: Mutex<HashMap<String, Bucket>>,
     streams: Mutex<HashMap<String, usize>>,
+    /// Valid key records by key id, with when they were read: a request costs no SQL query.
+    /// Only keys that exist are kept, so it holds at most the keys table.
+    keys: Mutex<HashMap<String, (Instant, ApiKey)>>,
 }
 
 impl Access {
     pub fn new(enabled: bool, limits: Limits) -> Self {
-        Self { enabled, limits, buckets: Mutex::default(), streams: Mutex::default() }
+        Self { enabled, limits, buckets: Mutex::default(), streams: Mutex::default(), keys: Mutex::default() }
+    }
+
+    /// The key's record: from the cache while it is fresh, else from SQL (and then cached).
+    async fn key_record(&self, store: &Store, key_id: &str) -> Result<Option<ApiKey>, StoreError> {
+        let cached = self.keys.lock().unwrap_or_else(|e| e.into_inner()).get(key_id).filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL).map(|(_, k)| k.clone());
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let record = store.find_key(key_id).await?;
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        match &record {
+            Some(k) => keys.insert(key_id.to_owned(), (Instant::now(), k.clone())),
+            None => keys.remove(key_id),
+        };
+        Ok(record)
+    }
+
+    /// Drops a key's cached record, so that its revocation here counts from the next request.
+    pub(crate) fn forget_key(&self, key_id: &str) {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner()).remove(key_id);
     }
 
     /// Takes one token from the key's bucket, or says how long to wait.
@@ -135,7 +164,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header: expected \"Bearer <key>\"".into()))?;
         let invalid = || ApiError::Unauthorized("the API key is not valid (unknown, revoked or mistyped)".into());
         let key_id = key_id_of(token).ok_or_else(invalid)?;
-        let record = state.ingest.store().find_key(key_id).await?.ok_or_else(invalid)?;
+        let record = access.key_record(state.ingest.store(), key_id).await?.ok_or_else(invalid)?;
         if record.revoked_at.is_some() || record.hash != hash_key(token) {
             return Err(invalid());
         }

@@ -72,7 +72,9 @@ async fn list(State(state): State<AppState>, Authenticated(caller): Authenticate
 
 async fn revoke(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(key_id): Path<String>) -> Result<StatusCode, ApiError> {
     admin_only(&caller)?;
-    if state.ingest.store().revoke_key(&key_id).await? {
+    let revoked = state.ingest.store().revoke_key(&key_id).await?;
+    state.access.forget_key(&key_id);
+    if revoked {
         tracing::info!(message = "API key revoked.", key_id = %key_id, by = %caller.key_id);
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -186,7 +186,8 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     let db = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await?;
     let service = servers::Service::start(&url, Some(nats)).await?;
     let before = cpu::Sample::take(service.pid(), nats_pid);
-    let (ingest, durable_only, publish_only) = service::ingest(nats, &db, &service.base, &events, cli.producers).await?;
+    let http = service.http(1)?;
+    let (ingest, durable_only, publish_only) = service::ingest(nats, &db, &http, &service.base, &events, cli.producers).await?;
     let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, events.len());
     f.add("ingest.events_per_s", "end-to-end ingest (durable in SQL and applied)", ingest, "events/s");
     f.add("ingest.durable_events_per_s", "  of which: durable in SQL alone", durable_only, "events/s");
@@ -201,7 +202,7 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
 
     println!("3. Live latency (publish → SSE)");
     let before = cpu::Sample::take(service.pid(), nats_pid);
-    let (live, missing) = service::live(nats, &db, &service.base, &mut world, cli.rate, duration).await?;
+    let (live, missing) = service::live(nats, &db, &http, &service.base, &mut world, cli.rate, duration).await?;
     let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, live.count);
     if missing > 0 {
         println!("  warning: {missing} live events were not seen on the SSE stream");
@@ -231,13 +232,12 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
 
     println!("5. Queries ({} clients, {} live offers)", cli.clients, world.live_offers);
     service::load_sql_tables(&db, &world).await?;
-    let started = Instant::now();
     let service = servers::Service::start(&url, None).await?;
-    f.add("replay.startup_s", "service start-up (replays the log into memory)", started.elapsed().as_secs_f64(), "s");
+    f.add("replay.startup_s", "service start-up (replays the log into memory)", service.ready_after.as_secs_f64(), "s");
     let (_, idle_rss) = service.memory();
     let p = data::partnership_id(0);
     for (key, report) in [("gaps", "gaps"), ("duplications", "duplications")] {
-        let load = service::http_load(format!("{}/v1/partnerships/{p}/{report}", service.base), cli.clients, duration).await?;
+        let load = service::http_load(service.http(cli.clients)?, format!("{}/v1/partnerships/{p}/{report}", service.base), cli.clients, duration).await?;
         f.add(&format!("query.{key}.per_s"), &format!("{report} report"), load.per_second, "requests/s");
         f.add(&format!("query.{key}.p50"), &format!("{report} report p50"), load.latency.p50, "ms");
         f.add(&format!("query.{key}.p99"), &format!("{report} report p99"), load.latency.p99, "ms");

@@ -44,16 +44,24 @@ impl Databases {
 pub(crate) struct Service {
     child: Child,
     pub(crate) base: String,
+    /// An admin API key, made for the run: every request is authenticated as in production.
+    key: String,
+    /// From starting the process to `/readyz` answering 200 (the start-up replay).
+    pub(crate) ready_after: Duration,
 }
 
 impl Service {
     pub(crate) async fn start(database_url: &str, nats_url: Option<&str>) -> anyhow::Result<Self> {
+        let store = provisio_store::Store::connect(database_url).await?;
+        let (_, key) = provisio_api::create_key(&store, &provisio_access::Principal::Admin, "benchmark").await?;
+        store.close().await;
         let exe = std::env::current_exe()?;
         let mut cmd = Command::new(exe);
         cmd.arg("serve").arg("--database-url").arg(database_url);
         if let Some(url) = nats_url {
             cmd.arg("--nats-url").arg(url);
         }
+        let spawned = Instant::now();
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("starting the service")?;
         let stdout = child.stdout.take().context("service stdout")?;
         let line = tokio::task::spawn_blocking(move || {
@@ -65,13 +73,14 @@ impl Service {
             let _ = child.kill();
             bail!("the service did not start: {line:?}");
         };
-        let service = Self { child, base: format!("http://{addr}") };
+        let mut service = Self { child, base: format!("http://{addr}"), key, ready_after: Duration::ZERO };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
             if let Ok(r) = client.get(format!("{}/readyz", service.base)).send().await
                 && r.status() == 200
             {
+                service.ready_after = spawned.elapsed();
                 return Ok(service);
             }
             if Instant::now() > deadline {
@@ -79,6 +88,14 @@ impl Service {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// An HTTP client that sends the run's key and keeps up to `connections` idle.
+    pub(crate) fn http(&self, connections: usize) -> anyhow::Result<reqwest::Client> {
+        let mut auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.key))?;
+        auth.set_sensitive(true);
+        let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, auth)]);
+        Ok(reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(connections).build()?)
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -126,8 +143,9 @@ pub(crate) fn memory_of(status_path: &str) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// The hidden `serve` subcommand: the real application, in this process, on port 0, without
-/// authentication or rate limits (the benchmark measures the pipeline, not the key lookup).
+/// The hidden `serve` subcommand: the real application, in this process, on port 0, with
+/// authentication on (the benchmark's clients send an admin key) and rate limits off (64
+/// clients on one key would otherwise measure the limiter).
 pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> anyhow::Result<()> {
     let config = provisio::Config {
         listen: "127.0.0.1:0".into(),
@@ -135,7 +153,7 @@ pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> any
         nats_url,
         consumer: "provisio".into(),
         max_batch: 1_000,
-        insecure_no_auth: true,
+        insecure_no_auth: false,
         limits: provisio_api::Limits { rate_per_second: 0.0, sse_per_key: 1_000, ..provisio_api::Limits::default() },
     };
     let app = provisio::Application::build(&config).await?;

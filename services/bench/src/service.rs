@@ -63,12 +63,11 @@ async fn wait_durable_and_applied_timed(db: &sqlx::PgPool, http: &reqwest::Clien
 /// End-to-end ingest: producers publish the dataset to JetStream; timed until every event
 /// is durable in SQL and applied by the engine. Answers events/s: (applied, durable only,
 /// publishing only).
-pub(crate) async fn ingest(nats: &str, db: &sqlx::PgPool, base: &str, events: &[Ev], producers: usize) -> anyhow::Result<(f64, f64, f64)> {
-    let http = reqwest::Client::new();
+pub(crate) async fn ingest(nats: &str, db: &sqlx::PgPool, http: &reqwest::Client, base: &str, events: &[Ev], producers: usize) -> anyhow::Result<(f64, f64, f64)> {
     let (before, _) = log_size(db).await?;
     let started = Instant::now();
     let published = raw::publish_all(nats, events, producers, None).await?;
-    let (_, durable) = wait_durable_and_applied_timed(db, &http, base, before + events.len() as i64, Duration::from_secs(1_800)).await?;
+    let (_, durable) = wait_durable_and_applied_timed(db, http, base, before + events.len() as i64, Duration::from_secs(1_800)).await?;
     let took = started.elapsed();
     let n = events.len() as f64;
     Ok((n / took.as_secs_f64(), n / (durable - started).as_secs_f64(), n / published.as_secs_f64()))
@@ -77,12 +76,11 @@ pub(crate) async fn ingest(nats: &str, db: &sqlx::PgPool, base: &str, events: &[
 /// Publish → SSE latency: a client follows partnership 0's live stream while events that
 /// each change its gap report are published at `rate`. Event k lands at position base+1+k
 /// (one publisher, one consumer, a fresh sequence), which is the SSE `id`.
-pub(crate) async fn live(nats: &str, db: &sqlx::PgPool, base_url: &str, world: &mut World, rate: f64, duration: Duration) -> anyhow::Result<(Latency, usize)> {
-    let http = reqwest::Client::new();
+pub(crate) async fn live(nats: &str, db: &sqlx::PgPool, http: &reqwest::Client, base_url: &str, world: &mut World, rate: f64, duration: Duration) -> anyhow::Result<(Latency, usize)> {
     let setup = world.live_setup();
     let (before, _) = log_size(db).await?;
     raw::publish_all(nats, &setup, 1, None).await?;
-    let base = wait_durable_and_applied(db, &http, base_url, before + setup.len() as i64, Duration::from_secs(60)).await?;
+    let base = wait_durable_and_applied(db, http, base_url, before + setup.len() as i64, Duration::from_secs(60)).await?;
 
     let n = ((rate * duration.as_secs_f64()) as usize).max(1);
     let events: Vec<Ev> = (0..n).map(|k| world.live_event(k as u64)).collect();
@@ -233,8 +231,8 @@ pub(crate) struct Load {
     pub(crate) bytes: usize,
 }
 
-pub(crate) async fn http_load(url: String, clients: usize, duration: Duration) -> anyhow::Result<Load> {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+/// `http` keeps `clients` connections (see `Service::http`).
+pub(crate) async fn http_load(http: reqwest::Client, url: String, clients: usize, duration: Duration) -> anyhow::Result<Load> {
     // Warm up: one request per client connection.
     let first = http.get(&url).send().await?;
     if first.status() != 200 {

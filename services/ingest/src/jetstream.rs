@@ -237,11 +237,11 @@ async fn commit(shared: &Shared, config: &ConsumerConfig, checkpoint: u64, prepa
         }
         shared.hand_over(outcome.previous, candidates.into_iter().map(|c| c.event).zip(outcome.appended));
     }
-    if let Some(message) = last_message {
-        if let Err(error) = message.ack().await {
-            // Harmless: the messages come back and are skipped as at or below the checkpoint.
-            tracing::warn!(message = "Failed to acknowledge a batch.", %error);
-        }
+    if let Some(message) = last_message
+        && let Err(error) = message.ack().await
+    {
+        // Harmless: the messages come back and are skipped as at or below the checkpoint.
+        tracing::warn!(message = "Failed to acknowledge a batch.", %error);
     }
     if let Some(client) = &shared.nats {
         for (subject, body) in answers {
