@@ -18,8 +18,10 @@ fn seconds_of(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / TICKS_PER_SECOND
 }
 
-/// CPU seconds of every PostgreSQL process (server, backends, WAL writer, checkpointer).
-fn postgres_seconds() -> f64 {
+/// CPU seconds of every PostgreSQL process (server, backends, WAL writer, checkpointer). A
+/// backend that exits between two readings takes its time with it: read while the
+/// connections being measured are open.
+pub(crate) fn postgres_seconds() -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
@@ -38,11 +40,10 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
-    /// `service` may be 0 (a baseline without the service).
     pub(crate) fn take(service: u32, nats: u32) -> Self {
         Self {
             at: Instant::now(),
-            service: if service == 0 { 0.0 } else { seconds_of(service) },
+            service: seconds_of(service),
             postgres: postgres_seconds(),
             nats: seconds_of(nats),
             bench: seconds_of(std::process::id()),

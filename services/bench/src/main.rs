@@ -168,10 +168,9 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     println!("1. Baselines");
     f.add("baseline.jetstream_publish", "raw JetStream publish, pipelined acks", raw::jetstream_publish(nats, &events, cli.producers).await?, "events/s");
     let raw_db = dbs.create("raw").await?;
-    let before = cpu::Sample::take(0, nats_pid);
-    f.add("baseline.postgres_append", "raw PostgreSQL append (INSERT UNNEST, 1,000/tx)", raw::postgres_append(&raw_db, &events).await?, "events/s");
-    let cpu = cpu::Sample::take(0, nats_pid).per_event_since(&before, events.len());
-    f.add("baseline.postgres_append_cpu_postgres", "  PostgreSQL CPU per event", cpu.postgres, "µs");
+    let (append, append_cpu) = raw::postgres_append(&raw_db, &events).await?;
+    f.add("baseline.postgres_append", "raw PostgreSQL append (INSERT UNNEST, 1,000/tx)", append, "events/s");
+    f.add("baseline.postgres_append_cpu_postgres", "  PostgreSQL CPU per event", append_cpu, "µs");
     let commit = raw::postgres_commit_latency(&raw_db, &events, cli.rate, duration).await?;
     f.add("baseline.postgres_commit_p50", "raw PostgreSQL commit latency at the live rate p50", commit.p50, "ms");
     f.add("baseline.postgres_commit_p99", "raw PostgreSQL commit latency at the live rate p99", commit.p99, "ms");

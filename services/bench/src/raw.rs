@@ -76,30 +76,39 @@ pub(crate) async fn jetstream_publish(url: &str, events: &[Ev], producers: usize
 
 /// Raw PostgreSQL append of the same rows into the same `events` table (same indexes),
 /// `INSERT … SELECT FROM UNNEST` 1,000 rows per transaction, synchronous commit, one
-/// connection: no advisory lock, no duplicate check, no checkpoint.
-pub(crate) async fn postgres_append(url: &str, events: &[Ev]) -> anyhow::Result<f64> {
+/// connection. Answers events/s and PostgreSQL's CPU microseconds per event.
+pub(crate) async fn postgres_append(url: &str, events: &[Ev]) -> anyhow::Result<(f64, f64)> {
     provisio_store::Store::connect(url).await?.close().await; // the service's schema
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let cpu_before = crate::cpu::postgres_seconds();
     let started = Instant::now();
     for chunk in events.chunks(1_000) {
         let mut tx = pool.begin().await?;
-        sqlx::query(
-            "insert into events (id, source, type, recorded_at, key_id, body) \
-             select id, source, type, $1, null, body from unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
-             with ordinality as t(id, source, type, body, ord) order by ord",
-        )
-        .bind("2026-11-22T00:00:00Z")
-        .bind(chunk.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|e| e.source.as_str()).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|e| e.event_type).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|e| std::str::from_utf8(&e.body).unwrap_or_default()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        insert_rows(&mut tx, &chunk.iter().map(|e| (e.id.as_str(), e)).collect::<Vec<_>>()).await?;
         tx.commit().await?;
     }
     let took = started.elapsed();
+    let cpu = (crate::cpu::postgres_seconds() - cpu_before).max(0.0) * 1e6 / events.len().max(1) as f64;
     pool.close().await;
-    Ok(events.len() as f64 / took.as_secs_f64())
+    Ok((events.len() as f64 / took.as_secs_f64(), cpu))
+}
+
+/// Writes (id, event) rows into the service's `events` table as the baselines do: one
+/// `INSERT … SELECT FROM UNNEST`, no advisory lock, no duplicate check, no checkpoint.
+async fn insert_rows(conn: &mut sqlx::PgConnection, rows: &[(&str, &Ev)]) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into events (id, source, type, recorded_at, key_id, body) \
+         select id, source, type, $1, null, body from unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
+         with ordinality as t(id, source, type, body, ord) order by ord",
+    )
+    .bind("2026-11-22T00:00:00Z")
+    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, e)| e.event_type).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, e)| std::str::from_utf8(&e.body).unwrap_or_default()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Raw PostgreSQL commit latency at `rate`: one connection commits, in one synchronous
@@ -121,20 +130,10 @@ pub(crate) async fn postgres_commit_latency(url: &str, events: &[Ev], rate: f64,
         }
         // Every row due by now: k / rate <= elapsed.
         let end = ((now.duration_since(start).as_secs_f64() * rate) as usize + 1).clamp(next + 1, n);
-        let rows: Vec<(String, &Ev)> = (next..end).map(|k| (format!("commit-{k}"), &events[k % events.len()])).collect();
+        let ids: Vec<String> = (next..end).map(|k| format!("commit-{k}")).collect();
+        let rows: Vec<(&str, &Ev)> = ids.iter().zip(next..end).map(|(id, k)| (id.as_str(), &events[k % events.len()])).collect();
         let mut tx = pool.begin().await?;
-        sqlx::query(
-            "insert into events (id, source, type, recorded_at, key_id, body) \
-             select id, source, type, $1, null, body from unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
-             with ordinality as t(id, source, type, body, ord) order by ord",
-        )
-        .bind("2026-11-22T00:00:00Z")
-        .bind(rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|(_, e)| e.source.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|(_, e)| e.event_type).collect::<Vec<_>>())
-        .bind(rows.iter().map(|(_, e)| std::str::from_utf8(&e.body).unwrap_or_default()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        insert_rows(&mut tx, &rows).await?;
         tx.commit().await?;
         let committed = Instant::now();
         ms.extend((next..end).map(|k| committed.duration_since(due(k)).as_secs_f64() * 1e3));
