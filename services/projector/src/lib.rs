@@ -486,3 +486,36 @@ fn to_stored(changes: &[Change]) -> Vec<StoredChange> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(position: i64, seq: i32) -> StoredChange {
+        StoredChange { position, seq, partnership_id: "p".into(), kind: "gap.changed".into(), body: "{}".into() }
+    }
+
+    /// Shutdown closes the queue while changes already pushed live may wait in it: they are
+    /// still recorded, with the checkpoint, before the recorder stops.
+    #[tokio::test]
+    async fn the_recorder_records_what_is_queued_when_the_queue_closes_at_shutdown() {
+        let file = provisio_testkit::sqlite_file();
+        let store = Store::connect(&file.url).await.unwrap();
+        let projection = Projection::new(store.clone());
+        let (to_record, queue) = mpsc::channel(RECORD_QUEUE);
+        to_record.send((1, vec![change(1, 0)])).await.unwrap();
+        to_record.send((3, vec![change(2, 0), change(2, 1), change(3, 0)])).await.unwrap();
+        drop(to_record);
+        let shutdown = CancellationToken::new();
+        shutdown.cancel();
+
+        record_queued(projection.clone(), queue, shutdown).await;
+
+        assert!(projection.wait_recorded(3, Duration::ZERO).await);
+        let recorded = store.read_changes("p", (0, -1), 10).await.unwrap();
+        let keys: Vec<(i64, i32)> = recorded.iter().map(|c| (c.position, c.seq)).collect();
+        assert_eq!(keys, [(1, 0), (2, 0), (2, 1), (3, 0)]);
+        assert_eq!(store.checkpoint(PROJECTOR_CHECKPOINT).await.unwrap(), 3);
+        store.close().await;
+    }
+}

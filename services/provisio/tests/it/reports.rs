@@ -231,3 +231,27 @@ async fn an_event_appended_by_another_writer_is_applied_before_the_next_handed_o
         app.stop().await;
     }
 }
+
+/// Changes are pushed live before a task of their own records them (ADR 7). A graceful stop
+/// must let that task record everything already pushed, so a client that saw a change can
+/// resume after it from the history of the next start.
+#[tokio::test]
+async fn a_graceful_stop_records_every_change_already_pushed() {
+    let (url, sqlite) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), sqlite, None).await;
+    let (status, _) = app.post_events(&json!([registration(), venue("10006570", "v"), need(50)])).await;
+    assert_eq!(status, 202);
+    let mut live = Sse::open(&app, "sunderland", None).await;
+    let (_, r) = app.post_events(&json!([engineering_offer("10006570", "O1", 5, "o1")])).await;
+    let position = r["accepted"][0]["position"].as_i64().unwrap();
+    let (kind, id, _) = live.next().await;
+    assert_eq!((kind.as_str(), id), ("gap.changed", position));
+    // At once: the change may still be queued for recording.
+    app.stop().await;
+
+    let store = provisio_store::Store::connect(&url).await.unwrap();
+    let recorded = store.read_changes("sunderland", (position - 1, i32::MAX), 100).await.unwrap();
+    assert!(recorded.iter().any(|c| c.position == position && c.kind == "gap.changed"), "{recorded:?}");
+    assert!(store.checkpoint(provisio_store::PROJECTOR_CHECKPOINT).await.unwrap() >= position as u64);
+    store.close().await;
+}
