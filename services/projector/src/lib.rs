@@ -220,11 +220,12 @@ impl Projection {
         store.reset_projection().await?;
         let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX);
         let (to_record, mut recording) = mpsc::channel::<(i64, Vec<Change>)>(2);
-        let (recorded_tx, mut recorded) = watch::channel(0i64);
+        let mut recorded = self.inner.recorded.subscribe();
+        let projection = self.clone();
         let recorder = AbortOnDropHandle::new(tokio::spawn(async move {
             while let Some((through, changes)) = recording.recv().await {
                 store.record_changes(&to_stored(&changes), through).await?;
-                recorded_tx.send_replace(through);
+                projection.inner.recorded.send_replace(through as u64);
             }
             Ok::<_, provisio_store::StoreError>(())
         }));
@@ -238,7 +239,7 @@ impl Projection {
                 break; // the recorder failed: its error is answered below
             }
             if recorded.has_changed().unwrap_or(false) {
-                progress(*recorded.borrow_and_update(), total);
+                progress(*recorded.borrow_and_update() as i64, total);
             }
         }
         drop(to_record);
@@ -248,7 +249,6 @@ impl Projection {
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         }
         progress(through, total);
-        self.inner.recorded.send_replace(through as u64);
         self.publish_snapshot(&engine, through);
         Ok(through)
     }
