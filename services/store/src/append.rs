@@ -65,9 +65,9 @@ pub struct AppendOutcome {
     pub previous: i64,
 }
 
-/// Writes the batch's rejections and checkpoint in its transaction: the same SQL on both
-/// engines, expanded once per transaction type.
-macro_rules! write_rejections_and_checkpoint {
+/// Writes the batch's rejections in its transaction: the same SQL on both engines, expanded
+/// once per transaction type.
+macro_rules! write_rejections {
     ($tx:expr, $batch:expr, $recorded_at:expr) => {{
         for r in &$batch.rejections {
             sqlx::query(
@@ -85,21 +85,36 @@ macro_rules! write_rejections_and_checkpoint {
             .execute(&mut *$tx)
             .await?;
         }
-        if let Some(c) = &$batch.checkpoint {
-            sqlx::query(
-                "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
-                 on conflict (name) do update set stream_sequence = excluded.stream_sequence",
-            )
-            .bind(c.consumer.as_str())
-            .bind(c.stream_sequence as i64)
-            .execute(&mut *$tx)
-            .await?;
-        }
     }};
 }
 
-/// An arbitrary constant naming the log's append lock among PostgreSQL advisory locks.
-const APPEND_LOCK: i64 = 0x5052_4f56_4c4f_4721;
+/// Opens an append's transaction and takes the log's append lock (an arbitrary constant,
+/// 0x5052_4f56_4c4f_4721, among PostgreSQL advisory locks) in one round trip. Held until
+/// commit: no other transaction can take a position in between, so a position is never
+/// visible before a smaller one (the sequence-gap trap). The lock is taken by a statement of
+/// its own, before the one that reads the log's end: a statement sees what was committed
+/// when it started, and only a start after the lock sees every earlier append.
+const BEGIN_APPEND: &str = "begin; select pg_advisory_xact_lock(5787775703190554401)";
+
+/// The rest of an append on PostgreSQL, in one statement: the log's end before it, the
+/// events whose id is new (a conflict means the id is stored already), and the consumer's
+/// checkpoint when there is one. Every part sees the log as it was before the statement, so
+/// `previous` does not count the events it inserts. One row per inserted event, or one row
+/// with a null id when none was.
+const APPEND: &str = "\
+    with previous as (select coalesce(max(position), 0) as last from events), \
+    checkpoint as ( \
+        insert into consumer_checkpoints (name, stream_sequence) select $7, $8 where $7::text is not null \
+        on conflict (name) do update set stream_sequence = excluded.stream_sequence), \
+    inserted as ( \
+        insert into events (id, source, type, recorded_at, key_id, body) \
+        select id, source, type, $1, key_id, body \
+        from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             with ordinality as t(id, source, type, key_id, body, ord) \
+        order by ord \
+        on conflict (id) do nothing \
+        returning id, position) \
+    select previous.last, inserted.id, inserted.position from previous left join inserted on true";
 
 impl Store {
     /// Appends a batch in one transaction. Events whose id is already stored are not written
@@ -114,33 +129,24 @@ impl Store {
 
         let (previous, positions): (i64, HashMap<String, (i64, bool)>) = match &self.pool {
             Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                // Held until commit: no other transaction can take a position in between, so
-                // a position is never visible before a smaller one (the sequence-gap trap).
-                sqlx::query("select pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
-                let previous: i64 = sqlx::query("select coalesce(max(position), 0) as last from events").fetch_one(&mut *tx).await?.try_get("last")?;
-                let mut positions: HashMap<String, (i64, bool)> = HashMap::with_capacity(fresh.len());
-                if !fresh.is_empty() {
-                    // A conflict means the id is stored already: one statement, no prior lookup.
-                    let rows = sqlx::query(
-                        "insert into events (id, source, type, recorded_at, key_id, body) \
-                         select id, source, type, $1, key_id, body \
-                         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
-                              with ordinality as t(id, source, type, key_id, body, ord) \
-                         order by ord \
-                         on conflict (id) do nothing \
-                         returning id, position",
-                    )
+                let mut tx = pool.begin_with(BEGIN_APPEND).await?;
+                let rows = sqlx::query(APPEND)
                     .bind(&recorded_at)
                     .bind(fresh.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())
                     .bind(fresh.iter().map(|e| e.source.as_str()).collect::<Vec<_>>())
                     .bind(fresh.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
                     .bind(fresh.iter().map(|e| e.key_id.as_deref()).collect::<Vec<_>>())
                     .bind(fresh.iter().map(|e| e.body.as_str()).collect::<Vec<_>>())
+                    .bind(batch.checkpoint.as_ref().map(|c| c.consumer.as_str()))
+                    .bind(batch.checkpoint.as_ref().map(|c| c.stream_sequence as i64))
                     .fetch_all(&mut *tx)
                     .await?;
-                    for row in rows {
-                        positions.insert(row.try_get("id")?, (row.try_get("position")?, false));
+                let mut previous = 0;
+                let mut positions: HashMap<String, (i64, bool)> = HashMap::with_capacity(fresh.len());
+                for row in rows {
+                    previous = row.try_get("last")?;
+                    if let Some(id) = row.try_get::<Option<String>, _>("id")? {
+                        positions.insert(id, (row.try_get("position")?, false));
                     }
                 }
                 let stored: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).filter(|id| !positions.contains_key(*id)).collect();
@@ -149,7 +155,7 @@ impl Store {
                         positions.insert(row.try_get("id")?, (row.try_get("position")?, true));
                     }
                 }
-                write_rejections_and_checkpoint!(tx, batch, &recorded_at);
+                write_rejections!(tx, batch, &recorded_at);
                 tx.commit().await?;
                 (previous, positions)
             }
@@ -178,7 +184,10 @@ impl Store {
                     };
                     positions.insert(e.id.clone(), entry);
                 }
-                write_rejections_and_checkpoint!(tx, batch, &recorded_at);
+                write_rejections!(tx, batch, &recorded_at);
+                if let Some(c) = &batch.checkpoint {
+                    sqlx::query(crate::UPSERT_CHECKPOINT).bind(c.consumer.as_str()).bind(c.stream_sequence as i64).execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 (previous, positions)
             }

@@ -26,28 +26,38 @@ impl Store {
     /// projector's checkpoint, in one transaction.
     #[tracing::instrument(skip_all, fields(changes = changes.len(), through))]
     pub async fn record_changes(&self, changes: &[StoredChange], through: i64) -> Result<(), StoreError> {
-        const CHECKPOINT: &str = "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
-                                  on conflict (name) do update set stream_sequence = excluded.stream_sequence";
         match &self.pool {
-            // One statement per few thousand changes, not one round trip per change: a busy
-            // batch makes thousands of them (measured by services/bench).
+            // A few thousand changes per statement, not one round trip per change: a busy
+            // batch makes thousands of them (measured by services/bench). Each statement sets
+            // the checkpoint too, so the usual case is one statement, atomic on its own,
+            // with no transaction to open and commit around it.
             crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                for chunk in changes.chunks(CHANGES_PER_STATEMENT) {
+                let mut chunks = changes.chunks(CHANGES_PER_STATEMENT);
+                let record = |chunk: &[StoredChange]| {
                     sqlx::query(
-                        "insert into changes (position, seq, partnership_id, kind, body) \
-                         select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])",
+                        "with recorded as ( \
+                             insert into changes (position, seq, partnership_id, kind, body) \
+                             select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])) \
+                         insert into consumer_checkpoints (name, stream_sequence) values ($6, $7) \
+                         on conflict (name) do update set stream_sequence = excluded.stream_sequence",
                     )
                     .bind(chunk.iter().map(|c| c.position).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.seq).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.partnership_id.as_str()).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.body.as_str()).collect::<Vec<_>>())
-                    .execute(&mut *tx)
-                    .await?;
+                    .bind(PROJECTOR_CHECKPOINT)
+                    .bind(through)
+                };
+                if changes.len() <= CHANGES_PER_STATEMENT {
+                    record(chunks.next().unwrap_or_default()).execute(pool).await?;
+                } else {
+                    let mut tx = pool.begin().await?;
+                    for chunk in chunks {
+                        record(chunk).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
                 }
-                sqlx::query(CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
-                tx.commit().await?;
             }
             crate::Pool::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
@@ -61,7 +71,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query(CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
+                sqlx::query(crate::UPSERT_CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
                 tx.commit().await?;
             }
         }

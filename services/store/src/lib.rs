@@ -22,6 +22,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Sets a checkpoint: a JetStream consumer's stream sequence, or the projector's position.
+const UPSERT_CHECKPOINT: &str = "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
+                                 on conflict (name) do update set stream_sequence = excluded.stream_sequence";
+
 /// The store's errors; database detail stays here and in logs, never in an API answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

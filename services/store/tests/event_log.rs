@@ -111,7 +111,9 @@ async fn checkpoints_and_rejections_commit_with_the_batch() {
 #[tokio::test]
 async fn a_reader_following_positions_never_skips_an_event_under_concurrent_appends() {
     // Two writers append concurrently through separate store handles (as two processes
-    // would); a reader follows `position > last seen` and must end up with every event.
+    // would); a reader follows `position > last seen` and must end up with every event, and
+    // each append's `previous` is exactly where the append before it ended (what lets the
+    // projector apply a handed-over batch without reading the log).
     let url = provisio_testkit::postgres_database().await;
     let writers: Vec<Store> = vec![Store::connect(&url).await.unwrap(), Store::connect(&url).await.unwrap()];
     let reader = Store::connect(&url).await.unwrap();
@@ -119,10 +121,13 @@ async fn a_reader_following_positions_never_skips_an_event_under_concurrent_appe
     let mut tasks = Vec::new();
     for (w, store) in writers.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
             for i in 0..per_writer {
                 let e = event(&format!("w{w}-{i}"), "s", "t");
-                store.append(&batch(vec![e])).await.unwrap();
+                let outcome = store.append(&batch(vec![e])).await.unwrap();
+                outcomes.push((outcome.previous, outcome.last_written.expect("a new id is written")));
             }
+            outcomes
         }));
     }
     let mut seen = Vec::new();
@@ -143,4 +148,14 @@ async fn a_reader_following_positions_never_skips_an_event_under_concurrent_appe
     let total = all(&reader).await.len();
     assert_eq!(total, 2 * per_writer);
     assert_eq!(seen.len(), total, "the follower skipped an event that committed late");
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.extend(task.await.unwrap());
+    }
+    outcomes.sort();
+    let mut end = 0;
+    for (previous, last) in outcomes {
+        assert_eq!(previous, end, "an append's previous must be where the one before it ended");
+        end = last;
+    }
 }
