@@ -97,13 +97,40 @@ fn all_bytes(s: &str, len: std::ops::RangeInclusive<usize>, ok: impl Fn(u8) -> b
     len.contains(&s.len()) && s.bytes().all(ok)
 }
 
-string_vocab!(
-    /// UK Provider Reference Number: 8 digits, the first one `1`.
-    Ukprn,
-    "a UKPRN (8 digits starting with 1)",
-    pattern("^1[0-9]{7}$"),
-    |s| s.len() == 8 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
-);
+/// UK Provider Reference Number: 8 digits, the first one `1`.
+///
+/// Held as its 8 bytes rather than a `String`: the engine keys every offer, venue and plan by
+/// provider, so a UKPRN is cloned and compared millions of times during a replay, and a
+/// heap string made each clone an allocation and each comparison a `memcmp` call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ukprn([u8; 8]);
+
+impl Vocab for Ukprn {
+    const EXPECTED: &'static str = "a UKPRN (8 digits starting with 1)";
+    fn parse(s: &str) -> Option<Self> {
+        let bytes: [u8; 8] = s.as_bytes().try_into().ok()?;
+        (bytes[0] == b'1' && bytes.iter().all(u8::is_ascii_digit)).then_some(Self(bytes))
+    }
+    fn as_str(&self) -> &str {
+        // `parse` let in ASCII digits only.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+    fn json_schema() -> serde_json::Value {
+        pattern("^1[0-9]{7}$")
+    }
+}
+
+impl fmt::Display for Ukprn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Ukprn {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 string_vocab!(
     /// Partnership id: `[a-z0-9][a-z0-9-]{1,62}`.
