@@ -171,16 +171,19 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     let (append, append_cpu) = raw::postgres_append(&raw_db, &events).await?;
     f.add("baseline.postgres_append", "raw PostgreSQL append (INSERT UNNEST, 1,000/tx)", append, "events/s");
     f.add("baseline.postgres_append_cpu_postgres", "  PostgreSQL CPU per event", append_cpu, "µs");
+    servers::quiesce(&raw_db).await?;
     let commit = raw::postgres_commit_latency(&raw_db, &events, cli.rate, duration).await?;
     f.add("baseline.postgres_commit_p50", "raw PostgreSQL commit latency at the live rate p50", commit.p50, "ms");
     f.add("baseline.postgres_commit_p99", "raw PostgreSQL commit latency at the live rate p99", commit.p99, "ms");
     f.add("baseline.postgres_commit_p999", "raw PostgreSQL commit latency at the live rate p99.9", commit.p999, "ms");
+    servers::quiesce(&raw_db).await?;
     let lat = raw::jetstream_latency(nats, &events, cli.rate, duration).await?;
     f.add("baseline.jetstream_latency_p50", "raw JetStream publish→consume p50", lat.p50, "ms");
     f.add("baseline.jetstream_latency_p99", "raw JetStream publish→consume p99", lat.p99, "ms");
     f.add("baseline.jetstream_latency_p999", "raw JetStream publish→consume p99.9", lat.p999, "ms");
 
     println!("2. End-to-end ingest");
+    servers::quiesce(&raw_db).await?;
     let url = dbs.create("main").await?;
     let db = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await?;
     let service = servers::Service::start(&url, Some(nats)).await?;
@@ -200,6 +203,7 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("ingest.cpu_busy", "  cores kept busy by the four", cpu.busy * 100.0, "%");
 
     println!("3. Live latency (publish → SSE)");
+    servers::quiesce(&url).await?;
     let before = cpu::Sample::take(service.pid(), nats_pid);
     let (live, missing) = service::live(nats, &db, &http, &service.base, &mut world, cli.rate, duration).await?;
     let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, live.count);

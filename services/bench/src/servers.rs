@@ -131,6 +131,27 @@ impl Drop for Service {
     }
 }
 
+/// Writes out what earlier phases left for the disk (PostgreSQL's dirty buffers, then every
+/// dirty page of the kernel's, NATS's stream files among them), so that a phase starts on a
+/// quiet disk as the first baselines do, instead of sharing it with the writeback of the
+/// phase before (which made the live phase's p99 vary from 17 to 45 ms). Prints how much
+/// was waiting.
+pub(crate) async fn quiesce(database_url: &str) -> anyhow::Result<()> {
+    let dirty = |text: String| text.lines().find_map(|l| l.strip_prefix("Dirty:")?.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    let before = dirty(std::fs::read_to_string("/proc/meminfo").unwrap_or_default());
+    let started = Instant::now();
+    // CHECKPOINT needs a superuser (or pg_checkpoint): without one, only the kernel flushes.
+    let mut db = sqlx::PgConnection::connect(database_url).await?;
+    if let Err(error) = db.execute("checkpoint").await {
+        println!("  (no CHECKPOINT: {error})");
+    }
+    tokio::process::Command::new("sync").status().await.context("running sync")?;
+    if let Some(kb) = before {
+        println!("  flushed {:.0} MiB left dirty by earlier phases in {:.2} s", kb / 1024.0, started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
 pub(crate) fn memory_of(status_path: &str) -> (u64, u64) {
     let text = std::fs::read_to_string(status_path).unwrap_or_default();
     let field = |name: &str| {
