@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
-use provisio_events::EventType;
+use provisio_events::{EventType, Payload};
 use provisio_import::{diff_offers, import, ImportOptions, LiveOffer};
 use provisio_ingest::{decode, Candidate};
 use serde::Deserialize;
@@ -97,7 +97,6 @@ async fn run_import(
         let key_id = (caller.key_id != crate::ANONYMOUS).then(|| caller.key_id.clone());
         // Offer events are sent only when they change an offer, with ids tagged by the current
         // state (so an older file imported again takes effect); a re-import is then a no-op.
-        // Venue events keep their content ids.
         let changes_offers = diff.created + diff.updated + diff.withdrawn > 0;
         let tag = state_tag(&current);
         let candidates = outcome
@@ -106,8 +105,16 @@ async fn run_import(
             .filter(|e| changes_offers || e.event_type() == EventType::VenueRegistered)
             .map(|e| {
                 let mut json = e.to_json();
-                if e.event_type() != EventType::VenueRegistered {
-                    json["id"] = json!(format!("{}-{tag}", e.id));
+                match &e.payload {
+                    // A venue keeps its content id (a name or postcode edit is published once,
+                    // a re-import is a no-op) unless the service holds it in another area:
+                    // then the id names that area too, so a venue moved back (A, B, A) moves.
+                    Payload::VenueRegistered(v) => {
+                        if let Some(held) = snapshot.engine.venue_area(&v.ukprn, &v.venue_id).filter(|held| **held != v.area) {
+                            json["id"] = json!(format!("{}-from-{held}", e.id));
+                        }
+                    }
+                    _ => json["id"] = json!(format!("{}-{tag}", e.id)),
                 }
                 decode(&json.to_string(), None).map(|c| Candidate { key_id: key_id.clone(), ..c })
             })

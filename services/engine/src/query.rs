@@ -5,7 +5,7 @@ use crate::Engine;
 use crate::keys::{Cell, DuplicationKey, OfferCursor, OfferId, Year};
 use crate::partnership::Partnership;
 use crate::rows::{CoverageCell, DuplicationRow, GapRow, OfferRow, PartnershipSummary, TargetRow};
-use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, PartnershipId, SubjectCode, Ukprn, Vocab};
+use provisio_events::vocab::{AcademicYear, AgeGroup, AreaCode, Level, LocalId, Mode, PartnershipId, SubjectCode, Ukprn, Vocab};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Included, Unbounded};
@@ -121,8 +121,11 @@ impl Engine {
         Some(p.targets.values().filter_map(|t| t.shown.as_deref()).filter(|r| wanted(r)).cloned().collect())
     }
 
-    /// A page of the partnership's live offers in (UKPRN, offer id) order, starting after
-    /// `after`, and the cursor of the next page (`None` at the end).
+    /// The area a provider's venue is registered in, if it is registered.
+    pub fn venue_area(&self, ukprn: &Ukprn, venue_id: &LocalId) -> Option<&AreaCode> {
+        self.world.venue_area(ukprn, venue_id)
+    }
+
     /// Every offered, not withdrawn offer of a provider, live in a partnership or not (its
     /// venue may be unregistered), by year; what an import compares a new file with. Walks
     /// all offers: meant for imports, not for hot paths.
@@ -155,6 +158,8 @@ impl Engine {
         out
     }
 
+    /// A page of the partnership's live offers in (UKPRN, offer id) order, starting after
+    /// `after`, and the cursor of the next page (`None` at the end).
     pub fn offers(
         &self,
         id: &str,

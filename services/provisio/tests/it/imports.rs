@@ -79,6 +79,36 @@ async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_chan
     app.stop().await;
 }
 
+/// A venue moved to another area by one venues file and back by the first one (A, B, A) moves
+/// back with its offers: the first file's venue event again is not taken for a duplicate of
+/// the one published first. Importing the same file again after that is still a no-op.
+#[tokio::test]
+async fn a_venue_moved_away_and_back_by_re_imports_moves_back() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    app.post_events(&json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
+        "time": "2024-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})).await;
+    let sunderland: String = std::fs::read_to_string(fixture("venues.csv")).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
+    assert!(sunderland.contains(",E08000024"), "the City campus names its area");
+    let gateshead = sunderland.replace(",E08000024", ",E08000037");
+    let (status, first) = upload(&app, sunderland.clone().into_bytes(), "text/csv", "default_area=E08000024").await;
+    assert_eq!(status, 200, "{first}");
+    let (_, courses) = upload(&app, std::fs::read_to_string(fixture("courses-good.csv")).unwrap().into_bytes(), "text/csv", "default_area=E08000024").await;
+    let all = live_offer_ids(&app, courses["last_position"].as_i64().unwrap()).await;
+    assert_eq!(all.len(), 6, "{courses}");
+
+    // The City campus's two courses leave with it, and come back with it.
+    let (_, away) = upload(&app, gateshead.into_bytes(), "text/csv", "default_area=E08000024").await;
+    assert_eq!(live_offer_ids(&app, away["last_position"].as_i64().unwrap()).await.len(), 4, "{away}");
+    let (_, back) = upload(&app, sunderland.clone().into_bytes(), "text/csv", "default_area=E08000024").await;
+    let position = back["last_position"].as_i64().expect("the move back is published");
+    assert_eq!(live_offer_ids(&app, position).await, all, "the City campus's offers are back");
+
+    let log = app.log().await.len();
+    upload(&app, sunderland.into_bytes(), "text/csv", "default_area=E08000024").await;
+    assert_eq!(app.log().await.len(), log, "importing the same venues again is a no-op");
+    app.stop().await;
+}
+
 /// The records of a CSV text, keeping quoted line breaks inside their record.
 fn csv_records(text: &str) -> Vec<String> {
     let mut records = Vec::new();
