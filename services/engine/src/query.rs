@@ -127,14 +127,12 @@ impl Engine {
     }
 
     /// Every offered, not withdrawn offer of a provider, live in a partnership or not (its
-    /// venue may be unregistered), by year; what an import compares a new file with. Walks
-    /// all offers: meant for imports, not for hot paths.
+    /// venue may be unregistered), by year; what an import compares a new file with.
     pub fn provider_offers(&self, ukprn: &Ukprn) -> Vec<(AcademicYear, provisio_events::OfferSpec)> {
         let mut out: Vec<(AcademicYear, provisio_events::OfferSpec)> = self
             .world
-            .offers
-            .iter()
-            .filter(|(key, _)| key.ukprn == *ukprn)
+            .offers_of_provider(ukprn)
+            .filter_map(|key| Some((key, self.world.offers.get(key)?)))
             .filter_map(|(key, offer)| {
                 let year = AcademicYear::parse(&offer.academic_year.to_string())?;
                 let spec = provisio_events::OfferSpec {

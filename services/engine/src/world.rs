@@ -148,6 +148,12 @@ impl World {
         plan.map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }
 
+    /// Every offered offer of a provider, whatever its year: found through the plans (a few
+    /// per provider), not by walking every offer.
+    pub(crate) fn offers_of_provider<'a>(&'a self, ukprn: &'a Ukprn) -> impl Iterator<Item = &'a OfferKey> {
+        self.offers_by_plan.iter().filter(move |((u, _), _)| u == ukprn).flat_map(|(_, set)| set.iter())
+    }
+
     pub(crate) fn venue_area(&self, ukprn: &Ukprn, venue_id: &LocalId) -> Option<&AreaCode> {
         self.venues.get(&(ukprn.clone(), venue_id.clone()))
     }

@@ -126,8 +126,11 @@ fn a_providers_offers_include_those_not_live_anywhere_and_leave_out_withdrawn_on
         offer(U1, "GONE", "V1", 7),
         withdrawal(U1, "GONE"),
         offer(U2, "OTHER", "V1", 8),
+        plan(U1, "2027/28", vec![course("NEXT-YEAR", "V1", 9)]),
     ]);
     let ukprn = provisio_events::vocab::Ukprn::parse(U1).expect("valid");
-    let ids: Vec<String> = s.engine.provider_offers(&ukprn).into_iter().map(|(_, spec)| spec.offer_id.to_string()).collect();
-    assert_eq!(ids, ["LIVE", "NO-VENUE-YET"]);
+    let offers: Vec<(String, String)> =
+        s.engine.provider_offers(&ukprn).into_iter().map(|(year, spec)| (spec.offer_id.to_string(), year.to_string())).collect();
+    let year = |id: &str, y: &str| (id.to_owned(), y.to_owned());
+    assert_eq!(offers, [year("LIVE", YEAR), year("NEXT-YEAR", "2027/28"), year("NO-VENUE-YET", YEAR)]);
 }
