@@ -218,7 +218,7 @@ impl Projection {
         let store = self.inner.store.clone();
         let total = store.last_position().await?;
         store.reset_projection().await?;
-        let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX);
+        let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX, parse_page);
         let (to_record, mut recording) = mpsc::channel::<(i64, Vec<Change>)>(2);
         let mut recorded = self.inner.recorded.subscribe();
         let projection = self.clone();
@@ -232,7 +232,7 @@ impl Projection {
         let mut engine = Engine::new();
         let mut through = 0;
         while let Some(page) = pages.recv().await {
-            let page = page?;
+            let page = page_or_panic(page)?;
             let changes = apply_parsed(&mut engine, &page.events);
             through = page.last;
             if to_record.send((through, changes)).await.is_err() {
@@ -260,9 +260,9 @@ impl Projection {
         let started = Instant::now();
         let mut engine = Engine::new();
         let (mut through, mut applied) = (0i64, 0usize);
-        let (mut pages, _reader) = read_ahead(self.inner.store.clone(), 0, checkpoint);
+        let (mut pages, _reader) = read_ahead(self.inner.store.clone(), 0, checkpoint, parse_page);
         while let Some(page) = pages.recv().await {
-            let page = page?;
+            let page = page_or_panic(page)?;
             apply_parsed(&mut engine, &page.events);
             through = page.last;
             applied += page.events.len();
@@ -273,16 +273,42 @@ impl Projection {
     }
 }
 
-/// A page of the log, parsed: `None` for a stored event that no longer validates.
+/// Events by position: `None` for a stored event that no longer validates.
+type ParsedEvents = Vec<(i64, Option<Event>)>;
+
+/// A page of the log, parsed.
 struct ParsedPage {
     last: i64,
-    events: Vec<(i64, Option<Event>)>,
+    events: ParsedEvents,
+}
+
+/// Why the read-ahead stopped before the end of what it was asked for.
+enum ReadAheadError {
+    Store(provisio_store::StoreError),
+    /// A page's parser panicked (a bug): passed on to whoever applies the pages, so that a
+    /// replay never stops short as if it had reached the end of the log.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// A page from [`read_ahead`], or the store's error; a parser's panic is resumed here.
+fn page_or_panic(item: Result<ParsedPage, ReadAheadError>) -> Result<ParsedPage, provisio_store::StoreError> {
+    match item {
+        Ok(page) => Ok(page),
+        Err(ReadAheadError::Store(error)) => Err(error),
+        Err(ReadAheadError::Panicked(panic)) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// Reads and parses the log after `after` up to `until` on a task of its own, a couple of
-/// pages ahead of whoever applies them; dropping the handle stops it. Each page is parsed on
-/// a blocking thread while the next one is read, so reading, parsing and applying overlap.
-fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<ParsedPage, provisio_store::StoreError>>, AbortOnDropHandle<()>) {
+/// pages ahead of whoever applies them; dropping the handle stops it. Each page is parsed
+/// (by `parse`, [`parse_page`] but in a test) on a blocking thread while the next one is
+/// read, so reading, parsing and applying overlap.
+fn read_ahead(
+    store: Store,
+    after: i64,
+    until: i64,
+    parse: fn(&[StoredEvent]) -> ParsedEvents,
+) -> (mpsc::Receiver<Result<ParsedPage, ReadAheadError>>, AbortOnDropHandle<()>) {
     let (tx, rx) = mpsc::channel(2);
     let (parsing_tx, mut parsing) = mpsc::channel::<tokio::task::JoinHandle<ParsedPage>>(2);
     let reader = tokio::spawn(async move {
@@ -293,7 +319,7 @@ fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<Pa
             let Some(last) = page.last().map(|e| e.position) else { break };
             after = last;
             // Parsing is the costly part: off the async workers, beside the reading.
-            let parse = tokio::task::spawn_blocking(move || ParsedPage { last, events: parse_page(&page) });
+            let parse = tokio::task::spawn_blocking(move || ParsedPage { last, events: parse(&page) });
             if parsing_tx.send(parse).await.is_err() {
                 break;
             }
@@ -303,14 +329,19 @@ fn read_ahead(store: Store, after: i64, until: i64) -> (mpsc::Receiver<Result<Pa
     let task = tokio::spawn(async move {
         let reader = AbortOnDropHandle::new(reader);
         while let Some(parse) = parsing.recv().await {
-            let Ok(page) = parse.await else { return };
-            if tx.send(Ok(page)).await.is_err() {
+            let page = match parse.await {
+                Ok(page) => Ok(page),
+                Err(error) if error.is_panic() => Err(ReadAheadError::Panicked(error.into_panic())),
+                Err(_) => return, // cancelled: the runtime is shutting down
+            };
+            let failed = page.is_err();
+            if tx.send(page).await.is_err() || failed {
                 return;
             }
         }
         // The pages ran out: the reader finished, or failed and says why.
         if let Ok(Err(error)) = reader.await {
-            let _ = tx.send(Err(error)).await;
+            let _ = tx.send(Err(ReadAheadError::Store(error))).await;
         }
     });
     (rx, AbortOnDropHandle::new(task))
@@ -333,9 +364,9 @@ struct Follower {
 impl Follower {
     /// Applies the log after `projected` page by page until it is exhausted.
     async fn catch_up(&mut self, feed: &broadcast::Receiver<Arc<CommittedEvents>>, shutdown: &CancellationToken) -> Result<(), provisio_store::StoreError> {
-        let (mut pages, _reader) = read_ahead(self.projection.store().clone(), self.projected, i64::MAX);
+        let (mut pages, _reader) = read_ahead(self.projection.store().clone(), self.projected, i64::MAX, parse_page);
         while let Some(page) = pages.recv().await {
-            let page = page?;
+            let page = page_or_panic(page)?;
             let changes = apply_parsed(&mut self.engine, &page.events);
             let behind = page.events.len() as i64 == PAGE || !feed.is_empty();
             if !self.settle(&changes, page.last, behind).await || shutdown.is_cancelled() {
@@ -445,7 +476,7 @@ async fn record_queued(projection: Projection, mut queue: mpsc::Receiver<(i64, V
 
 /// Parses stored events; one that no longer validates is logged and left as `None` (the log
 /// only holds validated events, so this means a changed contract).
-fn parse_page(page: &[StoredEvent]) -> Vec<(i64, Option<Event>)> {
+fn parse_page(page: &[StoredEvent]) -> ParsedEvents {
     page.iter()
         .map(|stored| {
             let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok());
@@ -493,6 +524,23 @@ mod tests {
 
     fn change(position: i64, seq: i32) -> StoredChange {
         StoredChange { position, seq, partnership_id: "p".into(), kind: "gap.changed".into(), body: "{}".into() }
+    }
+
+    /// A parser that panics (a bug) makes the replay fail loudly instead of ending it early
+    /// as if the log ended there.
+    #[tokio::test]
+    async fn a_page_parser_that_panics_is_not_taken_for_the_end_of_the_log() {
+        let file = provisio_testkit::sqlite_file();
+        let store = Store::connect(&file.url).await.unwrap();
+        let event = |id: &str| provisio_store::NewEvent { id: id.into(), source: "s".into(), event_type: "t".into(), body: "{}".into(), key_id: None };
+        store.append(&provisio_store::AppendBatch { events: vec![event("a"), event("b")], ..Default::default() }).await.unwrap();
+        let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX, |_| panic!("a bug in the parser"));
+
+        let item = pages.recv().await.expect("the panic is passed on, not an end of pages");
+        let resumed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| page_or_panic(item)));
+        let panic = resumed.err().expect("the parser's panic is resumed by whoever applies the pages");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"a bug in the parser"));
+        store.close().await;
     }
 
     /// Shutdown closes the queue while changes already pushed live may wait in it: they are
