@@ -206,7 +206,7 @@ fn own_offers(
                 if rows.len() == limit {
                     // One more of the provider's offers exists: the page ends at the last one kept.
                     let last: &provisio_engine::OfferRow = rows.last()?;
-                    let cursor = OfferId { ukprn: last.ukprn.clone(), offer_id: last.offer_id.clone() };
+                    let cursor = OfferId::new(last.ukprn.clone(), last.offer_id.clone());
                     return Some((rows, Some(cursor)));
                 }
                 rows.push(row);

@@ -70,7 +70,7 @@ impl Engine {
             return;
         };
         let enrolled = self.world.enrolled(key);
-        for id in self.world.homes(&key.ukprn, &offer.venue_id) {
+        for id in self.world.homes(key.ukprn(), &offer.venue_id) {
             if let Some(p) = self.partnerships.get_mut(&id) {
                 f(Arc::make_mut(p), key, offer, enrolled, touches.entry(id).or_default());
             }
@@ -99,7 +99,7 @@ impl Engine {
         }
         let listed: BTreeSet<_> = e.offers.iter().map(|s| &s.offer_id).collect();
         for key in self.world.offers_of_plan(&e.ukprn, year) {
-            if !listed.contains(&key.offer_id) {
+            if !listed.contains(key.offer_id()) {
                 self.withdraw(&key, touches);
             }
         }

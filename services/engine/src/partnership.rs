@@ -159,7 +159,7 @@ impl Partnership {
         agg.offers.insert(key.clone(), offer.places);
         let seat = Seat { places: offer.places, enrolled };
         self.keys.entry_or_default(offer.duplication_key()).insert(key.clone(), seat);
-        Arc::make_mut(self.live.entry(key.ukprn.clone()).or_default()).insert(key.clone());
+        Arc::make_mut(self.live.entry(key.ukprn().clone()).or_default()).insert(key.clone());
     }
 
     /// Undoes [`Partnership::add_offer`]; the caller passes the same offer and report.
@@ -174,10 +174,10 @@ impl Partnership {
         };
         self.cells.update(&cell, take, CellAgg::is_empty);
         self.keys.update(&offer.duplication_key(), |s| _ = s.remove(key), BTreeMap::is_empty);
-        if let Some(set) = self.live.get_mut(&key.ukprn) {
+        if let Some(set) = self.live.get_mut(key.ukprn()) {
             Arc::make_mut(set).remove(key);
             if set.is_empty() {
-                self.live.remove(&key.ukprn);
+                self.live.remove(key.ukprn());
             }
         }
     }

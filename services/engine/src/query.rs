@@ -136,7 +136,7 @@ impl Engine {
             .filter_map(|(key, offer)| {
                 let year = AcademicYear::parse(&offer.academic_year.to_string())?;
                 let spec = provisio_events::OfferSpec {
-                    offer_id: key.offer_id.clone(),
+                    offer_id: key.offer_id().clone(),
                     venue_id: offer.venue_id.clone(),
                     title: offer.title.clone(),
                     subject: offer.subject,
@@ -165,7 +165,7 @@ impl Engine {
         limit: usize,
     ) -> Option<(Vec<OfferRow>, Option<OfferCursor>)> {
         let p = self.registered(id)?;
-        let providers = p.live.range::<Ukprn, _>((after.map_or(Unbounded, |a| Included(&a.ukprn)), Unbounded));
+        let providers = p.live.range::<Ukprn, _>((after.map_or(Unbounded, |a| Included(a.ukprn())), Unbounded));
         let mut keys =
             providers.flat_map(|(_, set)| set.range::<OfferId, _>((after.map_or(Unbounded, Excluded), Unbounded)));
         let mut rows = Vec::new();
@@ -174,8 +174,8 @@ impl Engine {
                 continue;
             };
             rows.push(OfferRow {
-                ukprn: key.ukprn.clone(),
-                offer_id: key.offer_id.clone(),
+                ukprn: key.ukprn().clone(),
+                offer_id: key.offer_id().clone(),
                 venue_id: offer.venue_id.clone(),
                 title: offer.title.clone(),
                 subject: offer.subject,
@@ -192,7 +192,7 @@ impl Engine {
             });
         }
         let more = keys.next().is_some();
-        let last = rows.last().map(|r| OfferCursor { ukprn: r.ukprn.clone(), offer_id: r.offer_id.clone() });
+        let last = rows.last().map(|r| OfferCursor::new(r.ukprn.clone(), r.offer_id.clone()));
         let next = more.then(|| last.or_else(|| after.cloned())).flatten();
         Some((rows, next))
     }

@@ -45,8 +45,8 @@ impl Partnership {
         let mut providers: Vec<Ukprn> = Vec::new();
         for k in live.keys() {
             // The map is ordered by UKPRN first, so a new provider differs from the last one.
-            if providers.last() != Some(&k.ukprn) {
-                providers.push(k.ukprn.clone());
+            if providers.last() != Some(k.ukprn()) {
+                providers.push(k.ukprn().clone());
             }
         }
         if providers.len() < 2 {

@@ -49,8 +49,8 @@ pub struct GapOffer {
 impl Serialize for GapOffer {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_struct("GapOffer", 3)?;
-        m.serialize_field("ukprn", &self.id.ukprn)?;
-        m.serialize_field("offer_id", &self.id.offer_id)?;
+        m.serialize_field("ukprn", self.id.ukprn())?;
+        m.serialize_field("offer_id", self.id.offer_id())?;
         m.serialize_field("places", &self.places)?;
         m.end()
     }
@@ -84,8 +84,8 @@ pub struct DuplicationOffer {
 impl Serialize for DuplicationOffer {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_struct("DuplicationOffer", 5)?;
-        m.serialize_field("ukprn", &self.id.ukprn)?;
-        m.serialize_field("offer_id", &self.id.offer_id)?;
+        m.serialize_field("ukprn", self.id.ukprn())?;
+        m.serialize_field("offer_id", self.id.offer_id())?;
         m.serialize_field("places", &self.places)?;
         m.serialize_field("enrolled", &self.enrolled)?;
         m.serialize_field("fill_rate", &self.fill_rate)?;

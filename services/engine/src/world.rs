@@ -107,7 +107,7 @@ pub(crate) struct World {
 impl World {
     /// The shared key of an offer id, reusing the one already held for it if any.
     pub(crate) fn key(&self, ukprn: &Ukprn, offer_id: &LocalId) -> OfferKey {
-        let id = OfferId { ukprn: ukprn.clone(), offer_id: offer_id.clone() };
+        let id = OfferId::new(ukprn.clone(), offer_id.clone());
         let held = self.offers.get_key_value(&id).map(|(k, _)| k);
         match held.or_else(|| self.reports.get_key_value(&id).map(|(k, _)| k)) {
             Some(k) => k.clone(),
@@ -130,16 +130,16 @@ impl World {
     /// Stores an offer, replacing any earlier version, and keeps the indexes in step.
     pub(crate) fn put_offer(&mut self, key: &OfferKey, offer: Offer) {
         self.remove_offer(key);
-        self.offers_by_venue.entry_or_default((key.ukprn.clone(), offer.venue_id.clone())).insert(key.clone());
-        self.offers_by_plan.entry_or_default((key.ukprn.clone(), offer.academic_year)).insert(key.clone());
+        self.offers_by_venue.entry_or_default((key.ukprn().clone(), offer.venue_id.clone())).insert(key.clone());
+        self.offers_by_plan.entry_or_default((key.ukprn().clone(), offer.academic_year)).insert(key.clone());
         self.offers.insert(key.clone(), offer);
     }
 
     pub(crate) fn remove_offer(&mut self, key: &OfferKey) {
         let Some(old) = self.offers.remove(key) else { return };
-        let venue = (key.ukprn.clone(), old.venue_id.clone());
+        let venue = (key.ukprn().clone(), old.venue_id.clone());
         self.offers_by_venue.update(&venue, |s| _ = s.remove(key), OfferSet::is_empty);
-        let plan = (key.ukprn.clone(), old.academic_year);
+        let plan = (key.ukprn().clone(), old.academic_year);
         self.offers_by_plan.update(&plan, |s| _ = s.remove(key), OfferSet::is_empty);
     }
 
