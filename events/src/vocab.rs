@@ -16,6 +16,23 @@ pub trait Vocab: Sized {
     fn json_schema() -> serde_json::Value;
 }
 
+/// A vocabulary value prints and serialises as its text.
+macro_rules! text_traits {
+    ($name:ident) => {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// Newtypes over `String` whose validity is a predicate on the text.
 macro_rules! string_vocab {
     ($(#[$doc:meta])* $name:ident, $expected:expr, $schema:expr, $check:expr) => {
@@ -37,17 +54,7 @@ macro_rules! string_vocab {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
+        text_traits!($name);
     };
 }
 
@@ -75,17 +82,7 @@ macro_rules! enum_vocab {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
+        text_traits!($name);
     };
 }
 
@@ -120,17 +117,7 @@ impl Vocab for Ukprn {
     }
 }
 
-impl fmt::Display for Ukprn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Ukprn {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+text_traits!(Ukprn);
 
 string_vocab!(
     /// Partnership id: `[a-z0-9][a-z0-9-]{1,62}`.

@@ -32,7 +32,6 @@ impl Store {
             // the checkpoint too, so the usual case is one statement, atomic on its own,
             // with no transaction to open and commit around it.
             crate::Pool::Postgres(pool) => {
-                let mut chunks = changes.chunks(CHANGES_PER_STATEMENT);
                 let record = |chunk: &[StoredChange]| {
                     sqlx::query(
                         "with recorded as ( \
@@ -50,10 +49,10 @@ impl Store {
                     .bind(through)
                 };
                 if changes.len() <= CHANGES_PER_STATEMENT {
-                    record(chunks.next().unwrap_or_default()).execute(pool).await?;
+                    record(changes).execute(pool).await?;
                 } else {
                     let mut tx = pool.begin().await?;
-                    for chunk in chunks {
+                    for chunk in changes.chunks(CHANGES_PER_STATEMENT) {
                         record(chunk).execute(&mut *tx).await?;
                     }
                     tx.commit().await?;

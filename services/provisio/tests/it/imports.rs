@@ -30,12 +30,22 @@ async fn live_offer_ids(app: &TestApp, min_position: i64) -> Vec<String> {
     page["offers"].as_array().unwrap().iter().map(|o| o["offer_id"].as_str().unwrap().to_owned()).collect()
 }
 
+/// The partnership the imported provider's venues are in (area E08000024).
+async fn register_sunderland(app: &TestApp) {
+    app.post_events(&json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
+        "time": "2024-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})).await;
+}
+
+/// The provider's first two venues, as a venues CSV.
+fn sunderland_venues() -> String {
+    std::fs::read_to_string(fixture("venues.csv")).unwrap().lines().take(3).collect::<Vec<_>>().join("\n")
+}
+
 #[tokio::test]
 async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_changed() {
     let app = spawn_app(Db::Postgres, None).await;
-    app.post_events(&json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
-        "time": "2024-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})).await;
-    let venues: String = std::fs::read_to_string(fixture("venues.csv")).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
+    register_sunderland(&app).await;
+    let venues = sunderland_venues();
     let (status, report) = upload(&app, venues.into_bytes(), "text/csv", "default_area=E08000024").await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["format"], json!("csv-venues"));
@@ -85,9 +95,8 @@ async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_chan
 #[tokio::test]
 async fn a_venue_moved_away_and_back_by_re_imports_moves_back() {
     let app = spawn_app(Db::Sqlite, None).await;
-    app.post_events(&json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
-        "time": "2024-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})).await;
-    let sunderland: String = std::fs::read_to_string(fixture("venues.csv")).unwrap().lines().take(3).collect::<Vec<_>>().join("\n");
+    register_sunderland(&app).await;
+    let sunderland = sunderland_venues();
     assert!(sunderland.contains(",E08000024"), "the City campus names its area");
     let gateshead = sunderland.replace(",E08000024", ",E08000037");
     let (status, first) = upload(&app, sunderland.clone().into_bytes(), "text/csv", "default_area=E08000024").await;
