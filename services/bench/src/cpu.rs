@@ -29,6 +29,11 @@ pub(crate) fn postgres_seconds() -> f64 {
         .sum()
 }
 
+/// The machine's cores, as the four processes share them.
+pub(crate) fn cores() -> f64 {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64
+}
+
 /// CPU seconds so far of each party.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sample {
@@ -55,7 +60,7 @@ impl Sample {
     pub(crate) fn per_event_since(&self, earlier: &Sample, events: usize) -> CpuPerEvent {
         let per = |now: f64, then: f64| (now - then).max(0.0) * 1e6 / events.max(1) as f64;
         let wall = self.at.duration_since(earlier.at).as_secs_f64();
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+        let cores = cores();
         let busy = (self.service - earlier.service) + (self.postgres - earlier.postgres) + (self.nats - earlier.nats) + (self.bench - earlier.bench);
         CpuPerEvent {
             service: per(self.service, earlier.service),

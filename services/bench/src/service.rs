@@ -167,6 +167,17 @@ pub(crate) async fn replay(url: &str) -> anyhow::Result<(f64, i64)> {
     Ok((total as f64 / took.as_secs_f64(), total))
 }
 
+/// Reading the whole log as `rebuild` does, and with `parse` parsing it too, applying
+/// nothing: events/s.
+pub(crate) async fn read_log(url: &str, parse: bool) -> anyhow::Result<f64> {
+    let store = Store::connect(url).await?;
+    let started = Instant::now();
+    let read = provisio_projector::read_whole_log(store.clone(), parse).await?;
+    let took = started.elapsed();
+    store.close().await;
+    Ok(read as f64 / took.as_secs_f64())
+}
+
 /// The plain SQL comparison: offers and needs as ordinary tables in the same database.
 pub(crate) async fn load_sql_tables(db: &sqlx::PgPool, world: &World) -> anyhow::Result<()> {
     sqlx::query(

@@ -273,6 +273,19 @@ impl Projection {
     }
 }
 
+/// Reads the whole log as replay and `rebuild` do, parsing each event when `parse` is set,
+/// and applies nothing; answers the number of events read. The benchmark's measure of what
+/// replay would reach if applying cost nothing.
+pub async fn read_whole_log(store: Store, parse: bool) -> Result<usize, provisio_store::StoreError> {
+    let unparsed: fn(&[StoredEvent]) -> ParsedEvents = |page| page.iter().map(|e| (e.position, None)).collect();
+    let (mut pages, _reader) = read_ahead(store, 0, i64::MAX, if parse { parse_page } else { unparsed });
+    let mut read = 0;
+    while let Some(page) = pages.recv().await {
+        read += page_or_panic(page)?.events.len();
+    }
+    Ok(read)
+}
+
 /// Events by position: `None` for a stored event that no longer validates.
 type ParsedEvents = Vec<(i64, Option<Event>)>;
 
