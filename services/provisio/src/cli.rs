@@ -132,10 +132,12 @@ pub struct ImportArgs {
     /// Places for XCRI-CAP presentations that give none.
     #[arg(long)]
     pub default_places: Option<u32>,
-    /// A JSON mapping of subject codes and mode phrases, merged over the starter mapping.
+    /// A JSON mapping of subject codes and mode phrases, merged over the starter mapping (not
+    /// with --server, which reads the file with the starter mapping).
     #[arg(long)]
     pub mapping: Option<std::path::PathBuf>,
-    /// A CSV extract of the ONS Postcode Directory (postcode and district columns).
+    /// A CSV extract of the ONS Postcode Directory (postcode and district columns; not with
+    /// --server).
     #[arg(long)]
     pub postcodes: Option<std::path::PathBuf>,
     /// A running Provisio to send the file to (it computes created/updated/withdrawn too).

@@ -43,6 +43,13 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
 
 /// Runs the import; answers whether every row was accepted.
 pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
+    // The service reads the file again with its own defaults: a mapping or postcode lookup
+    // given here would shape this report and not what the service publishes.
+    if args.server.is_some() {
+        for (flag, given) in [("mapping", args.mapping.is_some()), ("postcodes", args.postcodes.is_some())] {
+            anyhow::ensure!(!given, "--{flag} cannot be used with --server: the service reads the file with its starter mapping and the file's own areas; import with --nats-url or --database-url to use it");
+        }
+    }
     let options = options(&args)?;
     let path = args.file.clone();
     let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;

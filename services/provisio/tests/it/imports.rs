@@ -197,3 +197,16 @@ async fn the_command_line_reports_rejected_rows_and_exits_non_zero() {
     assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
     assert!(String::from_utf8_lossy(&good.stdout).contains("rows read"));
 }
+
+#[tokio::test]
+async fn the_command_line_refuses_a_mapping_it_could_not_send_to_the_service() {
+    // Port 9 (discard) answers nothing: the refusal must come before any request.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["import", fixture("courses-good.csv").to_str().unwrap(), "--ukprn", UKPRN, "--server", "http://127.0.0.1:9"])
+        .args(["--mapping", fixture("courses-good.csv").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--mapping cannot be used with --server"), "{stderr}");
+}
