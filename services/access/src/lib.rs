@@ -8,7 +8,7 @@
 mod keys;
 mod nats;
 
-pub use keys::{generate_key, hash_key, key_id_of, GeneratedKey};
+pub use keys::{generate_key, hash_key, hex, key_id_of, random_hex, GeneratedKey};
 pub use nats::{bcrypt_password, nats_config, NatsUser};
 
 use provisio_events::vocab::{PartnershipId, Ukprn, Vocab};

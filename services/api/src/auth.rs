@@ -52,6 +52,14 @@ impl Default for Limits {
 /// revoke`, another instance) within this long.
 const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 
+/// Most key ids the cache holds before it drops the stale ones and the unknown ones: key ids
+/// that match no key are cached too (a client retrying with a key of another deployment costs
+/// one SQL query per 10 s, not one per request), and they are not bounded by the keys table.
+const KEY_CACHE_MAX: usize = 100_000;
+
+/// A key record as read from SQL (`None`: no key has that id), and when it was read.
+type CachedKey = (Instant, Option<Arc<ApiKey>>);
+
 struct Bucket {
     tokens: f64,
     at: Instant,
@@ -64,9 +72,9 @@ pub struct Access {
     pub limits: Limits,
     buckets: Mutex<HashMap<String, Bucket>>,
     streams: Mutex<HashMap<String, usize>>,
-    /// Valid key records by key id, with when they were read: a request costs no SQL query.
-    /// Only keys that exist are kept, so it holds at most the keys table.
-    keys: Mutex<HashMap<String, (Instant, ApiKey)>>,
+    /// Key records by key id: a request costs no SQL query. At most `KEY_CACHE_MAX` ids plus
+    /// the keys table.
+    keys: Mutex<HashMap<String, CachedKey>>,
 }
 
 impl Access {
@@ -75,17 +83,17 @@ impl Access {
     }
 
     /// The key's record: from the cache while it is fresh, else from SQL (and then cached).
-    async fn key_record(&self, store: &Store, key_id: &str) -> Result<Option<ApiKey>, StoreError> {
+    async fn key_record(&self, store: &Store, key_id: &str) -> Result<Option<Arc<ApiKey>>, StoreError> {
         let cached = self.keys.lock().unwrap_or_else(|e| e.into_inner()).get(key_id).filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL).map(|(_, k)| k.clone());
-        if cached.is_some() {
-            return Ok(cached);
+        if let Some(record) = cached {
+            return Ok(record);
         }
-        let record = store.find_key(key_id).await?;
+        let record = store.find_key(key_id).await?.map(Arc::new);
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        match &record {
-            Some(k) => keys.insert(key_id.to_owned(), (Instant::now(), k.clone())),
-            None => keys.remove(key_id),
-        };
+        if keys.len() >= KEY_CACHE_MAX {
+            keys.retain(|_, (at, k)| k.is_some() && at.elapsed() < KEY_CACHE_TTL);
+        }
+        keys.insert(key_id.to_owned(), (Instant::now(), record.clone()));
         Ok(record)
     }
 
@@ -102,7 +110,10 @@ impl Access {
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let bucket = buckets.entry(key_id.to_owned()).or_insert(Bucket { tokens: self.limits.rate_burst, at: now });
+        if !buckets.contains_key(key_id) {
+            buckets.insert(key_id.to_owned(), Bucket { tokens: self.limits.rate_burst, at: now });
+        }
+        let bucket = buckets.get_mut(key_id).expect("inserted above");
         bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(self.limits.rate_burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
@@ -170,7 +181,7 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         let principal = Principal::from_parts(&record.role, record.scope.as_deref()).map_err(|e| ApiError::internal(&e))?;
         access.take_token(key_id)?;
-        Ok(Authenticated(Caller { key_id: record.key_id, principal }))
+        Ok(Authenticated(Caller { key_id: record.key_id.clone(), principal }))
     }
 }
 
@@ -220,6 +231,27 @@ mod tests {
         assert!(access.take_token("k").is_ok());
         assert!(matches!(access.take_token("k"), Err(ApiError::TooManyRequests(_))));
         assert!(access.take_token("other").is_ok(), "limits are per key");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_key_id_is_looked_up_once_until_it_is_forgotten() {
+        let file = provisio_testkit::sqlite_file();
+        let store = Store::connect(&file.url).await.unwrap();
+        let access = Access::new(true, Limits::default());
+        assert_eq!(access.key_record(&store, "k1").await.unwrap(), None);
+        let key = provisio_store::NewApiKey {
+            key_id: "k1".into(),
+            hash: "h".into(),
+            role: "admin".into(),
+            scope: None,
+            label: "test".into(),
+            nats_password: "p".into(),
+        };
+        store.insert_key(&key).await.unwrap();
+        // Within the cache's lifetime the miss is answered from memory, not from SQL.
+        assert_eq!(access.key_record(&store, "k1").await.unwrap(), None);
+        access.forget_key("k1");
+        assert_eq!(access.key_record(&store, "k1").await.unwrap().map(|k| k.label.clone()), Some("test".to_owned()));
     }
 
     #[test]

@@ -56,8 +56,7 @@ fn state_tag(current: &[LiveOffer]) -> String {
     use sha2::{Digest, Sha256};
     let mut prints: Vec<String> = current.iter().map(|o| format!("{}/{}/{}", o.academic_year, o.offer_id, o.fingerprint)).collect();
     prints.sort();
-    let digest = Sha256::digest(prints.join("\n").as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    provisio_access::hex(&Sha256::digest(prints.join("\n").as_bytes())[..8])
 }
 
 async fn run_import(

@@ -45,9 +45,7 @@ pub enum ApiError {
 
 /// A fresh id tying an internal error's answer to its log line.
 pub(crate) fn correlation_id() -> String {
-    let mut buf = [0u8; 8];
-    let _ = getrandom::fill(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    provisio_access::random_hex(8)
 }
 
 impl ApiError {
