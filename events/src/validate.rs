@@ -8,6 +8,7 @@ use crate::event::*;
 use crate::vocab::*;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::fmt::{self, Display};
 
 /// Longest free-text fields (names, titles), in characters.
 pub const MAX_NAME_CHARS: usize = 500;
@@ -49,19 +50,40 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// A JSON object being read, with the path of its fields.
-struct Obj<'a> {
-    map: &'a Map<String, Value>,
-    prefix: String,
+/// Where a value sits in the event (`data.offers[3].title`), written out only when an error
+/// names it: a valid event costs no path strings (formatting them was half of validating).
+#[derive(Debug, Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Field(&'p Path<'p>, &'p str),
+    Item(&'p Path<'p>, usize),
 }
 
-impl<'a> Obj<'a> {
-    fn new(map: &'a Map<String, Value>, prefix: impl Into<String>) -> Self {
-        Self { map, prefix: prefix.into() }
+impl Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, key) => f.write_str(key),
+            Path::Field(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Item(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// A JSON object being read, with its path.
+struct Obj<'a, 'p> {
+    map: &'a Map<String, Value>,
+    path: Path<'p>,
+}
+
+impl<'a, 'p> Obj<'a, 'p> {
+    fn new(map: &'a Map<String, Value>, path: Path<'p>) -> Self {
+        Self { map, path }
     }
 
-    fn path(&self, key: &str) -> String {
-        if self.prefix.is_empty() { key.to_owned() } else { format!("{}.{key}", self.prefix) }
+    /// The path of one of its fields.
+    fn at<'s>(&'s self, key: &'s str) -> Path<'s> {
+        Path::Field(&self.path, key)
     }
 }
 
@@ -76,10 +98,10 @@ impl Validator {
     }
 
     /// A present, non-null field; absence or null is reported.
-    fn required<'v>(&mut self, o: &Obj<'v>, key: &str) -> Option<&'v Value> {
+    fn required<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v Value> {
         match o.map.get(key) {
             Some(Value::Null) | None => {
-                self.err(ErrorCode::MissingField, o.path(key), "is required".into());
+                self.err(ErrorCode::MissingField, o.at(key).to_string(), "is required".into());
                 None
             }
             Some(v) => Some(v),
@@ -87,17 +109,17 @@ impl Validator {
     }
 
     /// A field that may be absent; `null` counts as absent.
-    fn optional<'v>(&self, o: &Obj<'v>, key: &str) -> Option<&'v Value> {
+    fn optional<'v>(&self, o: &Obj<'v, '_>, key: &str) -> Option<&'v Value> {
         o.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn string<'v>(&mut self, path: &str, v: &'v Value, what: &str) -> Option<&'v str> {
+    fn string<'v>(&mut self, path: impl Display, v: &'v Value, what: &str) -> Option<&'v str> {
         match v {
             Value::String(s) => Some(s),
             other => {
                 self.err(
                     ErrorCode::InvalidType,
-                    path.to_owned(),
+                    path.to_string(),
                     format!("expected {what} as a JSON string, got {}", json_kind(other)),
                 );
                 None
@@ -105,85 +127,85 @@ impl Validator {
         }
     }
 
-    fn vocab<T: Vocab>(&mut self, path: &str, v: &Value) -> Option<T> {
+    fn vocab<T: Vocab>(&mut self, path: impl Display + Copy, v: &Value) -> Option<T> {
         let s = self.string(path, v, T::EXPECTED)?;
         let parsed = T::parse(s);
         if parsed.is_none() {
-            self.err(ErrorCode::InvalidValue, path.to_owned(), format!("{} is not {}", quote(s), T::EXPECTED));
+            self.err(ErrorCode::InvalidValue, path.to_string(), format!("{} is not {}", quote(s), T::EXPECTED));
         }
         parsed
     }
 
-    fn req_vocab<T: Vocab>(&mut self, o: &Obj<'_>, key: &str) -> Option<T> {
+    fn req_vocab<T: Vocab>(&mut self, o: &Obj<'_, '_>, key: &str) -> Option<T> {
         let v = self.required(o, key)?;
-        self.vocab(&o.path(key), v)
+        self.vocab(o.at(key), v)
     }
 
-    fn opt_vocab<T: Vocab>(&mut self, o: &Obj<'_>, key: &str) -> Option<Option<T>> {
+    fn opt_vocab<T: Vocab>(&mut self, o: &Obj<'_, '_>, key: &str) -> Option<Option<T>> {
         match self.optional(o, key) {
             None => Some(None),
-            Some(v) => self.vocab(&o.path(key), v).map(Some),
+            Some(v) => self.vocab(o.at(key), v).map(Some),
         }
     }
 
-    fn text(&mut self, path: &str, v: &Value, max: usize) -> Option<String> {
+    fn text(&mut self, path: Path<'_>, v: &Value, max: usize) -> Option<String> {
         let s = self.string(path, v, "text")?;
         let len = s.chars().count();
         if s.trim().is_empty() {
-            self.err(ErrorCode::InvalidValue, path.to_owned(), "must not be empty".into());
+            self.err(ErrorCode::InvalidValue, path.to_string(), "must not be empty".into());
             None
         } else if len > max {
-            self.err(ErrorCode::InvalidValue, path.to_owned(), format!("is {len} characters long; at most {max} are allowed"));
+            self.err(ErrorCode::InvalidValue, path.to_string(), format!("is {len} characters long; at most {max} are allowed"));
             None
         } else {
             Some(s.to_owned())
         }
     }
 
-    fn req_text(&mut self, o: &Obj<'_>, key: &str, max: usize) -> Option<String> {
+    fn req_text(&mut self, o: &Obj<'_, '_>, key: &str, max: usize) -> Option<String> {
         let v = self.required(o, key)?;
-        self.text(&o.path(key), v, max)
+        self.text(o.at(key), v, max)
     }
 
-    fn opt_text(&mut self, o: &Obj<'_>, key: &str, max: usize) -> Option<Option<String>> {
+    fn opt_text(&mut self, o: &Obj<'_, '_>, key: &str, max: usize) -> Option<Option<String>> {
         match self.optional(o, key) {
             None => Some(None),
-            Some(v) => self.text(&o.path(key), v, max).map(Some),
+            Some(v) => self.text(o.at(key), v, max).map(Some),
         }
     }
 
-    fn integer(&mut self, path: &str, v: &Value, min: u32) -> Option<u32> {
-        let expected = format!("an integer from {min} to {}", u32::MAX);
+    fn integer(&mut self, path: Path<'_>, v: &Value, min: u32) -> Option<u32> {
+        let expected = || format!("an integer from {min} to {}", u32::MAX);
         match v {
             Value::Number(n) => match n.as_u64().filter(|&i| i >= u64::from(min)).and_then(|i| u32::try_from(i).ok()) {
                 Some(i) => Some(i),
                 None => {
-                    self.err(ErrorCode::InvalidValue, path.to_owned(), format!("{n} is not {expected}"));
+                    self.err(ErrorCode::InvalidValue, path.to_string(), format!("{n} is not {}", expected()));
                     None
                 }
             },
             other => {
-                self.err(ErrorCode::InvalidType, path.to_owned(), format!("expected {expected}, got {}", json_kind(other)));
+                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected {}, got {}", expected(), json_kind(other)));
                 None
             }
         }
     }
 
-    fn req_integer(&mut self, o: &Obj<'_>, key: &str, min: u32) -> Option<u32> {
+    fn req_integer(&mut self, o: &Obj<'_, '_>, key: &str, min: u32) -> Option<u32> {
         let v = self.required(o, key)?;
-        self.integer(&o.path(key), v, min)
+        self.integer(o.at(key), v, min)
     }
 
-    fn opt_integer(&mut self, o: &Obj<'_>, key: &str, min: u32) -> Option<Option<u32>> {
+    fn opt_integer(&mut self, o: &Obj<'_, '_>, key: &str, min: u32) -> Option<Option<u32>> {
         match self.optional(o, key) {
             None => Some(None),
-            Some(v) => self.integer(&o.path(key), v, min).map(Some),
+            Some(v) => self.integer(o.at(key), v, min).map(Some),
         }
     }
 
-    fn opt_number(&mut self, o: &Obj<'_>, key: &str, range: std::ops::RangeInclusive<f64>, expected: &str) -> Option<Option<f64>> {
+    fn opt_number(&mut self, o: &Obj<'_, '_>, key: &str, range: std::ops::RangeInclusive<f64>, expected: &str) -> Option<Option<f64>> {
         let Some(v) = self.optional(o, key) else { return Some(None) };
-        let path = o.path(key);
+        let path = o.at(key).to_string();
         match v.as_f64() {
             Some(x) if range.contains(&x) => Some(Some(x)),
             Some(x) => {
@@ -197,28 +219,28 @@ impl Validator {
         }
     }
 
-    fn object<'v>(&mut self, path: String, v: &'v Value) -> Option<Obj<'v>> {
+    fn object<'v, 'p>(&mut self, path: Path<'p>, v: &'v Value) -> Option<Obj<'v, 'p>> {
         match v {
             Value::Object(m) => Some(Obj::new(m, path)),
             other => {
-                self.err(ErrorCode::InvalidType, path, format!("expected an object, got {}", json_kind(other)));
+                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected an object, got {}", json_kind(other)));
                 None
             }
         }
     }
 
-    fn array<'v>(&mut self, path: &str, v: &'v Value) -> Option<&'v Vec<Value>> {
+    fn array<'v>(&mut self, path: Path<'_>, v: &'v Value) -> Option<&'v Vec<Value>> {
         match v {
             Value::Array(a) => Some(a),
             other => {
-                self.err(ErrorCode::InvalidType, path.to_owned(), format!("expected an array, got {}", json_kind(other)));
+                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected an array, got {}", json_kind(other)));
                 None
             }
         }
     }
 
     fn event(&mut self, map: &Map<String, Value>) -> Option<Event> {
-        let top = Obj::new(map, "");
+        let top = Obj::new(map, Path::Root);
         if let Some(v) = self.required(&top, "specversion")
             && let Some(s) = self.string("specversion", v, "the CloudEvents specversion")
             && s != "1.0"
@@ -262,7 +284,7 @@ impl Validator {
                 format!("{t} comes from a {} source ({}), not {}", t.source_kind().as_str(), t.source_kind().uri_form(), quote(&s.uri())),
             );
         }
-        let data = self.required(&top, "data").and_then(|v| self.object("data".into(), v));
+        let data = self.required(&top, "data").and_then(|v| self.object(top.at("data"), v));
         let payload = match (event_type, data) {
             (Some(t), Some(d)) => self.payload(t, &d, source.as_ref()),
             _ => None,
@@ -270,7 +292,7 @@ impl Validator {
         Some(Event { id: id?, source: source?, time: time?, payload: payload? })
     }
 
-    fn payload(&mut self, t: EventType, d: &Obj<'_>, source: Option<&Source>) -> Option<Payload> {
+    fn payload(&mut self, t: EventType, d: &Obj<'_, '_>, source: Option<&Source>) -> Option<Payload> {
         // The owner named in `data` must be the event's source (CONTRACT section 2).
         match t.source_kind() {
             SourceKind::Provider => {
@@ -278,7 +300,7 @@ impl Validator {
                 if let (Some(u), Some(Source::Provider(s))) = (&ukprn, source)
                     && u != s
                 {
-                    self.err(ErrorCode::SourceMismatch, d.path("ukprn"), format!("{} differs from the source's UKPRN {}", quote(u.as_str()), quote(s.as_str())));
+                    self.err(ErrorCode::SourceMismatch, d.at("ukprn").to_string(), format!("{} differs from the source's UKPRN {}", quote(u.as_str()), quote(s.as_str())));
                 }
                 let ukprn = ukprn?;
                 self.provider_payload(t, d, ukprn)
@@ -288,7 +310,7 @@ impl Validator {
                 if let (Some(p), Some(Source::Partnership(s))) = (&pid, source)
                     && p != s
                 {
-                    self.err(ErrorCode::SourceMismatch, d.path("partnership_id"), format!("{} differs from the source's partnership id {}", quote(p.as_str()), quote(s.as_str())));
+                    self.err(ErrorCode::SourceMismatch, d.at("partnership_id").to_string(), format!("{} differs from the source's partnership id {}", quote(p.as_str()), quote(s.as_str())));
                 }
                 let pid = pid?;
                 self.partnership_payload(t, d, pid)
@@ -296,7 +318,7 @@ impl Validator {
         }
     }
 
-    fn provider_payload(&mut self, t: EventType, d: &Obj<'_>, ukprn: Ukprn) -> Option<Payload> {
+    fn provider_payload(&mut self, t: EventType, d: &Obj<'_, '_>, ukprn: Ukprn) -> Option<Payload> {
         Some(match t {
             EventType::ProviderRegistered => {
                 let name = self.req_text(d, "name", MAX_NAME_CHARS);
@@ -345,26 +367,26 @@ impl Validator {
         })
     }
 
-    fn plan_offers(&mut self, d: &Obj<'_>) -> Option<Vec<OfferSpec>> {
-        let path = d.path("offers");
-        let items = self.required(d, "offers").and_then(|v| self.array(&path, v))?;
+    fn plan_offers(&mut self, d: &Obj<'_, '_>) -> Option<Vec<OfferSpec>> {
+        let path = d.at("offers");
+        let items = self.required(d, "offers").and_then(|v| self.array(path, v))?;
         if items.len() > MAX_PLAN_OFFERS {
-            self.err(ErrorCode::InvalidValue, path, format!("lists {} offers; at most {MAX_PLAN_OFFERS} are allowed", items.len()));
+            self.err(ErrorCode::InvalidValue, path.to_string(), format!("lists {} offers; at most {MAX_PLAN_OFFERS} are allowed", items.len()));
             return None;
         }
         let mut seen = HashSet::new();
         let mut offers = Vec::with_capacity(items.len());
         let mut complete = true;
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
-            let Some(o) = self.object(item_path.clone(), item) else {
+            let item_path = Path::Item(&path, i);
+            let Some(o) = self.object(item_path, item) else {
                 complete = false;
                 continue;
             };
             match self.offer(&o) {
                 Some(offer) => {
                     if !seen.insert(offer.offer_id.clone()) {
-                        self.err(ErrorCode::DuplicateOfferId, format!("{item_path}.offer_id"), format!("{} is listed twice in this plan", quote(offer.offer_id.as_str())));
+                        self.err(ErrorCode::DuplicateOfferId, o.at("offer_id").to_string(), format!("{} is listed twice in this plan", quote(offer.offer_id.as_str())));
                         complete = false;
                     }
                     offers.push(offer);
@@ -375,7 +397,7 @@ impl Validator {
         complete.then_some(offers)
     }
 
-    fn offer(&mut self, o: &Obj<'_>) -> Option<OfferSpec> {
+    fn offer(&mut self, o: &Obj<'_, '_>) -> Option<OfferSpec> {
         let offer_id = self.req_vocab::<LocalId>(o, "offer_id");
         let venue_id = self.req_vocab::<LocalId>(o, "venue_id");
         let title = self.req_text(o, "title", MAX_NAME_CHARS);
@@ -404,14 +426,14 @@ impl Validator {
         })
     }
 
-    fn partnership_payload(&mut self, t: EventType, d: &Obj<'_>, partnership_id: PartnershipId) -> Option<Payload> {
+    fn partnership_payload(&mut self, t: EventType, d: &Obj<'_, '_>, partnership_id: PartnershipId) -> Option<Payload> {
         Some(match t {
             EventType::PartnershipRegistered => {
                 let name = self.req_text(d, "name", MAX_NAME_CHARS);
                 let areas = self.areas(d);
                 let rules = match self.optional(d, "rules") {
                     None => Some(None),
-                    Some(v) => self.object(d.path("rules"), v).and_then(|r| self.rules(&r)).map(Some),
+                    Some(v) => self.object(d.at("rules"), v).and_then(|r| self.rules(&r)).map(Some),
                 };
                 Payload::PartnershipRegistered(PartnershipRegistered { partnership_id, name: name?, areas: areas?, rules: rules? })
             }
@@ -468,22 +490,21 @@ impl Validator {
         })
     }
 
-    fn areas(&mut self, d: &Obj<'_>) -> Option<Vec<AreaCode>> {
-        let path = d.path("areas");
-        let items = self.required(d, "areas").and_then(|v| self.array(&path, v))?;
+    fn areas(&mut self, d: &Obj<'_, '_>) -> Option<Vec<AreaCode>> {
+        let path = d.at("areas");
+        let items = self.required(d, "areas").and_then(|v| self.array(path, v))?;
         if items.is_empty() {
-            self.err(ErrorCode::InvalidValue, path, "must list at least one area".into());
+            self.err(ErrorCode::InvalidValue, path.to_string(), "must list at least one area".into());
             return None;
         }
-        let parsed: Vec<Option<AreaCode>> =
-            items.iter().enumerate().map(|(i, a)| self.vocab::<AreaCode>(&format!("{path}[{i}]"), a)).collect();
+        let parsed: Vec<Option<AreaCode>> = items.iter().enumerate().map(|(i, a)| self.vocab::<AreaCode>(Path::Item(&path, i), a)).collect();
         let mut areas: Vec<AreaCode> = parsed.into_iter().collect::<Option<_>>()?;
         areas.sort();
         areas.dedup();
         Some(areas)
     }
 
-    fn rules(&mut self, r: &Obj<'_>) -> Option<Rules> {
+    fn rules(&mut self, r: &Obj<'_, '_>) -> Option<Rules> {
         let surplus_tolerance = self.opt_number(r, "surplus_tolerance", 0.0..=f64::MAX, "a number ≥ 0");
         let viable_fill_rate = self.opt_number(r, "viable_fill_rate", 0.0..=1.0, "a number from 0 to 1");
         let min_group_size = self.opt_integer(r, "min_group_size", 0);
