@@ -113,7 +113,7 @@ impl Validator {
         o.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn string<'v>(&mut self, path: impl Display, v: &'v Value, what: &str) -> Option<&'v str> {
+    fn string<'v>(&mut self, path: Path<'_>, v: &'v Value, what: &str) -> Option<&'v str> {
         match v {
             Value::String(s) => Some(s),
             other => {
@@ -127,7 +127,7 @@ impl Validator {
         }
     }
 
-    fn vocab<T: Vocab>(&mut self, path: impl Display + Copy, v: &Value) -> Option<T> {
+    fn vocab<T: Vocab>(&mut self, path: Path<'_>, v: &Value) -> Option<T> {
         let s = self.string(path, v, T::EXPECTED)?;
         let parsed = T::parse(s);
         if parsed.is_none() {
@@ -242,14 +242,14 @@ impl Validator {
     fn event(&mut self, map: &Map<String, Value>) -> Option<Event> {
         let top = Obj::new(map, Path::Root);
         if let Some(v) = self.required(&top, "specversion")
-            && let Some(s) = self.string("specversion", v, "the CloudEvents specversion")
+            && let Some(s) = self.string(top.at("specversion"), v, "the CloudEvents specversion")
             && s != "1.0"
         {
             self.err(ErrorCode::InvalidValue, "specversion".into(), format!("{} is not a supported CloudEvents specversion (expected \"1.0\")", quote(s)));
         }
         let id = self.req_vocab::<EventId>(&top, "id");
         let source = match self.required(&top, "source") {
-            Some(v) => self.string("source", v, "a source URI").and_then(|s| {
+            Some(v) => self.string(top.at("source"), v, "a source URI").and_then(|s| {
                 let parsed = Source::parse(s);
                 if parsed.is_none() {
                     self.err(ErrorCode::InvalidValue, "source".into(), format!("{} is not a source (urn:ukprn:<UKPRN> or urn:lp:<partnership id>)", quote(s)));
@@ -259,7 +259,7 @@ impl Validator {
             None => None,
         };
         let event_type = match self.required(&top, "type") {
-            Some(v) => self.string("type", v, "an event type").and_then(|s| {
+            Some(v) => self.string(top.at("type"), v, "an event type").and_then(|s| {
                 let t = EventType::parse(s);
                 if t.is_none() {
                     self.err(ErrorCode::UnknownType, "type".into(), format!("{} is not an event type of this contract", quote(s)));
@@ -270,7 +270,7 @@ impl Validator {
         };
         let time = self.req_vocab::<Timestamp>(&top, "time");
         if let Some(v) = self.optional(&top, "datacontenttype")
-            && let Some(s) = self.string("datacontenttype", v, "a media type")
+            && let Some(s) = self.string(top.at("datacontenttype"), v, "a media type")
             && !is_json_media_type(s)
         {
             self.err(ErrorCode::InvalidValue, "datacontenttype".into(), format!("{} is not application/json", quote(s)));

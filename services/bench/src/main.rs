@@ -333,7 +333,7 @@ fn now() -> String {
 }
 
 fn machine() -> Value {
-    let cores = cpu::cores();
+    let cores = cpu::cores() as u64;
     let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let total_kb = mem.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).unwrap_or(0);
     let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
