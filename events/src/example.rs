@@ -2,7 +2,7 @@
 //! used by the schema check and by tests across the workspace.
 
 use crate::event::EventType;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// A complete example event of type `t`, as JSON.
 pub fn example_json(t: EventType) -> Value {
@@ -13,10 +13,9 @@ pub fn example_json(t: EventType) -> Value {
                    "areas": ["E08000024"],
                    "rules": {"surplus_tolerance": 0.25, "viable_fill_rate": 0.5, "min_group_size": 10}}),
         ),
-        EventType::ProviderRegistered => (
-            "urn:ukprn:10006570",
-            json!({"ukprn": "10006570", "name": "Sunderland College", "kind": "fe-college"}),
-        ),
+        EventType::ProviderRegistered => {
+            ("urn:ukprn:10006570", json!({"ukprn": "10006570", "name": "Sunderland College", "kind": "fe-college"}))
+        }
         EventType::VenueRegistered => (
             "urn:ukprn:10006570",
             json!({"ukprn": "10006570", "venue_id": "CITY", "name": "City Campus", "postcode": "SR1 3AD",

@@ -6,8 +6,8 @@
 //! nothing of Provisio's.
 
 mod error;
-pub mod example;
 mod event;
+pub mod example;
 pub mod schema;
 mod subject;
 mod validate;
@@ -16,4 +16,4 @@ pub mod vocab;
 pub use error::{ErrorCode, FieldError};
 pub use event::*;
 pub use subject::*;
-pub use validate::{event_id_of, validate, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS};
+pub use validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, event_id_of, validate};

@@ -5,7 +5,7 @@
 use crate::event::EventType;
 use crate::validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS};
 use crate::vocab::*;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// How one field of `data` is formed.
 #[derive(Debug, Clone, Copy)]

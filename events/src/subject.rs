@@ -1,6 +1,6 @@
 //! NATS subjects of CONTRACT section 4: where an event is published and where it is answered.
 
-use crate::error::{quote, ErrorCode, FieldError};
+use crate::error::{ErrorCode, FieldError, quote};
 use crate::event::{Event, EventType, Source};
 
 /// The JetStream stream that holds every event.
@@ -36,7 +36,11 @@ pub fn check_subject(subject: &str, event: &Event) -> Result<(), FieldError> {
         Err(FieldError::new(
             ErrorCode::SubjectMismatch,
             "source",
-            format!("subject {} does not match the event's source and type (expected {})", quote(subject), quote(&expected)),
+            format!(
+                "subject {} does not match the event's source and type (expected {})",
+                quote(subject),
+                quote(&expected)
+            ),
         ))
     }
 }

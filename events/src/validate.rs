@@ -3,7 +3,7 @@
 //! Validation never stops at the first error: a producer fixing a rejected event should see
 //! all of its problems at once, each with the path of the field, the rule and the value.
 
-use crate::error::{quote, ErrorCode, FieldError};
+use crate::error::{ErrorCode, FieldError, quote};
 use crate::event::*;
 use crate::vocab::*;
 use serde_json::{Map, Value};
@@ -155,7 +155,11 @@ impl Validator {
             self.err(ErrorCode::InvalidValue, path.to_string(), "must not be empty".into());
             None
         } else if len > max {
-            self.err(ErrorCode::InvalidValue, path.to_string(), format!("is {len} characters long; at most {max} are allowed"));
+            self.err(
+                ErrorCode::InvalidValue,
+                path.to_string(),
+                format!("is {len} characters long; at most {max} are allowed"),
+            );
             None
         } else {
             Some(s.to_owned())
@@ -185,7 +189,11 @@ impl Validator {
                 }
             },
             other => {
-                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected {}, got {}", expected(), json_kind(other)));
+                self.err(
+                    ErrorCode::InvalidType,
+                    path.to_string(),
+                    format!("expected {}, got {}", expected(), json_kind(other)),
+                );
                 None
             }
         }
@@ -203,7 +211,13 @@ impl Validator {
         }
     }
 
-    fn opt_number(&mut self, o: &Obj<'_, '_>, key: &str, range: std::ops::RangeInclusive<f64>, expected: &str) -> Option<Option<f64>> {
+    fn opt_number(
+        &mut self,
+        o: &Obj<'_, '_>,
+        key: &str,
+        range: std::ops::RangeInclusive<f64>,
+        expected: &str,
+    ) -> Option<Option<f64>> {
         let Some(v) = self.optional(o, key) else { return Some(None) };
         let path = o.at(key).to_string();
         match v.as_f64() {
@@ -223,7 +237,11 @@ impl Validator {
         match v {
             Value::Object(m) => Some(Obj::new(m, path)),
             other => {
-                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected an object, got {}", json_kind(other)));
+                self.err(
+                    ErrorCode::InvalidType,
+                    path.to_string(),
+                    format!("expected an object, got {}", json_kind(other)),
+                );
                 None
             }
         }
@@ -233,7 +251,11 @@ impl Validator {
         match v {
             Value::Array(a) => Some(a),
             other => {
-                self.err(ErrorCode::InvalidType, path.to_string(), format!("expected an array, got {}", json_kind(other)));
+                self.err(
+                    ErrorCode::InvalidType,
+                    path.to_string(),
+                    format!("expected an array, got {}", json_kind(other)),
+                );
                 None
             }
         }
@@ -245,14 +267,22 @@ impl Validator {
             && let Some(s) = self.string(top.at("specversion"), v, "the CloudEvents specversion")
             && s != "1.0"
         {
-            self.err(ErrorCode::InvalidValue, "specversion".into(), format!("{} is not a supported CloudEvents specversion (expected \"1.0\")", quote(s)));
+            self.err(
+                ErrorCode::InvalidValue,
+                "specversion".into(),
+                format!("{} is not a supported CloudEvents specversion (expected \"1.0\")", quote(s)),
+            );
         }
         let id = self.req_vocab::<EventId>(&top, "id");
         let source = match self.required(&top, "source") {
             Some(v) => self.string(top.at("source"), v, "a source URI").and_then(|s| {
                 let parsed = Source::parse(s);
                 if parsed.is_none() {
-                    self.err(ErrorCode::InvalidValue, "source".into(), format!("{} is not a source (urn:ukprn:<UKPRN> or urn:lp:<partnership id>)", quote(s)));
+                    self.err(
+                        ErrorCode::InvalidValue,
+                        "source".into(),
+                        format!("{} is not a source (urn:ukprn:<UKPRN> or urn:lp:<partnership id>)", quote(s)),
+                    );
                 }
                 parsed
             }),
@@ -262,7 +292,11 @@ impl Validator {
             Some(v) => self.string(top.at("type"), v, "an event type").and_then(|s| {
                 let t = EventType::parse(s);
                 if t.is_none() {
-                    self.err(ErrorCode::UnknownType, "type".into(), format!("{} is not an event type of this contract", quote(s)));
+                    self.err(
+                        ErrorCode::UnknownType,
+                        "type".into(),
+                        format!("{} is not an event type of this contract", quote(s)),
+                    );
                 }
                 t
             }),
@@ -273,7 +307,11 @@ impl Validator {
             && let Some(s) = self.string(top.at("datacontenttype"), v, "a media type")
             && !is_json_media_type(s)
         {
-            self.err(ErrorCode::InvalidValue, "datacontenttype".into(), format!("{} is not application/json", quote(s)));
+            self.err(
+                ErrorCode::InvalidValue,
+                "datacontenttype".into(),
+                format!("{} is not application/json", quote(s)),
+            );
         }
         if let (Some(t), Some(s)) = (event_type, &source)
             && t.source_kind() != s.kind()
@@ -281,7 +319,12 @@ impl Validator {
             self.err(
                 ErrorCode::SourceMismatch,
                 "source".into(),
-                format!("{t} comes from a {} source ({}), not {}", t.source_kind().as_str(), t.source_kind().uri_form(), quote(&s.uri())),
+                format!(
+                    "{t} comes from a {} source ({}), not {}",
+                    t.source_kind().as_str(),
+                    t.source_kind().uri_form(),
+                    quote(&s.uri())
+                ),
             );
         }
         let data = self.required(&top, "data").and_then(|v| self.object(top.at("data"), v));
@@ -300,7 +343,11 @@ impl Validator {
                 if let (Some(u), Some(Source::Provider(s))) = (&ukprn, source)
                     && u != s
                 {
-                    self.err(ErrorCode::SourceMismatch, d.at("ukprn").to_string(), format!("{} differs from the source's UKPRN {}", quote(u.as_str()), quote(s.as_str())));
+                    self.err(
+                        ErrorCode::SourceMismatch,
+                        d.at("ukprn").to_string(),
+                        format!("{} differs from the source's UKPRN {}", quote(u.as_str()), quote(s.as_str())),
+                    );
                 }
                 let ukprn = ukprn?;
                 self.provider_payload(t, d, ukprn)
@@ -310,7 +357,11 @@ impl Validator {
                 if let (Some(p), Some(Source::Partnership(s))) = (&pid, source)
                     && p != s
                 {
-                    self.err(ErrorCode::SourceMismatch, d.at("partnership_id").to_string(), format!("{} differs from the source's partnership id {}", quote(p.as_str()), quote(s.as_str())));
+                    self.err(
+                        ErrorCode::SourceMismatch,
+                        d.at("partnership_id").to_string(),
+                        format!("{} differs from the source's partnership id {}", quote(p.as_str()), quote(s.as_str())),
+                    );
                 }
                 let pid = pid?;
                 self.partnership_payload(t, d, pid)
@@ -356,12 +407,21 @@ impl Validator {
                 let offer_id = self.req_vocab::<LocalId>(d, "offer_id");
                 let enrolled = self.req_integer(d, "enrolled", 0);
                 let as_of = self.req_vocab::<Date>(d, "as_of");
-                Payload::EnrolmentReported(EnrolmentReported { ukprn, offer_id: offer_id?, enrolled: enrolled?, as_of: as_of? })
+                Payload::EnrolmentReported(EnrolmentReported {
+                    ukprn,
+                    offer_id: offer_id?,
+                    enrolled: enrolled?,
+                    as_of: as_of?,
+                })
             }
             EventType::CurriculumPublished => {
                 let academic_year = self.req_vocab::<AcademicYear>(d, "academic_year");
                 let offers = self.plan_offers(d);
-                Payload::CurriculumPublished(CurriculumPublished { ukprn, academic_year: academic_year?, offers: offers? })
+                Payload::CurriculumPublished(CurriculumPublished {
+                    ukprn,
+                    academic_year: academic_year?,
+                    offers: offers?,
+                })
             }
             _ => unreachable!("partnership event types are handled by partnership_payload"),
         })
@@ -371,7 +431,11 @@ impl Validator {
         let path = d.at("offers");
         let items = self.required(d, "offers").and_then(|v| self.array(path, v))?;
         if items.len() > MAX_PLAN_OFFERS {
-            self.err(ErrorCode::InvalidValue, path.to_string(), format!("lists {} offers; at most {MAX_PLAN_OFFERS} are allowed", items.len()));
+            self.err(
+                ErrorCode::InvalidValue,
+                path.to_string(),
+                format!("lists {} offers; at most {MAX_PLAN_OFFERS} are allowed", items.len()),
+            );
             return None;
         }
         let mut seen = HashSet::new();
@@ -386,7 +450,11 @@ impl Validator {
             match self.offer(&o) {
                 Some(offer) => {
                     if !seen.insert(offer.offer_id.clone()) {
-                        self.err(ErrorCode::DuplicateOfferId, o.at("offer_id").to_string(), format!("{} is listed twice in this plan", quote(offer.offer_id.as_str())));
+                        self.err(
+                            ErrorCode::DuplicateOfferId,
+                            o.at("offer_id").to_string(),
+                            format!("{} is listed twice in this plan", quote(offer.offer_id.as_str())),
+                        );
                         complete = false;
                     }
                     offers.push(offer);
@@ -435,7 +503,12 @@ impl Validator {
                     None => Some(None),
                     Some(v) => self.object(d.at("rules"), v).and_then(|r| self.rules(&r)).map(Some),
                 };
-                Payload::PartnershipRegistered(PartnershipRegistered { partnership_id, name: name?, areas: areas?, rules: rules? })
+                Payload::PartnershipRegistered(PartnershipRegistered {
+                    partnership_id,
+                    name: name?,
+                    areas: areas?,
+                    rules: rules?,
+                })
             }
             EventType::NeedIdentified => {
                 let need_id = self.req_vocab::<LocalId>(d, "need_id");
@@ -497,7 +570,8 @@ impl Validator {
             self.err(ErrorCode::InvalidValue, path.to_string(), "must list at least one area".into());
             return None;
         }
-        let parsed: Vec<Option<AreaCode>> = items.iter().enumerate().map(|(i, a)| self.vocab::<AreaCode>(Path::Item(&path, i), a)).collect();
+        let parsed: Vec<Option<AreaCode>> =
+            items.iter().enumerate().map(|(i, a)| self.vocab::<AreaCode>(Path::Item(&path, i), a)).collect();
         let mut areas: Vec<AreaCode> = parsed.into_iter().collect::<Option<_>>()?;
         areas.sort();
         areas.dedup();
@@ -508,7 +582,11 @@ impl Validator {
         let surplus_tolerance = self.opt_number(r, "surplus_tolerance", 0.0..=f64::MAX, "a number ≥ 0");
         let viable_fill_rate = self.opt_number(r, "viable_fill_rate", 0.0..=1.0, "a number from 0 to 1");
         let min_group_size = self.opt_integer(r, "min_group_size", 0);
-        Some(Rules { surplus_tolerance: surplus_tolerance?, viable_fill_rate: viable_fill_rate?, min_group_size: min_group_size? })
+        Some(Rules {
+            surplus_tolerance: surplus_tolerance?,
+            viable_fill_rate: viable_fill_rate?,
+            min_group_size: min_group_size?,
+        })
     }
 }
 

@@ -340,10 +340,7 @@ impl SubjectCode {
     /// Finds a code by its official name, ignoring case and surrounding space.
     pub fn from_name(name: &str) -> Option<Self> {
         let name = name.trim();
-        SSA_TIER2
-            .iter()
-            .position(|(_, n)| n.eq_ignore_ascii_case(name))
-            .map(|i| Self(i as u8))
+        SSA_TIER2.iter().position(|(_, n)| n.eq_ignore_ascii_case(name)).map(|i| Self(i as u8))
     }
 
     pub fn all() -> impl Iterator<Item = SubjectCode> {

@@ -4,7 +4,7 @@
 //! corpus (one complete example per event type).
 
 use provisio_events::example::example_json;
-use provisio_events::{validate, EventType};
+use provisio_events::{EventType, validate};
 use std::path::PathBuf;
 
 fn fuzz_dir(kind: &str) -> PathBuf {
@@ -26,7 +26,8 @@ fn the_fuzz_corpus_and_every_crash_found_hold_the_property() {
     if std::env::var_os("PROVISIO_BLESS").is_some() {
         std::fs::create_dir_all(fuzz_dir("corpus")).unwrap();
         for t in EventType::ALL {
-            std::fs::write(fuzz_dir("corpus").join(format!("seed-{}", t.as_str())), example_json(t).to_string()).unwrap();
+            std::fs::write(fuzz_dir("corpus").join(format!("seed-{}", t.as_str())), example_json(t).to_string())
+                .unwrap();
         }
     }
     let mut seen = 0;

@@ -3,7 +3,7 @@
 
 use provisio_events::example::example_json;
 use provisio_events::schema::{data_fields, event_schema, schema_file_name};
-use provisio_events::{validate, ErrorCode, EventType};
+use provisio_events::{ErrorCode, EventType, validate};
 use std::path::PathBuf;
 
 fn schemas_dir() -> PathBuf {
@@ -20,7 +20,12 @@ fn committed_schemas_equal_the_generated_ones() {
             std::fs::write(&path, &generated).unwrap();
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(committed, generated, "{} is stale: run PROVISIO_BLESS=1 cargo test -p provisio-events", path.display());
+        assert_eq!(
+            committed,
+            generated,
+            "{} is stale: run PROVISIO_BLESS=1 cargo test -p provisio-events",
+            path.display()
+        );
     }
 }
 
@@ -42,7 +47,11 @@ fn schema_fields_are_exactly_what_the_validator_reads() {
             let result = validate(&e);
             if f.required {
                 let errors = result.expect_err("required field removed");
-                assert!(errors.iter().any(|x| x.code == ErrorCode::MissingField && x.field == format!("data.{}", f.name)), "{t}: {}", f.name);
+                assert!(
+                    errors.iter().any(|x| x.code == ErrorCode::MissingField && x.field == format!("data.{}", f.name)),
+                    "{t}: {}",
+                    f.name
+                );
             } else {
                 assert!(result.is_ok(), "{t}: optional field {} is required by the validator", f.name);
             }

@@ -1,8 +1,8 @@
 //! Validation of events against CONTRACT sections 1 and 2, data-driven through `check`.
 
 use provisio_events::example::example_json;
-use provisio_events::{validate, ErrorCode, Event, EventType, Payload};
-use serde_json::{json, Value};
+use provisio_events::{ErrorCode, Event, EventType, Payload, validate};
+use serde_json::{Value, json};
 
 /// Applies `edit` to the example of `t` and expects exactly these `(code, field)` errors.
 fn check(t: EventType, edit: impl FnOnce(&mut Value), expected: &[(ErrorCode, &str)]) {
@@ -42,18 +42,38 @@ fn a_wrong_subject_code_is_named_with_its_value_and_rule() {
 #[test]
 fn codes_given_as_numbers_are_a_type_error() {
     check(EventType::ProvisionOffered, |e| e["data"]["level"] = json!(3), &[(ErrorCode::InvalidType, "data.level")]);
-    check(EventType::ProvisionOffered, |e| e["data"]["places"] = json!("24"), &[(ErrorCode::InvalidType, "data.places")]);
+    check(
+        EventType::ProvisionOffered,
+        |e| e["data"]["places"] = json!("24"),
+        &[(ErrorCode::InvalidType, "data.places")],
+    );
 }
 
 #[test]
 fn missing_required_fields_are_each_reported() {
-    check(EventType::ProvisionOffered, |e| {
-        let d = e["data"].as_object_mut().unwrap();
-        d.remove("title");
-        d.remove("mode");
-    }, &[(ErrorCode::MissingField, "data.title"), (ErrorCode::MissingField, "data.mode")]);
-    check(EventType::ProviderRegistered, |e| { e.as_object_mut().unwrap().remove("id"); }, &[(ErrorCode::MissingField, "id")]);
-    check(EventType::ProviderRegistered, |e| { e.as_object_mut().unwrap().remove("data"); }, &[(ErrorCode::MissingField, "data")]);
+    check(
+        EventType::ProvisionOffered,
+        |e| {
+            let d = e["data"].as_object_mut().unwrap();
+            d.remove("title");
+            d.remove("mode");
+        },
+        &[(ErrorCode::MissingField, "data.title"), (ErrorCode::MissingField, "data.mode")],
+    );
+    check(
+        EventType::ProviderRegistered,
+        |e| {
+            e.as_object_mut().unwrap().remove("id");
+        },
+        &[(ErrorCode::MissingField, "id")],
+    );
+    check(
+        EventType::ProviderRegistered,
+        |e| {
+            e.as_object_mut().unwrap().remove("data");
+        },
+        &[(ErrorCode::MissingField, "data")],
+    );
 }
 
 #[test]
@@ -66,38 +86,78 @@ fn places_must_be_a_positive_integer() {
 
 #[test]
 fn academic_years_must_be_consecutive() {
-    check(EventType::ProvisionOffered, |e| e["data"]["academic_year"] = json!("2001/03"), &[(ErrorCode::InvalidValue, "data.academic_year")]);
+    check(
+        EventType::ProvisionOffered,
+        |e| e["data"]["academic_year"] = json!("2001/03"),
+        &[(ErrorCode::InvalidValue, "data.academic_year")],
+    );
     check(EventType::ProvisionOffered, |e| e["data"]["academic_year"] = json!("1999/00"), &[]);
 }
 
 #[test]
 fn unknown_types_and_specversions_are_rejected() {
-    check(EventType::ProviderRegistered, |e| e["type"] = json!("lp.provider.renamed.v1"), &[(ErrorCode::UnknownType, "type")]);
-    check(EventType::ProviderRegistered, |e| e["specversion"] = json!("0.3"), &[(ErrorCode::InvalidValue, "specversion")]);
+    check(
+        EventType::ProviderRegistered,
+        |e| e["type"] = json!("lp.provider.renamed.v1"),
+        &[(ErrorCode::UnknownType, "type")],
+    );
+    check(
+        EventType::ProviderRegistered,
+        |e| e["specversion"] = json!("0.3"),
+        &[(ErrorCode::InvalidValue, "specversion")],
+    );
     check(EventType::ProviderRegistered, |e| e["time"] = json!("yesterday"), &[(ErrorCode::InvalidValue, "time")]);
 }
 
 #[test]
 fn source_must_agree_with_the_owner_in_data_and_with_the_type() {
-    check(EventType::ProvisionOffered, |e| e["data"]["ukprn"] = json!("10000001"), &[(ErrorCode::SourceMismatch, "data.ukprn")]);
-    check(EventType::NeedIdentified, |e| e["data"]["partnership_id"] = json!("hull"), &[(ErrorCode::SourceMismatch, "data.partnership_id")]);
-    check(EventType::NeedIdentified, |e| e["source"] = json!("urn:ukprn:10006570"), &[(ErrorCode::SourceMismatch, "source")]);
-    check(EventType::NeedIdentified, |e| e["source"] = json!("https://example.org"), &[(ErrorCode::InvalidValue, "source")]);
+    check(
+        EventType::ProvisionOffered,
+        |e| e["data"]["ukprn"] = json!("10000001"),
+        &[(ErrorCode::SourceMismatch, "data.ukprn")],
+    );
+    check(
+        EventType::NeedIdentified,
+        |e| e["data"]["partnership_id"] = json!("hull"),
+        &[(ErrorCode::SourceMismatch, "data.partnership_id")],
+    );
+    check(
+        EventType::NeedIdentified,
+        |e| e["source"] = json!("urn:ukprn:10006570"),
+        &[(ErrorCode::SourceMismatch, "source")],
+    );
+    check(
+        EventType::NeedIdentified,
+        |e| e["source"] = json!("https://example.org"),
+        &[(ErrorCode::InvalidValue, "source")],
+    );
 }
 
 #[test]
 fn plan_offers_are_checked_one_by_one_with_their_index() {
-    check(EventType::CurriculumPublished, |e| e["data"]["offers"][1]["places"] = json!(0), &[(ErrorCode::InvalidValue, "data.offers[1].places")]);
-    check(EventType::CurriculumPublished, |e| e["data"]["offers"][1]["offer_id"] = json!("ENG-L3-FT-2001"), &[(ErrorCode::DuplicateOfferId, "data.offers[1].offer_id")]);
+    check(
+        EventType::CurriculumPublished,
+        |e| e["data"]["offers"][1]["places"] = json!(0),
+        &[(ErrorCode::InvalidValue, "data.offers[1].places")],
+    );
+    check(
+        EventType::CurriculumPublished,
+        |e| e["data"]["offers"][1]["offer_id"] = json!("ENG-L3-FT-2001"),
+        &[(ErrorCode::DuplicateOfferId, "data.offers[1].offer_id")],
+    );
     check(EventType::CurriculumPublished, |e| e["data"]["offers"] = json!([]), &[]);
 }
 
 #[test]
 fn unknown_data_fields_are_ignored_and_optional_nulls_are_absent() {
-    check(EventType::ProvisionOffered, |e| {
-        e["data"]["colour"] = json!("blue");
-        e["data"]["status"] = Value::Null;
-    }, &[]);
+    check(
+        EventType::ProvisionOffered,
+        |e| {
+            e["data"]["colour"] = json!("blue");
+            e["data"]["status"] = Value::Null;
+        },
+        &[],
+    );
     let mut e = example_json(EventType::ProvisionOffered);
     e["data"].as_object_mut().unwrap().remove("status");
     let Payload::ProvisionOffered(p) = validate(&e).unwrap().payload else { panic!() };
@@ -106,9 +166,21 @@ fn unknown_data_fields_are_ignored_and_optional_nulls_are_absent() {
 
 #[test]
 fn partnership_areas_and_rules_are_checked() {
-    check(EventType::PartnershipRegistered, |e| e["data"]["areas"] = json!([]), &[(ErrorCode::InvalidValue, "data.areas")]);
-    check(EventType::PartnershipRegistered, |e| e["data"]["areas"] = json!(["E08000024", "X1"]), &[(ErrorCode::InvalidValue, "data.areas[1]")]);
-    check(EventType::PartnershipRegistered, |e| e["data"]["rules"]["viable_fill_rate"] = json!(1.5), &[(ErrorCode::InvalidValue, "data.rules.viable_fill_rate")]);
+    check(
+        EventType::PartnershipRegistered,
+        |e| e["data"]["areas"] = json!([]),
+        &[(ErrorCode::InvalidValue, "data.areas")],
+    );
+    check(
+        EventType::PartnershipRegistered,
+        |e| e["data"]["areas"] = json!(["E08000024", "X1"]),
+        &[(ErrorCode::InvalidValue, "data.areas[1]")],
+    );
+    check(
+        EventType::PartnershipRegistered,
+        |e| e["data"]["rules"]["viable_fill_rate"] = json!(1.5),
+        &[(ErrorCode::InvalidValue, "data.rules.viable_fill_rate")],
+    );
     check(EventType::PartnershipRegistered, |e| e["data"]["rules"] = json!({}), &[]);
 }
 

@@ -48,7 +48,8 @@ pub fn hash_key(token: &str) -> String {
 pub fn key_id_of(token: &str) -> Option<&str> {
     let rest = token.strip_prefix("pv_")?;
     let (id, secret) = rest.split_once('_')?;
-    (id.len() == 12 && secret.len() == 64 && id.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit())).then_some(id)
+    (id.len() == 12 && secret.len() == 64 && id.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit()))
+        .then_some(id)
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@
 mod keys;
 mod nats;
 
-pub use keys::{generate_key, hash_key, hex, key_id_of, random_hex, GeneratedKey};
-pub use nats::{bcrypt_password, nats_config, NatsUser};
+pub use keys::{GeneratedKey, generate_key, hash_key, hex, key_id_of, random_hex};
+pub use nats::{NatsUser, bcrypt_password, nats_config};
 
-use provisio_events::vocab::{PartnershipId, Ukprn, Vocab};
 use provisio_events::Source;
+use provisio_events::vocab::{PartnershipId, Ukprn, Vocab};
 use std::fmt;
 
 /// A role and what it is bound to.
@@ -50,7 +50,9 @@ impl Principal {
             "viewer" => partnership("viewer").map(Principal::Viewer),
             "provider" => {
                 let s = scope.ok_or(PrincipalError::MissingScope { role: "provider", needs: "a UKPRN (--ukprn)" })?;
-                Ukprn::parse(s).map(Principal::Provider).ok_or_else(|| PrincipalError::InvalidScope(s.to_owned(), Ukprn::EXPECTED))
+                Ukprn::parse(s)
+                    .map(Principal::Provider)
+                    .ok_or_else(|| PrincipalError::InvalidScope(s.to_owned(), Ukprn::EXPECTED))
             }
             other => Err(PrincipalError::UnknownRole(other.to_owned())),
         }
@@ -203,7 +205,10 @@ mod tests {
         assert!(caller("viewer", Some("hull")).may_read_reports("hull"));
         assert!(!caller("viewer", Some("york")).may_read_reports("hull"));
         assert!(!caller("provider", Some("10000001")).may_read_reports("hull"));
-        assert_eq!(caller("provider", Some("10000001")).offer_scope("hull"), Some(OfferScope::OnlyProvider(Ukprn::parse("10000001").unwrap())));
+        assert_eq!(
+            caller("provider", Some("10000001")).offer_scope("hull"),
+            Some(OfferScope::OnlyProvider(Ukprn::parse("10000001").unwrap()))
+        );
         assert_eq!(caller("viewer", Some("york")).offer_scope("hull"), None);
     }
 

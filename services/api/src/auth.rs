@@ -1,11 +1,11 @@
 //! Who is calling, and how much: API keys (Bearer), per-key rate limits and per-key SSE
 //! connection counts. The rules of what a role may do live in `provisio-access`.
 
-use crate::{problem::ApiError, AppState};
+use crate::{AppState, problem::ApiError};
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
-use provisio_access::{hash_key, key_id_of, Caller, Principal};
+use axum::http::request::Parts;
+use provisio_access::{Caller, Principal, hash_key, key_id_of};
 use provisio_store::{ApiKey, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,7 +84,13 @@ impl Access {
 
     /// The key's record: from the cache while it is fresh, else from SQL (and then cached).
     async fn key_record(&self, store: &Store, key_id: &str) -> Result<Option<Arc<ApiKey>>, StoreError> {
-        let cached = self.keys.lock().unwrap_or_else(|e| e.into_inner()).get(key_id).filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL).map(|(_, k)| k.clone());
+        let cached = self
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key_id)
+            .filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(_, k)| k.clone());
         if let Some(record) = cached {
             return Ok(record);
         }
@@ -114,7 +120,8 @@ impl Access {
             buckets.insert(key_id.to_owned(), Bucket { tokens: self.limits.rate_burst, at: now });
         }
         let bucket = buckets.get_mut(key_id).expect("inserted above");
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(self.limits.rate_burst);
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(self.limits.rate_burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -129,7 +136,9 @@ impl Access {
         let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         let open = streams.entry(key_id.to_owned()).or_default();
         if *open >= self.limits.sse_per_key {
-            return Err(ApiError::TooManyRequests(format!("key {key_id} already has {open} live streams open (the limit)")));
+            return Err(ApiError::TooManyRequests(format!(
+                "key {key_id} already has {open} live streams open (the limit)"
+            )));
         }
         *open += 1;
         Ok(StreamSlot { access: self.clone(), key_id: key_id.to_owned() })
@@ -166,20 +175,21 @@ impl FromRequestParts<AppState> for Authenticated {
         if !access.enabled {
             return Ok(Authenticated(Caller { key_id: ANONYMOUS.into(), principal: Principal::Admin }));
         }
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| ApiError::Unauthorized("send an API key: Authorization: Bearer <key>".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::Unauthorized("malformed Authorization header: expected \"Bearer <key>\"".into()))?;
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::Unauthorized("send an API key: Authorization: Bearer <key>".into()))?;
+        let token = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
+            ApiError::Unauthorized("malformed Authorization header: expected \"Bearer <key>\"".into())
+        })?;
         let invalid = || ApiError::Unauthorized("the API key is not valid (unknown, revoked or mistyped)".into());
         let key_id = key_id_of(token).ok_or_else(invalid)?;
         let record = access.key_record(state.ingest.store(), key_id).await?.ok_or_else(invalid)?;
         if record.revoked_at.is_some() || record.hash != hash_key(token) {
             return Err(invalid());
         }
-        let principal = Principal::from_parts(&record.role, record.scope.as_deref()).map_err(|e| ApiError::internal(&e))?;
+        let principal =
+            Principal::from_parts(&record.role, record.scope.as_deref()).map_err(|e| ApiError::internal(&e))?;
         access.take_token(key_id)?;
         Ok(Authenticated(Caller { key_id: record.key_id.clone(), principal }))
     }

@@ -8,7 +8,7 @@
 //! current fingerprint may be cached for a year, so a new binary is picked up at once.
 
 use axum::extract::RawQuery;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provisio_events::vocab::SSA_TIER2;
 use serde_json::json;
@@ -77,7 +77,8 @@ fn serve(asset: &Asset, query: Option<&str>, request: &HeaderMap) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
-    let mut response = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.clone().into_response() };
+    let mut response =
+        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.clone().into_response() };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

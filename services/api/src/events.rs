@@ -1,20 +1,19 @@
 //! `POST /v1/events` and `GET /v1/events` (CONTRACT section 5).
 
-use crate::auth::{json_depth, Authenticated, ANONYMOUS};
-use provisio_access::LogScope;
-use crate::{problem::ApiError, AppState};
+use crate::auth::{ANONYMOUS, Authenticated, json_depth};
+use crate::{AppState, problem::ApiError};
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
-use provisio_ingest::{decode, Candidate};
+use provisio_access::LogScope;
+use provisio_ingest::{Candidate, decode};
 use provisio_store::LogQuery;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-
 
 routes! {
     get "/v1/events" => read_log,
@@ -50,7 +49,8 @@ fn split_events(body: &[u8], max_batch: usize) -> Result<Vec<Box<RawValue>>, Api
     match whole.get().trim_start().as_bytes().first() {
         Some(b'{') => Ok(vec![whole.to_owned()]),
         Some(b'[') => {
-            let items: Vec<Box<RawValue>> = serde_json::from_str(whole.get()).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+            let items: Vec<Box<RawValue>> =
+                serde_json::from_str(whole.get()).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
             if items.len() > max_batch {
                 return Err(ApiError::BatchTooLarge { count: items.len(), limit: max_batch });
             }
@@ -92,7 +92,10 @@ async fn submit(
     }
     // A key that may not submit one of the events submits none of them.
     if let Some((index, c)) = candidates.iter().find(|(_, c)| !caller.may_submit(&c.event.source)) {
-        return Err(ApiError::Forbidden(format!("{caller} may not submit events of source {} (item {index})", c.event.source.uri())));
+        return Err(ApiError::Forbidden(format!(
+            "{caller} may not submit events of source {} (item {index})",
+            c.event.source.uri()
+        )));
     }
     let key_id = (caller.key_id != ANONYMOUS).then(|| caller.key_id.clone());
     let (indexes, candidates): (Vec<usize>, Vec<Candidate>) =
@@ -132,7 +135,12 @@ struct LogPage {
     next_after: i64,
 }
 
-fn parse_param(name: &'static str, value: Option<&str>, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+fn parse_param(
+    name: &'static str,
+    value: Option<&str>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
     let Some(text) = value else { return Ok(default) };
     match text.parse::<i64>() {
         Ok(n) if range.contains(&n) => Ok(n),
@@ -155,7 +163,9 @@ async fn read_log(
         LogScope::Nothing => return Err(ApiError::Forbidden(format!("{caller} may not read the event log"))),
         LogScope::All => params.source,
         LogScope::Source(own) => match params.source {
-            Some(asked) if asked != own => return Err(ApiError::Forbidden(format!("{caller} may read only the events of source {own}"))),
+            Some(asked) if asked != own => {
+                return Err(ApiError::Forbidden(format!("{caller} may read only the events of source {own}")));
+            }
             _ => Some(own),
         },
     };
@@ -165,9 +175,8 @@ async fn read_log(
     let events = stored
         .into_iter()
         .map(|e| {
-            let event = RawValue::from_string(e.body).map_err(|error| {
-                ApiError::internal(&format!("stored event {} is not JSON: {error}", e.position))
-            })?;
+            let event = RawValue::from_string(e.body)
+                .map_err(|error| ApiError::internal(&format!("stored event {} is not JSON: {error}", e.position)))?;
             Ok(LogEntry { position: e.position, recorded_at: e.recorded_at, key_id: e.key_id, event })
         })
         .collect::<Result<_, ApiError>>()?;

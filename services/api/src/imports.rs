@@ -4,18 +4,18 @@
 
 use crate::auth::Authenticated;
 use crate::reports::vocab;
-use crate::{problem::ApiError, AppState};
+use crate::{AppState, problem::ApiError};
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::Json;
+use axum::http::{HeaderMap, StatusCode, header};
 use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
 use provisio_events::{EventType, Payload};
-use provisio_import::{diff_offers, import, ImportOptions, LiveOffer};
-use provisio_ingest::{decode, Candidate};
+use provisio_import::{ImportOptions, LiveOffer, diff_offers, import};
+use provisio_ingest::{Candidate, decode};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::num::NonZeroU32;
 
 routes! {
@@ -35,8 +35,11 @@ struct ImportParams {
 }
 
 fn options(ukprn: Ukprn, p: &ImportParams) -> Result<ImportOptions, ApiError> {
-    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let mut o = ImportOptions::new(Timestamp::parse(&now).ok_or_else(|| ApiError::internal(&"the clock gave no RFC 3339 time"))?);
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let mut o = ImportOptions::new(
+        Timestamp::parse(&now).ok_or_else(|| ApiError::internal(&"the clock gave no RFC 3339 time"))?,
+    );
     o.ukprn = Some(ukprn);
     o.academic_year = vocab("academic_year", p.academic_year.as_deref())?;
     o.default_level = vocab("default_level", p.default_level.as_deref())?;
@@ -54,7 +57,8 @@ fn options(ukprn: Ukprn, p: &ImportParams) -> Result<ImportOptions, ApiError> {
 /// still has the same ids.
 fn state_tag(current: &[LiveOffer]) -> String {
     use sha2::{Digest, Sha256};
-    let mut prints: Vec<String> = current.iter().map(|o| format!("{}/{}/{}", o.academic_year, o.offer_id, o.fingerprint)).collect();
+    let mut prints: Vec<String> =
+        current.iter().map(|o| format!("{}/{}/{}", o.academic_year, o.offer_id, o.fingerprint)).collect();
     prints.sort();
     provisio_access::hex(&Sha256::digest(prints.join("\n").as_bytes())[..8])
 }
@@ -70,10 +74,23 @@ async fn run_import(
     if !caller.may_act_for_provider(&ukprn) {
         return Err(ApiError::Forbidden(format!("{caller} may not import for provider {ukprn:?}")));
     }
-    let ukprn = Ukprn::parse(&ukprn).ok_or_else(|| ApiError::InvalidQuery { parameter: "ukprn", message: format!("{ukprn:?} is not {}", Ukprn::EXPECTED) })?;
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ukprn = Ukprn::parse(&ukprn).ok_or_else(|| ApiError::InvalidQuery {
+        parameter: "ukprn",
+        message: format!("{ukprn:?} is not {}", Ukprn::EXPECTED),
+    })?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if !matches!(media.as_str(), "text/csv" | "application/xml" | "text/xml") {
-        return Err(ApiError::UnsupportedMediaType(format!("{media:?}: send text/csv (Course Directory) or application/xml (XCRI-CAP 1.2)")));
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "{media:?}: send text/csv (Course Directory) or application/xml (XCRI-CAP 1.2)"
+        )));
     }
     let body = body.map_err(|r| match r.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: state.access.limits.max_import_bytes },
@@ -87,7 +104,12 @@ async fn run_import(
         .map_err(|e| ApiError::InvalidImport(e.to_string()))?;
 
     let snapshot = state.projection.snapshot();
-    let current: Vec<LiveOffer> = snapshot.engine.provider_offers(&ukprn).iter().map(|(year, spec)| LiveOffer::new(ukprn.clone(), year.clone(), spec)).collect();
+    let current: Vec<LiveOffer> = snapshot
+        .engine
+        .provider_offers(&ukprn)
+        .iter()
+        .map(|(year, spec)| LiveOffer::new(ukprn.clone(), year.clone(), spec))
+        .collect();
     let diff = diff_offers(&current, &outcome.events);
     let dry_run = p.dry_run.unwrap_or(false);
     let clean = outcome.report.rows_rejected == 0;
@@ -109,7 +131,9 @@ async fn run_import(
                     // a re-import is a no-op) unless the service holds it in another area:
                     // then the id names that area too, so a venue moved back (A, B, A) moves.
                     Payload::VenueRegistered(v) => {
-                        if let Some(held) = snapshot.engine.venue_area(&v.ukprn, &v.venue_id).filter(|held| **held != v.area) {
+                        if let Some(held) =
+                            snapshot.engine.venue_area(&v.ukprn, &v.venue_id).filter(|held| **held != v.area)
+                        {
                             json["id"] = json!(format!("{}-from-{held}", e.id));
                         }
                     }
@@ -134,7 +158,9 @@ async fn run_import(
     body["events"] = json!(outcome.events.len());
     body["last_position"] = json!(last_position);
     if !clean {
-        body["not_published_because"] = json!("some rows were rejected; fix them, or import with partial=true to publish the accepted rows as single offers");
+        body["not_published_because"] = json!(
+            "some rows were rejected; fix them, or import with partial=true to publish the accepted rows as single offers"
+        );
     }
     let status = if clean { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(body)))

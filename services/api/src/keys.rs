@@ -1,14 +1,14 @@
 //! Key management over HTTP (admins only) and a provider's own rejections.
 
 use crate::auth::Authenticated;
-use crate::{problem::ApiError, AppState};
+use crate::{AppState, problem::ApiError};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
-use provisio_access::{bcrypt_password, generate_key, Caller, Principal};
+use provisio_access::{Caller, Principal, bcrypt_password, generate_key};
 use provisio_store::{NewApiKey, Store};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 routes! {
     post "/v1/keys" => create,
@@ -30,7 +30,11 @@ struct NewKey {
 }
 
 /// Creates a key and answers it once; only its hashes are kept. Shared with the command line.
-pub async fn create_key(store: &Store, principal: &Principal, label: &str) -> Result<(String, String), provisio_store::StoreError> {
+pub async fn create_key(
+    store: &Store,
+    principal: &Principal,
+    label: &str,
+) -> Result<(String, String), provisio_store::StoreError> {
     let key = generate_key();
     // bcrypt is slow on purpose; keep it off the async workers.
     let token = key.token.clone();
@@ -48,13 +52,23 @@ pub async fn create_key(store: &Store, principal: &Principal, label: &str) -> Re
     Ok((key.key_id, key.token))
 }
 
-async fn create(State(state): State<AppState>, Authenticated(caller): Authenticated, Json(new): Json<NewKey>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Json(new): Json<NewKey>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     admin_only(&caller)?;
     let scope = new.partnership.as_deref().or(new.ukprn.as_deref());
-    let principal = Principal::from_parts(&new.role, scope).map_err(|e| ApiError::InvalidQuery { parameter: "role", message: e.to_string() })?;
+    let principal = Principal::from_parts(&new.role, scope)
+        .map_err(|e| ApiError::InvalidQuery { parameter: "role", message: e.to_string() })?;
     let (key_id, key) = create_key(state.ingest.store(), &principal, &new.label).await?;
     tracing::info!(message = "API key created.", key_id = %key_id, role = principal.role(), by = %caller.key_id);
-    Ok((StatusCode::CREATED, Json(json!({"key_id": key_id, "key": key, "role": principal.role(), "scope": principal.scope(), "label": new.label}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"key_id": key_id, "key": key, "role": principal.role(), "scope": principal.scope(), "label": new.label}),
+        ),
+    ))
 }
 
 async fn list(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Value>, ApiError> {
@@ -70,7 +84,11 @@ async fn list(State(state): State<AppState>, Authenticated(caller): Authenticate
     Ok(Json(json!({ "keys": keys })))
 }
 
-async fn revoke(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(key_id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn revoke(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(key_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     admin_only(&caller)?;
     let revoked = state.ingest.store().revoke_key(&key_id).await?;
     state.access.forget_key(&key_id);

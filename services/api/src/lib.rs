@@ -25,18 +25,18 @@ mod problem;
 mod report_cache;
 mod reports;
 
-pub use auth::{Access, Limits, ANONYMOUS};
+pub use auth::{ANONYMOUS, Access, Limits};
 pub use keys::create_key;
 pub use problem::ApiError;
 pub use report_cache::ReportCache;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
-use std::sync::Arc;
 use provisio_ingest::Ingest;
 use provisio_projector::Projection;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// What every handler can reach.

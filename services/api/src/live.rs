@@ -5,7 +5,7 @@
 
 use crate::auth::Authenticated;
 use crate::reports::check_reader;
-use crate::{problem::ApiError, AppState};
+use crate::{AppState, problem::ApiError};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -40,7 +40,8 @@ async fn live(
         return Err(ApiError::PartnershipNotFound(id));
     }
     let slot = state.access.open_stream(&caller.key_id)?;
-    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     // Subscribe before reading history, so nothing falls between the two.
     let live = state.projection.subscribe();
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
@@ -53,7 +54,13 @@ async fn live(
 }
 
 /// Sends history then live changes until the client goes away or falls behind.
-async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live: broadcast::Receiver<std::sync::Arc<Vec<LiveChange>>>, tx: mpsc::Sender<Event>) {
+async fn feed(
+    state: AppState,
+    id: String,
+    last_event_id: Option<i64>,
+    mut live: broadcast::Receiver<std::sync::Arc<Vec<LiveChange>>>,
+    tx: mpsc::Sender<Event>,
+) {
     let mut sent_through = state.projection.position() as i64;
     if let Some(n) = last_event_id {
         // Changes are sent live just before they are recorded: read history once they are.
@@ -79,7 +86,9 @@ async fn feed(state: AppState, id: String, last_event_id: Option<i64>, mut live:
                 }
             }
             match page.last() {
-                Some(last) if page.len() as i64 == REPLAY_PAGE && last.position <= sent_through => after = (last.position, last.seq),
+                Some(last) if page.len() as i64 == REPLAY_PAGE && last.position <= sent_through => {
+                    after = (last.position, last.seq)
+                }
                 _ => break,
             }
         }

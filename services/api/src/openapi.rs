@@ -4,10 +4,10 @@
 
 use crate::{dashboard, events, health, imports, keys, live, reports};
 use axum::Json;
+use provisio_events::EventType;
 use provisio_events::schema::event_schema;
 use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, SubjectCode, Vocab};
-use provisio_events::EventType;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 routes! {
     get "/openapi.json" => serve,
@@ -19,7 +19,19 @@ async fn serve() -> Json<Value> {
 
 /// Every route of the API, as `(method, path)`.
 fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
-    [events::ROUTES, health::ROUTES, reports::ROUTES, live::ROUTES, keys::ROUTES, dashboard::ROUTES, imports::ROUTES, ROUTES].into_iter().flatten().copied()
+    [
+        events::ROUTES,
+        health::ROUTES,
+        reports::ROUTES,
+        live::ROUTES,
+        keys::ROUTES,
+        dashboard::ROUTES,
+        imports::ROUTES,
+        ROUTES,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 fn query(name: &str, description: &str, schema: Value) -> Value {
@@ -36,7 +48,11 @@ fn report_filters(with_mode: bool) -> Vec<Value> {
         query("subject", "Only this SSA tier 2 subject", SubjectCode::json_schema()),
         query("level", "Only this level", Level::json_schema()),
         query("age_group", "Only this age group", AgeGroup::json_schema()),
-        query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0})),
+        query(
+            "min_position",
+            "Wait (at most 5 s) until this log position is applied",
+            json!({"type": "integer", "minimum": 0}),
+        ),
     ];
     if with_mode {
         params.push(query("mode", "Only this mode", Mode::json_schema()));
@@ -92,16 +108,28 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                           "413": problem("Body over 4 MiB or more than 1,000 events"),
                           "503": problem("The store is unavailable; send again with the same ids")}
         }),
-        ("get", "/healthz") => json!({"summary": "Liveness", "responses": {"200": {"description": "The process is up"}}}),
-        ("get", "/readyz") => json!({"summary": "Readiness", "responses": {"200": {"description": "Events can be accepted and served"}, "503": {"description": "Starting"}}}),
-        ("get", "/metrics") => json!({"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}),
-        ("get", "/openapi.json") => json!({"summary": "This document", "responses": {"200": ok("OpenAPI 3.1", json!({"type": "object"}))}}),
-        ("get", "/") => json!({"summary": "The planners' dashboard (open to all; it sends the key from its #key= fragment)",
-            "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}),
+        ("get", "/healthz") => {
+            json!({"summary": "Liveness", "responses": {"200": {"description": "The process is up"}}})
+        }
+        ("get", "/readyz") => {
+            json!({"summary": "Readiness", "responses": {"200": {"description": "Events can be accepted and served"}, "503": {"description": "Starting"}}})
+        }
+        ("get", "/metrics") => {
+            json!({"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}})
+        }
+        ("get", "/openapi.json") => {
+            json!({"summary": "This document", "responses": {"200": ok("OpenAPI 3.1", json!({"type": "object"}))}})
+        }
+        ("get", "/") => {
+            json!({"summary": "The planners' dashboard (open to all; it sends the key from its #key= fragment)",
+            "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}})
+        }
         ("get", "/assets/subjects.json") => json!({"summary": "SSA tier 2 codes and names, for the dashboard",
             "responses": {"200": ok("The 50 subjects", json!({"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {"code": SubjectCode::json_schema(), "name": {"type": "string"}}}}))}}),
-        ("get", "/assets/app.css" | "/assets/app.js" | "/assets/icon.svg") => json!({"summary": "A static file of the dashboard; `?v=` names its version",
-            "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}}),
+        ("get", "/assets/app.css" | "/assets/app.js" | "/assets/icon.svg") => {
+            json!({"summary": "A static file of the dashboard; `?v=` names its version",
+            "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}})
+        }
         ("get", "/v1/partnerships") => json!({
             "summary": "Registered partnerships",
             "responses": {"200": ok("Partnerships", json!({"type": "object", "required": ["partnerships"], "properties": {"partnerships": {"type": "array", "items": reference("Partnership")}}}))}
@@ -112,9 +140,15 @@ fn describe(method: &str, path: &str) -> Option<Value> {
             "responses": {"200": ok("The partnership", json!({"allOf": [reference("Partnership"), {"type": "object", "required": ["providers"], "properties": {"providers": {"type": "array", "items": {"type": "string"}}}}]})),
                           "404": problem("Not registered")}
         }),
-        ("get", "/v1/partnerships/{id}/gaps") => report("Gaps: cells where demand exceeds supply", "gaps", "GapRow", false),
-        ("get", "/v1/partnerships/{id}/duplications") => report("Duplication: keys over-supplied by several providers", "duplications", "DuplicationRow", true),
-        ("get", "/v1/partnerships/{id}/coverage") => report("Demand and supply of every cell with either", "cells", "CoverageCell", false),
+        ("get", "/v1/partnerships/{id}/gaps") => {
+            report("Gaps: cells where demand exceeds supply", "gaps", "GapRow", false)
+        }
+        ("get", "/v1/partnerships/{id}/duplications") => {
+            report("Duplication: keys over-supplied by several providers", "duplications", "DuplicationRow", true)
+        }
+        ("get", "/v1/partnerships/{id}/coverage") => {
+            report("Demand and supply of every cell with either", "cells", "CoverageCell", false)
+        }
         ("get", "/v1/partnerships/{id}/targets") => report("Targets and progress", "targets", "TargetRow", false),
         ("get", "/v1/partnerships/{id}/offers") => json!({
             "summary": "Live offers of the partnership, paginated",

@@ -1,7 +1,7 @@
 //! Every API error, with its stable `code` and HTTP status, mapped once to RFC 9457
 //! `application/problem+json`. Internal detail is logged, never sent.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -61,15 +61,25 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid-json", "Body is not JSON"),
-            ApiError::NotAnEvent(_) => (StatusCode::BAD_REQUEST, "not-an-event", "Body is not an event or an array of events"),
+            ApiError::NotAnEvent(_) => {
+                (StatusCode::BAD_REQUEST, "not-an-event", "Body is not an event or an array of events")
+            }
             ApiError::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large"),
-            ApiError::BatchTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "batch-too-large", "Too many events in one request"),
+            ApiError::BatchTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "batch-too-large", "Too many events in one request")
+            }
             ApiError::InvalidQuery { .. } => (StatusCode::BAD_REQUEST, "invalid-query", "Invalid query parameter"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-            ApiError::PartnershipNotFound(_) => (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered"),
-            ApiError::NotYetApplied(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet"),
+            ApiError::PartnershipNotFound(_) => {
+                (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered")
+            }
+            ApiError::NotYetApplied(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet")
+            }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
-            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
+            }
             ApiError::InvalidImport(_) => (StatusCode::BAD_REQUEST, "invalid-import", "File cannot be imported"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "A valid API key is required"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "This key may not do that"),
@@ -92,7 +102,9 @@ impl From<provisio_ingest::IngestError> for ApiError {
         tracing::warn!(message = "Ingestion refused a request.", %error);
         match error {
             provisio_ingest::IngestError::NotYetDurable => ApiError::Unavailable(error.to_string()),
-            _ => ApiError::Unavailable("the event store is unavailable; send the events again with the same ids".into()),
+            _ => {
+                ApiError::Unavailable("the event store is unavailable; send the events again with the same ids".into())
+            }
         }
     }
 }

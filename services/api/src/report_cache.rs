@@ -24,7 +24,12 @@ struct Entries {
 
 impl ReportCache {
     /// The answer for `key` at snapshot `position`, computed by `compute` when it is not kept.
-    pub(crate) fn get_or_compute<E>(&self, position: u64, key: String, compute: impl FnOnce() -> Result<Bytes, E>) -> Result<Bytes, E> {
+    pub(crate) fn get_or_compute<E>(
+        &self,
+        position: u64,
+        key: String,
+        compute: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
         if let Some(hit) = self.lock().lookup(position, &key) {
             return Ok(hit);
         }

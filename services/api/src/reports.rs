@@ -2,18 +2,18 @@
 //! and offers, read from a snapshot of the planning engine.
 
 use crate::auth::Authenticated;
-use crate::{problem::ApiError, AppState};
-use provisio_access::{Caller, OfferScope};
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use crate::{AppState, problem::ApiError};
 use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use provisio_access::{Caller, OfferScope};
 use provisio_engine::{Filter, OfferId};
 use provisio_events::vocab::Vocab;
 use provisio_projector::Snapshot;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// How long `min_position` may wait for the projection.
@@ -45,7 +45,10 @@ pub(crate) struct ReportParams {
 /// Parses an optional query parameter of a contract vocabulary.
 pub(crate) fn vocab<T: Vocab>(parameter: &'static str, value: Option<&str>) -> Result<Option<T>, ApiError> {
     value
-        .map(|v| T::parse(v).ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) }))
+        .map(|v| {
+            T::parse(v)
+                .ok_or_else(|| ApiError::InvalidQuery { parameter, message: format!("{v:?} is not {}", T::EXPECTED) })
+        })
         .transpose()
 }
 
@@ -64,7 +67,10 @@ impl ReportParams {
 /// The engine at `min_position` or later, waiting for the projection when asked to.
 pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Result<Snapshot, ApiError> {
     if let Some(text) = min_position {
-        let n: u64 = text.parse().map_err(|_| ApiError::InvalidQuery { parameter: "min_position", message: format!("{text:?} is not a non-negative integer") })?;
+        let n: u64 = text.parse().map_err(|_| ApiError::InvalidQuery {
+            parameter: "min_position",
+            message: format!("{text:?} is not a non-negative integer"),
+        })?;
         if !state.projection.wait_for(n, READ_YOUR_WRITES_WAIT).await {
             return Err(ApiError::NotYetApplied(n));
         }
@@ -72,12 +78,21 @@ pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Re
     Ok(state.projection.snapshot())
 }
 
-async fn list(State(state): State<AppState>, Authenticated(_): Authenticated, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(_): Authenticated,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
     let s = snapshot(&state, p.min_position.as_deref()).await?;
     Ok(Json(json!({ "partnerships": s.engine.partnerships() })))
 }
 
-async fn one(State(state): State<AppState>, Authenticated(_): Authenticated, Path(id): Path<String>, Query(p): Query<ReportParams>) -> Result<Json<Value>, ApiError> {
+async fn one(
+    State(state): State<AppState>,
+    Authenticated(_): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Value>, ApiError> {
     let s = snapshot(&state, p.min_position.as_deref()).await?;
     let summary = s.engine.partnership(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
     let mut body = serde_json::to_value(summary).map_err(|e| ApiError::internal(&e))?;
@@ -153,7 +168,10 @@ async fn coverage(
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
-    report(&state, &caller, id, &p, "cells", Some(("academic_year", json!(p.academic_year))), |e, id, f| e.coverage(id, f)).await
+    report(&state, &caller, id, &p, "cells", Some(("academic_year", json!(p.academic_year))), |e, id, f| {
+        e.coverage(id, f)
+    })
+    .await
 }
 
 async fn offers(
@@ -162,18 +180,24 @@ async fn offers(
     Path(id): Path<String>,
     Query(p): Query<ReportParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let scope = caller.offer_scope(&id).ok_or_else(|| ApiError::Forbidden(format!("{caller} may not read the offers of partnership {id:?}")))?;
+    let scope = caller
+        .offer_scope(&id)
+        .ok_or_else(|| ApiError::Forbidden(format!("{caller} may not read the offers of partnership {id:?}")))?;
     let limit = match p.limit.as_deref() {
         None => 100,
-        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=1_000).contains(n)).ok_or_else(|| ApiError::InvalidQuery {
-            parameter: "limit",
-            message: format!("{text:?} is not an integer from 1 to 1000"),
+        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=1_000).contains(n)).ok_or_else(|| {
+            ApiError::InvalidQuery { parameter: "limit", message: format!("{text:?} is not an integer from 1 to 1000") }
         })?,
     };
     let cursor = p
         .cursor
         .as_deref()
-        .map(|c| OfferId::parse(c).ok_or_else(|| ApiError::InvalidQuery { parameter: "cursor", message: format!("{c:?} is not a cursor from an earlier page") }))
+        .map(|c| {
+            OfferId::parse(c).ok_or_else(|| ApiError::InvalidQuery {
+                parameter: "cursor",
+                message: format!("{c:?} is not a cursor from an earlier page"),
+            })
+        })
         .transpose()?;
     let s = snapshot(&state, p.min_position.as_deref()).await?;
     let (rows, next) = match scope {

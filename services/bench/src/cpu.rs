@@ -12,7 +12,8 @@ const TICKS_PER_SECOND: f64 = 100.0;
 fn seconds_of(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
     // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) + ticks(12)) / TICKS_PER_SECOND
@@ -61,7 +62,10 @@ impl Sample {
         let per = |now: f64, then: f64| (now - then).max(0.0) * 1e6 / events.max(1) as f64;
         let wall = self.at.duration_since(earlier.at).as_secs_f64();
         let cores = cores();
-        let busy = (self.service - earlier.service) + (self.postgres - earlier.postgres) + (self.nats - earlier.nats) + (self.bench - earlier.bench);
+        let busy = (self.service - earlier.service)
+            + (self.postgres - earlier.postgres)
+            + (self.nats - earlier.nats)
+            + (self.bench - earlier.bench);
         CpuPerEvent {
             service: per(self.service, earlier.service),
             postgres: per(self.postgres, earlier.postgres),

@@ -42,14 +42,15 @@ pub(crate) struct LiveNeed {
 }
 
 const SUBJECTS: &[&str] = &[
-    "1.2", "1.3", "1.5", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.2", "6.1", "6.2", "7.4", "8.1", "9.1", "9.2", "9.3",
-    "10.1", "10.3", "11.2", "11.4", "12.1", "12.2", "14.1", "14.2", "15.2", "15.3",
+    "1.2", "1.3", "1.5", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.2", "6.1", "6.2", "7.4",
+    "8.1", "9.1", "9.2", "9.3", "10.1", "10.3", "11.2", "11.4", "12.1", "12.2", "14.1", "14.2", "15.2", "15.3",
 ];
 const LEVELS: &[&str] = &["entry", "1", "2", "2", "3", "3", "3", "4"];
 const AGES: &[&str] = &["16-18", "16-18", "19+", "19+", "14-16"];
 const MODES: &[&str] = &["full-time", "full-time", "part-time", "part-time", "work-based", "distance"];
 const YEARS: &[&str] = &["2025/26", "2026/27"];
-const KINDS: &[&str] = &["fe-college", "sixth-form-college", "school", "training-provider", "adult-community", "employer"];
+const KINDS: &[&str] =
+    &["fe-college", "sixth-form-college", "school", "training-provider", "adult-community", "employer"];
 const EVIDENCE: &[&str] = &["employer-survey", "labour-market", "learner-survey", "careers-service", "lsc", "other"];
 
 pub(crate) fn partnership_id(p: u32) -> String {
@@ -95,7 +96,14 @@ impl World {
         }
     }
 
-    fn emit(&mut self, out: &mut Vec<Ev>, owner: usize, source: String, event_type: &'static str, data: serde_json::Value) {
+    fn emit(
+        &mut self,
+        out: &mut Vec<Ev>,
+        owner: usize,
+        source: String,
+        event_type: &'static str,
+        data: serde_json::Value,
+    ) {
         self.next_id += 1;
         let n = self.next_id;
         let id = format!("bench-{n:09}");
@@ -122,8 +130,13 @@ impl World {
         let mut out = Vec::with_capacity(total + 16);
         for p in 0..self.partnerships {
             let id = partnership_id(p);
-            self.emit(&mut out, owner_of_partnership(p), format!("urn:lp:{id}"), "lp.partnership.registered.v1",
-                json!({"partnership_id": id, "name": format!("Learning Partnership {p}"), "areas": [area(p)]}));
+            self.emit(
+                &mut out,
+                owner_of_partnership(p),
+                format!("urn:lp:{id}"),
+                "lp.partnership.registered.v1",
+                json!({"partnership_id": id, "name": format!("Learning Partnership {p}"), "areas": [area(p)]}),
+            );
         }
         for i in 0..self.providers {
             let u = ukprn(i);
@@ -142,7 +155,12 @@ impl World {
         for p in 0..self.partnerships {
             let id = partnership_id(p);
             for n in 0..24 {
-                let (year, subject, level, age) = (*self.rng.pick(YEARS), *self.rng.pick(SUBJECTS), *self.rng.pick(&LEVELS[1..]), *self.rng.pick(AGES));
+                let (year, subject, level, age) = (
+                    *self.rng.pick(YEARS),
+                    *self.rng.pick(SUBJECTS),
+                    *self.rng.pick(&LEVELS[1..]),
+                    *self.rng.pick(AGES),
+                );
                 let learners = 10 + self.rng.below(200) as u32;
                 self.needs.push(LiveNeed { partnership: p, year, subject, level, age, learners });
                 let evidence = *self.rng.pick(EVIDENCE);
@@ -172,8 +190,13 @@ impl World {
                     self.live_offers -= 1;
                 }
                 let source = format!("urn:ukprn:{}", ukprn(i));
-                self.emit(&mut out, i as usize, source, "lp.provision.withdrawn.v1",
-                    json!({"ukprn": ukprn(i).to_string(), "offer_id": format!("O{o}"), "reason": "too few applicants"}));
+                self.emit(
+                    &mut out,
+                    i as usize,
+                    source,
+                    "lp.provision.withdrawn.v1",
+                    json!({"ukprn": ukprn(i).to_string(), "offer_id": format!("O{o}"), "reason": "too few applicants"}),
+                );
             } else {
                 self.offer(&mut out, i);
             }
@@ -186,7 +209,13 @@ impl World {
         let o = self.offers[i as usize].len();
         let v = self.rng.below(2) as usize;
         let p = self.venues[i as usize][v];
-        let (year, subject, level, age, mode) = (*self.rng.pick(YEARS), *self.rng.pick(SUBJECTS), *self.rng.pick(LEVELS), *self.rng.pick(AGES), *self.rng.pick(MODES));
+        let (year, subject, level, age, mode) = (
+            *self.rng.pick(YEARS),
+            *self.rng.pick(SUBJECTS),
+            *self.rng.pick(LEVELS),
+            *self.rng.pick(AGES),
+            *self.rng.pick(MODES),
+        );
         let places = 8 + self.rng.below(23) as u32;
         let u = ukprn(i);
         self.emit(out, i as usize, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",
@@ -194,7 +223,16 @@ impl World {
                    "title": format!("{subject} at level {level} ({mode})"), "subject": subject, "level": level, "age_group": age,
                    "mode": mode, "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36,
                    "lars_aim": format!("6{:07}", o % 10_000_000)}));
-        self.offers[i as usize].push(Some(LiveOffer { partnership: p, ukprn: u, year, subject, level, age, mode, places }));
+        self.offers[i as usize].push(Some(LiveOffer {
+            partnership: p,
+            ukprn: u,
+            year,
+            subject,
+            level,
+            age,
+            mode,
+            places,
+        }));
         self.live_offers += 1;
     }
 
@@ -217,13 +255,24 @@ impl World {
         let u = 19_999_999u32;
         let source = format!("urn:ukprn:{u}");
         let owner = usize::MAX;
-        self.emit(&mut out, owner, source.clone(), "lp.provider.registered.v1", json!({"ukprn": u.to_string(), "name": "Live test provider", "kind": "employer"}));
+        self.emit(
+            &mut out,
+            owner,
+            source.clone(),
+            "lp.provider.registered.v1",
+            json!({"ukprn": u.to_string(), "name": "Live test provider", "kind": "employer"}),
+        );
         self.emit(&mut out, owner, source, "lp.venue.registered.v1",
             json!({"ukprn": u.to_string(), "venue_id": "LIVE", "name": "Live test venue", "postcode": "SR1 3AD", "area": area(0)}));
         let id = partnership_id(0);
-        self.emit(&mut out, owner, format!("urn:lp:{id}"), "lp.need.identified.v1",
+        self.emit(
+            &mut out,
+            owner,
+            format!("urn:lp:{id}"),
+            "lp.need.identified.v1",
             json!({"partnership_id": id, "need_id": "N-LIVE", "subject": "4.1", "level": "3", "age_group": "16-18",
-                   "academic_year": "2026/27", "learners": 1_000_000, "evidence": "labour-market"}));
+                   "academic_year": "2026/27", "learners": 1_000_000, "evidence": "labour-market"}),
+        );
         out
     }
 

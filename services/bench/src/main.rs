@@ -12,11 +12,14 @@ mod stats;
 
 use anyhow::bail;
 use clap::{Parser, Subcommand};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
-#[command(name = "provisio-bench", about = "Benchmarks Provisio end to end on real NATS JetStream and PostgreSQL, beside raw baselines.")]
+#[command(
+    name = "provisio-bench",
+    about = "Benchmarks Provisio end to end on real NATS JetStream and PostgreSQL, beside raw baselines."
+)]
 struct Cli {
     /// Events of the end-to-end ingest dataset.
     #[arg(long, default_value_t = 200_000)]
@@ -124,7 +127,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     println!("|---|---|---:|---|---:|");
     for g in &goals {
         let bound = g.bound.map_or("–".to_owned(), pretty);
-        println!("| {} | {} | {} | {} | {bound} |", g.goal, g.target, pretty(g.measured), if g.met { "yes" } else { "no" });
+        println!(
+            "| {} | {} | {} | {} | {bound} |",
+            g.goal,
+            g.target,
+            pretty(g.measured),
+            if g.met { "yes" } else { "no" }
+        );
     }
     println!("\nTotal run time: {:.1} s", started.elapsed().as_secs_f64());
 
@@ -150,25 +159,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("Wrote {}", path.display());
     }
     // Sanity, never speed: every figure must be a positive finite number.
-    let insane: Vec<&str> = figures.0.iter().filter(|f| !(f.2.is_finite() && f.2 > 0.0)).map(|f| f.1.as_str()).collect();
+    let insane: Vec<&str> =
+        figures.0.iter().filter(|f| !(f.2.is_finite() && f.2 > 0.0)).map(|f| f.1.as_str()).collect();
     if !insane.is_empty() {
         bail!("figures that are zero or not a number: {insane:?}");
     }
     Ok(())
 }
 
-async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut servers::Databases, duration: Duration) -> anyhow::Result<Figures> {
+async fn measure(
+    cli: &Cli,
+    nats: &provisio_testkit::NatsServer,
+    dbs: &mut servers::Databases,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
     let (nats_pid, nats) = (nats.pid(), nats.url.as_str());
     let mut f = Figures::default();
     let mut world = data::World::new(cli.partnerships, cli.providers);
     let events = world.dataset(cli.events);
     let mean_bytes = events.iter().map(|e| e.body.len()).sum::<usize>() as f64 / events.len().max(1) as f64;
-    println!("Dataset: {} events, {} partnerships, {} providers, {} live offers, {mean_bytes:.0} B per event on average", events.len(), cli.partnerships, cli.providers, world.live_offers);
+    println!(
+        "Dataset: {} events, {} partnerships, {} providers, {} live offers, {mean_bytes:.0} B per event on average",
+        events.len(),
+        cli.partnerships,
+        cli.providers,
+        world.live_offers
+    );
     f.add("dataset.events", "dataset events", events.len() as f64, "events");
     f.add("dataset.event_bytes", "dataset mean event size", mean_bytes, "B");
 
     println!("1. Baselines");
-    f.add("baseline.jetstream_publish", "raw JetStream publish, pipelined acks", raw::jetstream_publish(nats, &events, cli.producers).await?, "events/s");
+    f.add(
+        "baseline.jetstream_publish",
+        "raw JetStream publish, pipelined acks",
+        raw::jetstream_publish(nats, &events, cli.producers).await?,
+        "events/s",
+    );
     let raw_db = dbs.create("raw").await?;
     let (append, append_cpu) = raw::postgres_append(&raw_db, &events).await?;
     f.add("baseline.postgres_append", "raw PostgreSQL append (INSERT UNNEST, 1,000/tx)", append, "events/s");
@@ -185,7 +211,12 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("baseline.jetstream_latency_p999", "raw JetStream publish→consume p99.9", lat.p999, "ms");
     // An event reaches a dashboard only after JetStream delivered it and its commit returned.
     let floor = lat.then(&commit);
-    f.add("baseline.live_floor_p99", "raw JetStream latency then raw commit latency, p99 (the live floor)", floor.p99, "ms");
+    f.add(
+        "baseline.live_floor_p99",
+        "raw JetStream latency then raw commit latency, p99 (the live floor)",
+        floor.p99,
+        "ms",
+    );
 
     println!("2. End-to-end ingest");
     servers::quiesce(&raw_db).await?;
@@ -194,13 +225,24 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     let service = servers::Service::start(&url, Some(nats)).await?;
     let before = cpu::Sample::take(service.pid(), nats_pid);
     let http = service.http(1)?;
-    let (ingest, durable_only, publish_only) = service::ingest(nats, &db, &http, &service.base, &events, cli.producers).await?;
+    let (ingest, durable_only, publish_only) =
+        service::ingest(nats, &db, &http, &service.base, &events, cli.producers).await?;
     let cpu = cpu::Sample::take(service.pid(), nats_pid).per_event_since(&before, events.len());
     f.add("ingest.events_per_s", "end-to-end ingest (durable in SQL and applied)", ingest, "events/s");
     f.add("ingest.durable_events_per_s", "  of which: durable in SQL alone", durable_only, "events/s");
     f.add("ingest.publish_events_per_s", "  of which: publishing alone", publish_only, "events/s");
-    f.add("ingest.ratio_to_postgres", "  ratio to raw PostgreSQL append", ingest / f.get("baseline.postgres_append"), "×");
-    f.add("ingest.ratio_to_jetstream", "  ratio to raw JetStream publish", ingest / f.get("baseline.jetstream_publish"), "×");
+    f.add(
+        "ingest.ratio_to_postgres",
+        "  ratio to raw PostgreSQL append",
+        ingest / f.get("baseline.postgres_append"),
+        "×",
+    );
+    f.add(
+        "ingest.ratio_to_jetstream",
+        "  ratio to raw JetStream publish",
+        ingest / f.get("baseline.jetstream_publish"),
+        "×",
+    );
     f.add("ingest.cpu_service", "  service CPU per event", cpu.service, "µs");
     f.add("ingest.cpu_postgres", "  PostgreSQL CPU per event", cpu.postgres, "µs");
     f.add("ingest.cpu_nats", "  NATS CPU per event", cpu.nats, "µs");
@@ -208,7 +250,12 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("ingest.cpu_busy", "  cores kept busy by the four", cpu.busy * 100.0, "%");
     // What the other three need per event, as if the service cost no CPU at all.
     let others = append_cpu + cpu.nats + cpu.bench;
-    f.add("ingest.ceiling", "  ceiling: the cores ÷ CPU per event of raw PostgreSQL append, NATS and producers", cpu::cores() * 1e6 / others, "events/s");
+    f.add(
+        "ingest.ceiling",
+        "  ceiling: the cores ÷ CPU per event of raw PostgreSQL append, NATS and producers",
+        cpu::cores() * 1e6 / others,
+        "events/s",
+    );
 
     println!("3. Live latency (publish → SSE)");
     servers::quiesce(&url).await?;
@@ -223,8 +270,18 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("live.p999", "publish→SSE p99.9", live.p999, "ms");
     f.add("live.max", "publish→SSE max", live.max, "ms");
     f.add("live.received", "publish→SSE events received", live.count as f64, "events");
-    f.add("live.ratio_p99", "  p99 ratio to raw JetStream p99", live.p99 / f.get("baseline.jetstream_latency_p99"), "×");
-    f.add("live.ratio_p99_commit", "  p99 ratio to raw PostgreSQL commit p99", live.p99 / f.get("baseline.postgres_commit_p99"), "×");
+    f.add(
+        "live.ratio_p99",
+        "  p99 ratio to raw JetStream p99",
+        live.p99 / f.get("baseline.jetstream_latency_p99"),
+        "×",
+    );
+    f.add(
+        "live.ratio_p99_commit",
+        "  p99 ratio to raw PostgreSQL commit p99",
+        live.p99 / f.get("baseline.postgres_commit_p99"),
+        "×",
+    );
     f.add("live.cpu_service", "  service CPU per event", cpu.service, "µs");
     f.add("live.cpu_busy", "  cores kept busy (service, PostgreSQL, NATS, benchmark)", cpu.busy * 100.0, "%");
     let (ingest_hwm, _) = service.memory();
@@ -235,11 +292,25 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     let (stored, _) = service::log_size(&db).await?;
     let more = world.more_offers(cli.offers, cli.offers.saturating_sub(stored as usize));
     let load_rate = service::bulk_append(&url, &more).await?;
-    println!("  loaded {} more offers into the log at {load_rate:.0} events/s ({} live offers)", more.len(), world.live_offers);
+    println!(
+        "  loaded {} more offers into the log at {load_rate:.0} events/s ({} live offers)",
+        more.len(),
+        world.live_offers
+    );
     drop(more);
     servers::quiesce(&url).await?;
-    f.add("replay.read_per_s", "reading the log as rebuild does, nothing else", service::read_log(&url, false).await?, "events/s");
-    f.add("replay.parse_per_s", "reading and parsing the log as rebuild does, nothing applied", service::read_log(&url, true).await?, "events/s");
+    f.add(
+        "replay.read_per_s",
+        "reading the log as rebuild does, nothing else",
+        service::read_log(&url, false).await?,
+        "events/s",
+    );
+    f.add(
+        "replay.parse_per_s",
+        "reading and parsing the log as rebuild does, nothing applied",
+        service::read_log(&url, true).await?,
+        "events/s",
+    );
     let (replay, replayed) = service::replay(&url).await?;
     f.add("replay.events", "replayed events", replayed as f64, "events");
     f.add("replay.events_per_s", "provisio rebuild", replay, "events/s");
@@ -253,7 +324,13 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     servers::quiesce(&url).await?;
     let p = data::partnership_id(0);
     for (key, report) in [("gaps", "gaps"), ("duplications", "duplications")] {
-        let load = service::http_load(service.http(cli.clients)?, format!("{}/v1/partnerships/{p}/{report}", service.base), cli.clients, duration).await?;
+        let load = service::http_load(
+            service.http(cli.clients)?,
+            format!("{}/v1/partnerships/{p}/{report}", service.base),
+            cli.clients,
+            duration,
+        )
+        .await?;
         f.add(&format!("query.{key}.per_s"), &format!("{report} report"), load.per_second, "requests/s");
         f.add(&format!("query.{key}.p50"), &format!("{report} report p50"), load.latency.p50, "ms");
         f.add(&format!("query.{key}.p99"), &format!("{report} report p99"), load.latency.p99, "ms");
@@ -264,7 +341,12 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("query.sql_gaps.p50", "plain SQL GROUP BY gap report p50", sql.latency.p50, "ms");
     f.add("query.sql_gaps.p99", "plain SQL GROUP BY gap report p99", sql.latency.p99, "ms");
     f.add("query.sql_gaps.rows", "plain SQL gap report rows", rows as f64, "rows");
-    f.add("query.gaps.ratio_to_sql", "  gap report throughput ratio to plain SQL", f.get("query.gaps.per_s") / f.get("query.sql_gaps.per_s"), "×");
+    f.add(
+        "query.gaps.ratio_to_sql",
+        "  gap report throughput ratio to plain SQL",
+        f.get("query.gaps.per_s") / f.get("query.sql_gaps.per_s"),
+        "×",
+    );
 
     println!("6. Memory");
     let (hwm, _) = service.memory();
@@ -272,7 +354,12 @@ async fn measure(cli: &Cli, nats: &provisio_testkit::NatsServer, dbs: &mut serve
     f.add("memory.live_offers", "live offers", offers, "offers");
     f.add("memory.peak_mib", "service peak RSS (VmHWM)", hwm as f64 / 1_048_576.0, "MiB");
     f.add("memory.idle_mib", "service RSS once started", idle_rss as f64 / 1_048_576.0, "MiB");
-    f.add("memory.peak_mib_per_million_offers", "peak RSS per million live offers", hwm as f64 / 1_048_576.0 / (offers / 1e6), "MiB");
+    f.add(
+        "memory.peak_mib_per_million_offers",
+        "peak RSS per million live offers",
+        hwm as f64 / 1_048_576.0 / (offers / 1e6),
+        "MiB",
+    );
     f.add("memory.peak_bytes_per_offer", "peak RSS per live offer", hwm as f64 / offers, "B");
     service.stop();
     db.close().await;
@@ -301,7 +388,13 @@ fn goals(f: &Figures) -> Vec<Goal> {
     let per_offer = f.get("memory.peak_bytes_per_offer");
     vec![
         goal("end-to-end ingest", "≥ 50,000 events/s", ingest, ingest >= 50_000.0, Some(ceiling)),
-        goal("ingest / raw PostgreSQL append", "≥ 0.7", ratio, ratio >= 0.7, Some(ceiling / f.get("baseline.postgres_append"))),
+        goal(
+            "ingest / raw PostgreSQL append",
+            "≥ 0.7",
+            ratio,
+            ratio >= 0.7,
+            Some(ceiling / f.get("baseline.postgres_append")),
+        ),
         goal("publish→SSE p99", "≤ 10 ms", p99, p99 <= 10.0, Some(f.get("baseline.live_floor_p99"))),
         goal("replay", "≥ 300,000 events/s", replay, replay >= 300_000.0, Some(f.get("replay.parse_per_s"))),
         goal("gap report p99", "≤ 5 ms", gap_p99, gap_p99 <= 5.0, None),
@@ -335,8 +428,16 @@ fn now() -> String {
 fn machine() -> Value {
     let cores = cpu::cores() as u64;
     let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let total_kb = mem.lines().find_map(|l| l.strip_prefix("MemTotal:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).unwrap_or(0);
+    let total_kb = mem
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
     let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpu.lines().find_map(|l| l.strip_prefix("model name")).map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned()).unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_default();
     json!({"cores": cores, "memory_gib": total_kb as f64 / 1_048_576.0, "cpu": model})
 }

@@ -5,8 +5,8 @@ use crate::stats::Latency;
 use async_nats::jetstream::{self, consumer, message::PublishMessage, stream};
 use futures_util::StreamExt;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Acknowledgements each producer keeps in flight.
@@ -19,13 +19,23 @@ pub(crate) async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
 async fn fresh_stream(js: &jetstream::Context, name: &str, subjects: &str) -> anyhow::Result<stream::Stream> {
     let _ = js.delete_stream(name).await;
     Ok(js
-        .create_stream(stream::Config { name: name.into(), subjects: vec![subjects.into()], storage: stream::StorageType::File, ..Default::default() })
+        .create_stream(stream::Config {
+            name: name.into(),
+            subjects: vec![subjects.into()],
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
         .await?)
 }
 
 /// Publishes every event with `producers` connections (an owner's events all on one, in
 /// order), each keeping `WINDOW` acknowledgements in flight; answers when all are acked.
-pub(crate) async fn publish_all(url: &str, events: &[Ev], producers: usize, prefix: Option<&str>) -> anyhow::Result<Duration> {
+pub(crate) async fn publish_all(
+    url: &str,
+    events: &[Ev],
+    producers: usize,
+    prefix: Option<&str>,
+) -> anyhow::Result<Duration> {
     let producers = producers.max(1);
     let mut parts: Vec<Vec<Ev>> = vec![Vec::new(); producers];
     for e in events {
@@ -46,7 +56,10 @@ pub(crate) async fn publish_all(url: &str, events: &[Ev], producers: usize, pref
                     Some(p) => format!("{p}.{}", e.subject),
                     None => e.subject.clone(),
                 };
-                in_flight.push_back(js.send_publish(subject, PublishMessage::build().payload(e.body.clone()).message_id(e.id.as_str())).await?);
+                in_flight.push_back(
+                    js.send_publish(subject, PublishMessage::build().payload(e.body.clone()).message_id(e.id.as_str()))
+                        .await?,
+                );
                 if in_flight.len() >= WINDOW
                     && let Some(ack) = in_flight.pop_front()
                 {
@@ -115,7 +128,12 @@ async fn insert_rows(conn: &mut sqlx::PgConnection, rows: &[(&str, &Ev)]) -> sql
 /// transaction each time, every row that has come due since its last commit, as the service's
 /// writer commits whatever has arrived. Latency is from a row's due time to its commit: the
 /// least that "acknowledged only once durable" adds to any live figure on this disk.
-pub(crate) async fn postgres_commit_latency(url: &str, events: &[Ev], rate: f64, duration: Duration) -> anyhow::Result<Latency> {
+pub(crate) async fn postgres_commit_latency(
+    url: &str,
+    events: &[Ev],
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Latency> {
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
     let n = ((rate * duration.as_secs_f64()) as usize).max(1);
     let start = Instant::now();
@@ -131,7 +149,8 @@ pub(crate) async fn postgres_commit_latency(url: &str, events: &[Ev], rate: f64,
         // Every row due by now: k / rate <= elapsed.
         let end = ((now.duration_since(start).as_secs_f64() * rate) as usize + 1).clamp(next + 1, n);
         let ids: Vec<String> = (next..end).map(|k| format!("commit-{k}")).collect();
-        let rows: Vec<(&str, &Ev)> = ids.iter().zip(next..end).map(|(id, k)| (id.as_str(), &events[k % events.len()])).collect();
+        let rows: Vec<(&str, &Ev)> =
+            ids.iter().zip(next..end).map(|(id, k)| (id.as_str(), &events[k % events.len()])).collect();
         let mut tx = pool.begin().await?;
         insert_rows(&mut tx, &rows).await?;
         tx.commit().await?;
@@ -187,7 +206,10 @@ pub(crate) async fn paced_publish(
         tokio::time::sleep_until(due).await;
         let (subject, payload, id) = make(k);
         times.mark(k);
-        let msg = PublishMessage::build().payload(payload).message_id(id.as_str()).header("Bench-Seq", k.to_string().as_str());
+        let msg = PublishMessage::build()
+            .payload(payload)
+            .message_id(id.as_str())
+            .header("Bench-Seq", k.to_string().as_str());
         let ack = js.send_publish(subject, msg).await?;
         tx.send(ack).await?;
     }
@@ -198,7 +220,12 @@ pub(crate) async fn paced_publish(
 
 /// Raw JetStream publish → consume latency at `rate` for `duration`: a durable pull
 /// consumer acknowledging each message, on a stream of its own.
-pub(crate) async fn jetstream_latency(url: &str, events: &[Ev], rate: f64, duration: Duration) -> anyhow::Result<Latency> {
+pub(crate) async fn jetstream_latency(
+    url: &str,
+    events: &[Ev],
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Latency> {
     let js = connect(url).await?;
     let stream = fresh_stream(&js, "BENCH_LAT", "bench.lat.>").await?;
     let consumer: consumer::PullConsumer = stream
@@ -220,7 +247,8 @@ pub(crate) async fn jetstream_latency(url: &str, events: &[Ev], rate: f64, durat
             let next = tokio::time::timeout_at(deadline, messages.next()).await;
             let Ok(Some(msg)) = next else { break };
             let msg = msg.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let k = msg.headers.as_ref().and_then(|h| h.get("Bench-Seq")).and_then(|v| v.as_str().parse::<usize>().ok());
+            let k =
+                msg.headers.as_ref().and_then(|h| h.get("Bench-Seq")).and_then(|v| v.as_str().parse::<usize>().ok());
             if let Some(l) = k.and_then(|k| reader_times.since(k)) {
                 ms.push(l);
             }

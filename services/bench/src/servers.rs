@@ -3,7 +3,7 @@
 //! as a child process (this binary's hidden `serve` subcommand), so its peak resident memory
 //! is its own.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use sqlx::{Connection, Executor};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,8 @@ impl Databases {
     /// Creates an empty database `provisio_bench_<label>_<pid>` and answers its URL.
     pub(crate) async fn create(&mut self, label: &str) -> anyhow::Result<String> {
         let name = format!("provisio_bench_{label}_{}", std::process::id());
-        let mut conn = sqlx::PgConnection::connect(&self.admin).await.with_context(|| format!("connecting to {}", self.admin))?;
+        let mut conn =
+            sqlx::PgConnection::connect(&self.admin).await.with_context(|| format!("connecting to {}", self.admin))?;
         conn.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name}"))).await?;
         conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await?;
         conn.close().await.ok();
@@ -137,7 +138,9 @@ impl Drop for Service {
 /// phase before (which made the live phase's p99 vary from 17 to 45 ms). Prints how much
 /// was waiting.
 pub(crate) async fn quiesce(database_url: &str) -> anyhow::Result<()> {
-    let dirty = |text: String| text.lines().find_map(|l| l.strip_prefix("Dirty:")?.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    let dirty = |text: String| {
+        text.lines().find_map(|l| l.strip_prefix("Dirty:")?.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+    };
     let before = dirty(std::fs::read_to_string("/proc/meminfo").unwrap_or_default());
     let started = Instant::now();
     // CHECKPOINT needs a superuser (or pg_checkpoint): without one, only the kernel flushes.
@@ -147,7 +150,11 @@ pub(crate) async fn quiesce(database_url: &str) -> anyhow::Result<()> {
     }
     tokio::process::Command::new("sync").status().await.context("running sync")?;
     if let Some(kb) = before {
-        println!("  flushed {:.0} MiB left dirty by earlier phases in {:.2} s", kb / 1024.0, started.elapsed().as_secs_f64());
+        println!(
+            "  flushed {:.0} MiB left dirty by earlier phases in {:.2} s",
+            kb / 1024.0,
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

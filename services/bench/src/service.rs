@@ -1,10 +1,10 @@
 //! Measurements of the service itself: end-to-end ingest, publish → SSE latency, replay,
 //! report queries (and the plain SQL report beside them).
 
-use crate::data::{partnership_id, Ev, World};
+use crate::data::{Ev, World, partnership_id};
 use crate::raw::{self, SendTimes};
 use crate::stats::Latency;
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use provisio_store::{AppendBatch, NewEvent, Store};
 use sqlx::Row;
 use std::sync::Arc;
@@ -25,12 +25,24 @@ async fn applied(http: &reqwest::Client, base: &str) -> anyhow::Result<i64> {
 
 /// Waits until `count` events are durable in SQL and applied by the engine; answers the
 /// last position.
-pub(crate) async fn wait_durable_and_applied(db: &sqlx::PgPool, http: &reqwest::Client, base: &str, count: i64, timeout: Duration) -> anyhow::Result<i64> {
+pub(crate) async fn wait_durable_and_applied(
+    db: &sqlx::PgPool,
+    http: &reqwest::Client,
+    base: &str,
+    count: i64,
+    timeout: Duration,
+) -> anyhow::Result<i64> {
     wait_durable_and_applied_timed(db, http, base, count, timeout).await.map(|(last, _)| last)
 }
 
 /// The same, also answering when the last event became durable.
-async fn wait_durable_and_applied_timed(db: &sqlx::PgPool, http: &reqwest::Client, base: &str, count: i64, timeout: Duration) -> anyhow::Result<(i64, Instant)> {
+async fn wait_durable_and_applied_timed(
+    db: &sqlx::PgPool,
+    http: &reqwest::Client,
+    base: &str,
+    count: i64,
+    timeout: Duration,
+) -> anyhow::Result<(i64, Instant)> {
     let deadline = Instant::now() + timeout;
     // Counted once; then only the highest position is polled (an index lookup), and the new
     // rows are counted only once there are positions enough to hold the rest. Counting
@@ -42,11 +54,18 @@ async fn wait_durable_and_applied_timed(db: &sqlx::PgPool, http: &reqwest::Clien
             bail!("only {n} of {count} events became durable in time");
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let highest: i64 = sqlx::query("select coalesce(max(position), 0) as last from events").fetch_one(db).await?.try_get("last")?;
+        let highest: i64 = sqlx::query("select coalesce(max(position), 0) as last from events")
+            .fetch_one(db)
+            .await?
+            .try_get("last")?;
         if highest - last < count - n {
             continue;
         }
-        let row = sqlx::query("select count(*) as n from events where position > $1 and position <= $2").bind(last).bind(highest).fetch_one(db).await?;
+        let row = sqlx::query("select count(*) as n from events where position > $1 and position <= $2")
+            .bind(last)
+            .bind(highest)
+            .fetch_one(db)
+            .await?;
         n += row.try_get::<i64, _>("n")?;
         last = highest;
     }
@@ -63,11 +82,20 @@ async fn wait_durable_and_applied_timed(db: &sqlx::PgPool, http: &reqwest::Clien
 /// End-to-end ingest: producers publish the dataset to JetStream; timed until every event
 /// is durable in SQL and applied by the engine. Answers events/s: (applied, durable only,
 /// publishing only).
-pub(crate) async fn ingest(nats: &str, db: &sqlx::PgPool, http: &reqwest::Client, base: &str, events: &[Ev], producers: usize) -> anyhow::Result<(f64, f64, f64)> {
+pub(crate) async fn ingest(
+    nats: &str,
+    db: &sqlx::PgPool,
+    http: &reqwest::Client,
+    base: &str,
+    events: &[Ev],
+    producers: usize,
+) -> anyhow::Result<(f64, f64, f64)> {
     let (before, _) = log_size(db).await?;
     let started = Instant::now();
     let published = raw::publish_all(nats, events, producers, None).await?;
-    let (_, durable) = wait_durable_and_applied_timed(db, http, base, before + events.len() as i64, Duration::from_secs(1_800)).await?;
+    let (_, durable) =
+        wait_durable_and_applied_timed(db, http, base, before + events.len() as i64, Duration::from_secs(1_800))
+            .await?;
     let took = started.elapsed();
     let n = events.len() as f64;
     Ok((n / took.as_secs_f64(), n / (durable - started).as_secs_f64(), n / published.as_secs_f64()))
@@ -76,11 +104,20 @@ pub(crate) async fn ingest(nats: &str, db: &sqlx::PgPool, http: &reqwest::Client
 /// Publish → SSE latency: a client follows partnership 0's live stream while events that
 /// each change its gap report are published at `rate`. Event k lands at position base+1+k
 /// (one publisher, one consumer, a fresh sequence), which is the SSE `id`.
-pub(crate) async fn live(nats: &str, db: &sqlx::PgPool, http: &reqwest::Client, base_url: &str, world: &mut World, rate: f64, duration: Duration) -> anyhow::Result<(Latency, usize)> {
+pub(crate) async fn live(
+    nats: &str,
+    db: &sqlx::PgPool,
+    http: &reqwest::Client,
+    base_url: &str,
+    world: &mut World,
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<(Latency, usize)> {
     let setup = world.live_setup();
     let (before, _) = log_size(db).await?;
     raw::publish_all(nats, &setup, 1, None).await?;
-    let base = wait_durable_and_applied(db, http, base_url, before + setup.len() as i64, Duration::from_secs(60)).await?;
+    let base =
+        wait_durable_and_applied(db, http, base_url, before + setup.len() as i64, Duration::from_secs(60)).await?;
 
     let n = ((rate * duration.as_secs_f64()) as usize).max(1);
     let events: Vec<Ev> = (0..n).map(|k| world.live_event(k as u64)).collect();
@@ -197,7 +234,18 @@ pub(crate) async fn load_sql_tables(db: &sqlx::PgPool, world: &World) -> anyhow:
     let mut buf = String::with_capacity(8 << 20);
     for o in world.live() {
         use std::fmt::Write;
-        let _ = writeln!(buf, "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", partnership_id(o.partnership), o.ukprn, o.year, o.subject, o.level, o.age, o.mode, o.places);
+        let _ = writeln!(
+            buf,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            partnership_id(o.partnership),
+            o.ukprn,
+            o.year,
+            o.subject,
+            o.level,
+            o.age,
+            o.mode,
+            o.places
+        );
         if buf.len() > 4 << 20 {
             copy.send(std::mem::take(&mut buf).into_bytes()).await?;
         }
@@ -243,7 +291,12 @@ pub(crate) struct Load {
 }
 
 /// `http` keeps `clients` connections (see `Service::http`).
-pub(crate) async fn http_load(http: reqwest::Client, url: String, clients: usize, duration: Duration) -> anyhow::Result<Load> {
+pub(crate) async fn http_load(
+    http: reqwest::Client,
+    url: String,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<Load> {
     // Warm up: one request per client connection.
     let first = http.get(&url).send().await?;
     if first.status() != 200 {

@@ -37,7 +37,11 @@ impl Latency {
             state ^= state >> 27;
             (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as usize % n
         };
-        Latency::of((0..1_000_000).map(|_| self.sorted[draw(self.sorted.len())] + next.sorted[draw(next.sorted.len())]).collect())
+        Latency::of(
+            (0..1_000_000)
+                .map(|_| self.sorted[draw(self.sorted.len())] + next.sorted[draw(next.sorted.len())])
+                .collect(),
+        )
     }
 }
 

@@ -7,9 +7,9 @@
 //! reference counts; a write after it copies the pointers of one shard and the one value it
 //! changes, never the other values (some of which are sets of thousands of offers).
 
+use foldhash::fast::RandomState;
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use foldhash::fast::RandomState;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 

@@ -185,7 +185,21 @@ mod tests {
 
     #[test]
     fn offer_ids_order_as_their_text_whatever_their_length() {
-        let ids = ["A", "AB", "AB.", "ABC", "B", "Z", "a", "ENG-L3-FT-2024-25", "ENG-L3-FT-2024-25-B", "ENG-L3-FT-2024-26", "0123456789abcdef", "0123456789abcdefg", "0123456789abcdeg"];
+        let ids = [
+            "A",
+            "AB",
+            "AB.",
+            "ABC",
+            "B",
+            "Z",
+            "a",
+            "ENG-L3-FT-2024-25",
+            "ENG-L3-FT-2024-25-B",
+            "ENG-L3-FT-2024-26",
+            "0123456789abcdef",
+            "0123456789abcdefg",
+            "0123456789abcdeg",
+        ];
         let id = |u: &str, o: &str| OfferId::new(Ukprn::parse(u).expect("valid"), LocalId::parse(o).expect("valid"));
         for u in ["10000001", "10000002"] {
             for v in ["10000001", "10000002"] {

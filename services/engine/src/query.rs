@@ -5,7 +5,9 @@ use crate::Engine;
 use crate::keys::{Cell, DuplicationKey, OfferCursor, OfferId, Year};
 use crate::partnership::Partnership;
 use crate::rows::{CoverageCell, DuplicationRow, GapRow, OfferRow, PartnershipSummary, TargetRow};
-use provisio_events::vocab::{AcademicYear, AgeGroup, AreaCode, Level, LocalId, Mode, PartnershipId, SubjectCode, Ukprn, Vocab};
+use provisio_events::vocab::{
+    AcademicYear, AgeGroup, AreaCode, Level, LocalId, Mode, PartnershipId, SubjectCode, Ukprn, Vocab,
+};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Included, Unbounded};

@@ -6,11 +6,11 @@
 
 use crate::cow::CowMap;
 use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
+use foldhash::HashSet;
 use provisio_events::OfferSpec;
 use provisio_events::vocab::{
     AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, SubjectCode, Ukprn,
 };
-use foldhash::HashSet;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

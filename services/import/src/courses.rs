@@ -5,19 +5,27 @@
 //! themselves come from the venue upload. An online or work-based row without a venue gets
 //! the provider's synthetic `ONLINE` or `WORKPLACE` venue (see [`crate::venues`]).
 
-use crate::modes::{course_directory_mode, DeliveryMode, StudyMode};
+use crate::modes::{DeliveryMode, StudyMode, course_directory_mode};
 use crate::options::ImportOptions;
 use crate::plan::Plan;
 use crate::table::{Cell, Header, Row};
 use crate::values;
 use crate::venues::Synthetic;
-use provisio_events::vocab::{AcademicYear, LocalId, SubjectCode, Ukprn, Vocab};
-use provisio_events::vocab::OfferStatus;
 use provisio_events::OfferSpec;
+use provisio_events::vocab::OfferStatus;
+use provisio_events::vocab::{AcademicYear, LocalId, SubjectCode, Ukprn, Vocab};
 
 /// Columns a course file needs, given what the options fill in.
 pub(crate) fn required_columns(opts: &ImportOptions, header: &Header) -> Vec<&'static str> {
-    let mut columns = vec!["COURSE_NAME", "YOUR_REFERENCE", "SECTOR", "DELIVERY_MODE", "STUDY_MODE", "YOUR_VENUE_REFERENCE", "PLACES"];
+    let mut columns = vec![
+        "COURSE_NAME",
+        "YOUR_REFERENCE",
+        "SECTOR",
+        "DELIVERY_MODE",
+        "STUDY_MODE",
+        "YOUR_VENUE_REFERENCE",
+        "PLACES",
+    ];
     if opts.default_level.is_none() {
         columns.push("EDUCATION_LEVEL");
     }
@@ -47,25 +55,43 @@ impl<'a> Courses<'a> {
         let offer_id = self.reference(r, plan);
         let subject = r.required("SECTOR").and_then(|v| {
             let code = SubjectCode::parse(v).or_else(|| SubjectCode::from_name(v));
-            r.check("SECTOR", v, code.ok_or_else(|| "is not a Sector Subject Area tier 2 code or official name".to_owned()))
+            r.check(
+                "SECTOR",
+                v,
+                code.ok_or_else(|| "is not a Sector Subject Area tier 2 code or official name".to_owned()),
+            )
         });
         let level = match r.cell("EDUCATION_LEVEL") {
-            Cell::Value(v) => r.check("EDUCATION_LEVEL", v, values::level(v).ok_or_else(|| "is not a level (Entry, or 1 to 8)".to_owned())),
+            Cell::Value(v) => r.check(
+                "EDUCATION_LEVEL",
+                v,
+                values::level(v).ok_or_else(|| "is not a level (Entry, or 1 to 8)".to_owned()),
+            ),
             _ => r.or_default("EDUCATION_LEVEL", opts.default_level.as_ref(), "default level"),
         };
         let delivery = r.required("DELIVERY_MODE").and_then(|v| {
-            let d = DeliveryMode::parse(v).ok_or_else(|| "is not a delivery mode (ClassroomBased, Online, WorkBased or BlendedLearning)".to_owned());
+            let d = DeliveryMode::parse(v).ok_or_else(|| {
+                "is not a delivery mode (ClassroomBased, Online, WorkBased or BlendedLearning)".to_owned()
+            });
             r.check("DELIVERY_MODE", v, d)
         });
         let study = match r.cell("STUDY_MODE") {
-            Cell::Value(v) => r.check("STUDY_MODE", v, StudyMode::parse(v).ok_or_else(|| "is not a study mode (FullTime, PartTime or Flexible)".to_owned())),
+            Cell::Value(v) => r.check(
+                "STUDY_MODE",
+                v,
+                StudyMode::parse(v).ok_or_else(|| "is not a study mode (FullTime, PartTime or Flexible)".to_owned()),
+            ),
             _ => None,
         };
         let mode = delivery.and_then(|d| match course_directory_mode(d, study) {
             Some(m) => Some(m),
             None => {
                 if matches!(r.cell("STUDY_MODE"), Cell::Absent) {
-                    r.fail("STUDY_MODE", None, "the file has no STUDY_MODE column, which classroom-based and blended delivery need");
+                    r.fail(
+                        "STUDY_MODE",
+                        None,
+                        "the file has no STUDY_MODE column, which classroom-based and blended delivery need",
+                    );
                 } else if !r.failed("STUDY_MODE") {
                     r.fail("STUDY_MODE", None, "is required for classroom-based and blended delivery");
                 }
@@ -73,11 +99,17 @@ impl<'a> Courses<'a> {
             }
         });
         let venue = match r.cell("YOUR_VENUE_REFERENCE") {
-            Cell::Value(v) => r.check("YOUR_VENUE_REFERENCE", v, LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED))),
+            Cell::Value(v) => r.check(
+                "YOUR_VENUE_REFERENCE",
+                v,
+                LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED)),
+            ),
             cell => {
                 if delivery.is_some_and(DeliveryMode::needs_venue) {
                     let reason = match cell {
-                        Cell::Absent => "the file has no YOUR_VENUE_REFERENCE column, which classroom-based and blended delivery need",
+                        Cell::Absent => {
+                            "the file has no YOUR_VENUE_REFERENCE column, which classroom-based and blended delivery need"
+                        }
                         _ => "is required for classroom-based and blended delivery",
                     };
                     r.fail("YOUR_VENUE_REFERENCE", None, reason);
@@ -92,15 +124,27 @@ impl<'a> Courses<'a> {
         let duration_weeks = self.duration(r);
         let places = r.required("PLACES").and_then(|v| r.check("PLACES", v, values::places(v)));
         let age_group = match r.cell("AGE_GROUP") {
-            Cell::Value(v) => r.check("AGE_GROUP", v, values::age_group(v).ok_or_else(|| "is not an age group (14-16, 16-18 or 19+)".to_owned())),
+            Cell::Value(v) => r.check(
+                "AGE_GROUP",
+                v,
+                values::age_group(v).ok_or_else(|| "is not an age group (14-16, 16-18 or 19+)".to_owned()),
+            ),
             _ => r.or_default("AGE_GROUP", opts.default_age_group.as_ref(), "default age group"),
         };
         let academic_year = self.academic_year(r, start);
         if !r.problems.is_empty() {
             return;
         }
-        let (Some(title), Some(offer_id), Some(subject), Some(level), Some(mode), Some(places), Some(age_group), Some(academic_year)) =
-            (title, offer_id, subject, level, mode, places, age_group, academic_year)
+        let (
+            Some(title),
+            Some(offer_id),
+            Some(subject),
+            Some(level),
+            Some(mode),
+            Some(places),
+            Some(age_group),
+            Some(academic_year),
+        ) = (title, offer_id, subject, level, mode, places, age_group, academic_year)
         else {
             return;
         };
@@ -134,7 +178,8 @@ impl<'a> Courses<'a> {
     /// The offer id, claimed for this row so a second row with it is rejected.
     fn reference(&self, r: &mut Row<'_, '_>, plan: &mut Plan) -> Option<LocalId> {
         let v = r.required("YOUR_REFERENCE")?;
-        let id = r.check("YOUR_REFERENCE", v, LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED)))?;
+        let id =
+            r.check("YOUR_REFERENCE", v, LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED)))?;
         match plan.claim_offer(self.ukprn, &id, r.line) {
             Ok(()) => Some(id),
             Err(first) => {
@@ -148,7 +193,11 @@ impl<'a> Courses<'a> {
     fn duration(&self, r: &mut Row<'_, '_>) -> Option<u32> {
         match (r.cell("DURATION"), r.cell("DURATION_UNIT")) {
             (Cell::Value(n), Cell::Value(unit)) => {
-                let amount = r.check("DURATION", n, n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| "is not a whole number above 0".to_owned()))?;
+                let amount = r.check(
+                    "DURATION",
+                    n,
+                    n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| "is not a whole number above 0".to_owned()),
+                )?;
                 r.check("DURATION_UNIT", unit, values::duration_weeks(amount, unit)).flatten()
             }
             (Cell::Value(n), _) => {
@@ -166,7 +215,11 @@ impl<'a> Courses<'a> {
     /// `ACADEMIC_YEAR`, else the option, else the year `START_DATE` falls in.
     fn academic_year(&self, r: &mut Row<'_, '_>, start: Option<time::Date>) -> Option<AcademicYear> {
         if let Cell::Value(v) = r.cell("ACADEMIC_YEAR") {
-            return r.check("ACADEMIC_YEAR", v, values::academic_year(v).ok_or_else(|| "is not an academic year such as 2024/25".to_owned()));
+            return r.check(
+                "ACADEMIC_YEAR",
+                v,
+                values::academic_year(v).ok_or_else(|| "is not an academic year such as 2024/25".to_owned()),
+            );
         }
         if let Some(y) = &self.opts.academic_year {
             return Some(y.clone());
@@ -176,7 +229,11 @@ impl<'a> Courses<'a> {
         }
         // A START_DATE that is not a date was reported already.
         if !r.failed("START_DATE") {
-            r.fail("ACADEMIC_YEAR", None, "no ACADEMIC_YEAR, no academic year option, and no START_DATE to derive it from");
+            r.fail(
+                "ACADEMIC_YEAR",
+                None,
+                "no ACADEMIC_YEAR, no academic year option, and no START_DATE to derive it from",
+            );
         }
         None
     }

@@ -9,7 +9,7 @@
 //! become U+FFFD and [`Decoded::had_replacements`] says so.
 
 use crate::report::TextEncoding;
-use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use encoding_rs::{Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::io::{self, BufRead, Read};
 
 const RAW_CAPACITY: usize = 16 * 1024;

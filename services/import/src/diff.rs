@@ -71,7 +71,10 @@ pub fn diff_offers(current: &[LiveOffer], events: &[Event]) -> OfferDiff {
     }
     diff.withdrawn = live
         .iter()
-        .filter(|(key, o)| !planned.contains_key(key) && (withdrawals.contains(key) || published_years.contains(&(&o.ukprn, &o.academic_year))))
+        .filter(|(key, o)| {
+            !planned.contains_key(key)
+                && (withdrawals.contains(key) || published_years.contains(&(&o.ukprn, &o.academic_year)))
+        })
         .count();
     diff
 }

@@ -6,8 +6,8 @@
 //! here, rather than trusting `serde_json::Map`'s order, keeps ids stable even if some other
 //! crate of the workspace turns on serde_json's `preserve_order`.
 
-use provisio_events::vocab::{AcademicYear, LocalId, Ukprn, Vocab};
 use provisio_events::OfferSpec;
+use provisio_events::vocab::{AcademicYear, LocalId, Ukprn, Vocab};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

@@ -48,14 +48,14 @@ mod venue_rows;
 mod venues;
 mod xcri;
 
-pub use diff::{diff_offers, LiveOffer, OfferDiff};
-pub use ids::{offer_fingerprint, EVENT_ID_PREFIX};
+pub use diff::{LiveOffer, OfferDiff, diff_offers};
+pub use ids::{EVENT_ID_PREFIX, offer_fingerprint};
 pub use mapping::{Mapping, MappingError, STARTER_MAPPING_JSON};
 pub use modes::{
-    course_directory_mode, DeliveryMode, StudyMode, COURSE_DIRECTORY_MODES, XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES,
+    COURSE_DIRECTORY_MODES, DeliveryMode, StudyMode, XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES, course_directory_mode,
 };
 pub use options::ImportOptions;
-pub use postcodes::{normalise_postcode, PostcodeLookup, PostcodeLookupError};
+pub use postcodes::{PostcodeLookup, PostcodeLookupError, normalise_postcode};
 pub use report::{Format, ImportReport, Rejection, RenamedId, TextEncoding, VenueWithoutArea, Warning};
 pub use table::{COURSE_COLUMNS, VENUE_COLUMNS};
 pub use venues::{ONLINE_VENUE_ID, SYNTHETIC_VENUE_POSTCODE, WORKPLACE_VENUE_ID};
@@ -99,7 +99,11 @@ pub enum ImportError {
 /// Imports one file: detects its format (XML is XCRI-CAP; anything else a Course Directory
 /// CSV, courses or venues by its header) and encoding, maps it, and returns the events and
 /// report. `progress` is called after each row or presentation with the count read so far.
-pub fn import(input: impl Read, options: &ImportOptions, mut progress: impl FnMut(u64)) -> Result<ImportOutcome, ImportError> {
+pub fn import(
+    input: impl Read,
+    options: &ImportOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportOutcome, ImportError> {
     let mut decoded = Decoded::new(input);
     let mut plan = match decoded.first_significant_byte()? {
         None => return Err(ImportError::EmptyFile),

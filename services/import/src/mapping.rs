@@ -58,13 +58,15 @@ impl Mapping {
                 }
                 "modes" => {
                     for (key, value) in entries_of(section, entries)? {
-                        let mode = Mode::parse(value.trim()).ok_or_else(|| invalid(section, key, value, Mode::EXPECTED))?;
+                        let mode =
+                            Mode::parse(value.trim()).ok_or_else(|| invalid(section, key, value, Mode::EXPECTED))?;
                         mapping.modes.insert(phrase_key(key), mode);
                     }
                 }
                 "levels" => {
                     for (key, value) in entries_of(section, entries)? {
-                        let level = Level::parse(value.trim()).ok_or_else(|| invalid(section, key, value, Level::EXPECTED))?;
+                        let level =
+                            Level::parse(value.trim()).ok_or_else(|| invalid(section, key, value, Level::EXPECTED))?;
                         mapping.levels.insert(phrase_key(key), level);
                     }
                 }
@@ -233,7 +235,9 @@ mod tests {
     #[test]
     fn a_user_file_is_merged_over_the_starter() {
         let mut m = Mapping::starter();
-        let user = Mapping::from_json(r#"{"_note": "ours", "subjects": {"JACS3:H300": "4.2", "HECOS:100048": "Engineering"}, "modes": {"Day Release": "work-based"}}"#);
+        let user = Mapping::from_json(
+            r#"{"_note": "ours", "subjects": {"JACS3:H300": "4.2", "HECOS:100048": "Engineering"}, "modes": {"Day Release": "work-based"}}"#,
+        );
         m.merge(user.unwrap_or_default());
         assert_eq!(m.subject_for_code(Some("JACS3"), "H300").map(|c| c.as_str().to_owned()).as_deref(), Some("4.2"));
         assert_eq!(m.subject_for_code(Some("JACS3"), "H310").map(|c| c.as_str().to_owned()).as_deref(), Some("4.1"));

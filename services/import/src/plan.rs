@@ -5,7 +5,7 @@
 //! id is claimed by the first row that names it, accepted or not, so a reference used twice
 //! is rejected the second time whatever became of the first.
 
-use crate::report::{Format, ImportReport, RenamedId, Rejection};
+use crate::report::{Format, ImportReport, Rejection, RenamedId};
 use provisio_events::vocab::{AcademicYear, LocalId, Timestamp, Ukprn, Vocab};
 use provisio_events::{OfferSpec, Payload, ProvisionOffered, ProvisionWithdrawn, VenueRegistered};
 use std::collections::{HashMap, HashSet};
@@ -63,7 +63,13 @@ impl Plan {
     }
 
     /// Accepts an offer once the contract's own validation agrees; otherwise the reasons.
-    pub(crate) fn add_offer(&mut self, line: u64, ukprn: Ukprn, academic_year: AcademicYear, offer: OfferSpec) -> Result<(), Vec<Rejection>> {
+    pub(crate) fn add_offer(
+        &mut self,
+        line: u64,
+        ukprn: Ukprn,
+        academic_year: AcademicYear,
+        offer: OfferSpec,
+    ) -> Result<(), Vec<Rejection>> {
         let payload = Payload::ProvisionOffered(ProvisionOffered { ukprn: ukprn.clone(), academic_year, offer });
         let data = serde_json::to_value(&payload).unwrap_or_default();
         let candidate = serde_json::json!({
@@ -92,7 +98,12 @@ impl Plan {
     /// Records, once per id, that an identifier of the file was turned into a contract id.
     pub(crate) fn renamed(&mut self, line: u64, kind: &'static str, original: &str, id: &LocalId) {
         if original.trim() != id.as_str() && self.renamed.insert((kind, id.as_str().to_owned())) {
-            self.report.renamed_ids.push(RenamedId { line, kind, original: original.trim().to_owned(), id: id.as_str().to_owned() });
+            self.report.renamed_ids.push(RenamedId {
+                line,
+                kind,
+                original: original.trim().to_owned(),
+                id: id.as_str().to_owned(),
+            });
         }
     }
 }

@@ -11,11 +11,7 @@ use std::io::Read;
 pub fn normalise_postcode(raw: &str) -> String {
     let squashed: String = raw.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
     let n = squashed.chars().count();
-    if n >= 5 && squashed.is_ascii() {
-        format!("{} {}", &squashed[..n - 3], &squashed[n - 3..])
-    } else {
-        squashed
-    }
+    if n >= 5 && squashed.is_ascii() { format!("{} {}", &squashed[..n - 3], &squashed[n - 3..]) } else { squashed }
 }
 
 /// The key a postcode is looked up by: upper case, no spaces.
@@ -55,7 +51,9 @@ impl PostcodeLookup {
         let mut lookup = Self::default();
         let mut record = csv::StringRecord::new();
         while reader.read_record(&mut record)? {
-            if let (Some(postcode), Some(area)) = (record.get(postcode_col), record.get(area_col).and_then(|a| AreaCode::parse(a.trim()))) {
+            if let (Some(postcode), Some(area)) =
+                (record.get(postcode_col), record.get(area_col).and_then(|a| AreaCode::parse(a.trim())))
+            {
                 lookup.insert(postcode, area);
             }
         }
@@ -88,7 +86,13 @@ mod tests {
 
     #[test]
     fn postcodes_are_spelled_one_way() {
-        for (raw, expected) in [("sr13ad", "SR1 3AD"), (" SR1  3AD ", "SR1 3AD"), ("ox1 2ja", "OX1 2JA"), ("W1A0AX", "W1A 0AX"), ("zz", "ZZ")] {
+        for (raw, expected) in [
+            ("sr13ad", "SR1 3AD"),
+            (" SR1  3AD ", "SR1 3AD"),
+            ("ox1 2ja", "OX1 2JA"),
+            ("W1A0AX", "W1A 0AX"),
+            ("zz", "ZZ"),
+        ] {
             assert_eq!(normalise_postcode(raw), expected, "{raw}");
         }
     }

@@ -3,11 +3,11 @@
 //! provider and academic year, or one `provision.offered` per offer when partial), then
 //! withdrawals. Every event goes through the contract's validation on its way out.
 
+use crate::ImportError;
 use crate::ids::event_id;
 use crate::plan::Plan;
-use crate::ImportError;
 use provisio_events::vocab::{AcademicYear, Timestamp, Ukprn, Vocab};
-use provisio_events::{CurriculumPublished, Event, OfferSpec, Payload, ProvisionOffered, MAX_PLAN_OFFERS};
+use provisio_events::{CurriculumPublished, Event, MAX_PLAN_OFFERS, OfferSpec, Payload, ProvisionOffered};
 use std::collections::BTreeMap;
 
 pub(crate) fn events(plan: &Plan, time: &Timestamp) -> Result<Vec<Event>, ImportError> {
@@ -17,7 +17,11 @@ pub(crate) fn events(plan: &Plan, time: &Timestamp) -> Result<Vec<Event>, Import
     }
     if plan.report.partial {
         for o in &plan.offers {
-            let payload = ProvisionOffered { ukprn: o.ukprn.clone(), academic_year: o.academic_year.clone(), offer: o.offer.clone() };
+            let payload = ProvisionOffered {
+                ukprn: o.ukprn.clone(),
+                academic_year: o.academic_year.clone(),
+                offer: o.offer.clone(),
+            };
             out.push(event(Payload::ProvisionOffered(payload), &o.ukprn, time)?);
         }
     } else {
@@ -27,7 +31,10 @@ pub(crate) fn events(plan: &Plan, time: &Timestamp) -> Result<Vec<Event>, Import
         }
         for ((ukprn, academic_year), offers) in years {
             if offers.len() > MAX_PLAN_OFFERS {
-                return Err(ImportError::PlanTooLarge { academic_year: academic_year.to_string(), offers: offers.len() });
+                return Err(ImportError::PlanTooLarge {
+                    academic_year: academic_year.to_string(),
+                    offers: offers.len(),
+                });
             }
             let payload = CurriculumPublished { ukprn: ukprn.clone(), academic_year: academic_year.clone(), offers };
             out.push(event(Payload::CurriculumPublished(payload), ukprn, time)?);

@@ -145,12 +145,7 @@ const MAX_VALUE_CHARS: usize = 200;
 
 impl Rejection {
     pub(crate) fn new(line: u64, column: Option<&str>, value: Option<&str>, reason: impl Into<String>) -> Self {
-        Self {
-            line,
-            column: column.map(str::to_owned),
-            value: value.map(cut),
-            reason: reason.into(),
-        }
+        Self { line, column: column.map(str::to_owned), value: value.map(cut), reason: reason.into() }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::decode::Decoded;
 use crate::options::ImportOptions;
 use crate::plan::Plan;
 use crate::report::{Format, Rejection};
-use crate::{courses, venue_rows, ImportError};
+use crate::{ImportError, courses, venue_rows};
 use csv::StringRecord;
 use std::collections::HashMap;
 use std::io::Read;
@@ -16,17 +16,51 @@ use std::io::Read;
 /// Columns of a Course Directory course upload, plus Provisio's `PLACES`, `AGE_GROUP` and
 /// `ACADEMIC_YEAR`.
 pub const COURSE_COLUMNS: &[&str] = &[
-    "COURSE_TYPE", "SECTOR", "EDUCATION_LEVEL", "AWARDING_BODY", "WHO_THIS_COURSE_IS_FOR", "ENTRY_REQUIREMENTS",
-    "WHAT_YOU_WILL_LEARN", "HOW_YOU_WILL_LEARN", "WHAT_YOU_WILL_NEED_TO_BRING", "HOW_YOU_WILL_BE_ASSESSED", "WHERE_NEXT",
-    "COURSE_NAME", "YOUR_REFERENCE", "DELIVERY_MODE", "START_DATE", "FLEXIBLE_START_DATE", "VENUE_NAME",
-    "YOUR_VENUE_REFERENCE", "NATIONAL_DELIVERY", "SUB_REGION", "COURSE_WEBPAGE", "COST", "COST_DESCRIPTION", "DURATION",
-    "DURATION_UNIT", "STUDY_MODE", "ATTENDANCE_PATTERN", "PLACES", "AGE_GROUP", "ACADEMIC_YEAR",
+    "COURSE_TYPE",
+    "SECTOR",
+    "EDUCATION_LEVEL",
+    "AWARDING_BODY",
+    "WHO_THIS_COURSE_IS_FOR",
+    "ENTRY_REQUIREMENTS",
+    "WHAT_YOU_WILL_LEARN",
+    "HOW_YOU_WILL_LEARN",
+    "WHAT_YOU_WILL_NEED_TO_BRING",
+    "HOW_YOU_WILL_BE_ASSESSED",
+    "WHERE_NEXT",
+    "COURSE_NAME",
+    "YOUR_REFERENCE",
+    "DELIVERY_MODE",
+    "START_DATE",
+    "FLEXIBLE_START_DATE",
+    "VENUE_NAME",
+    "YOUR_VENUE_REFERENCE",
+    "NATIONAL_DELIVERY",
+    "SUB_REGION",
+    "COURSE_WEBPAGE",
+    "COST",
+    "COST_DESCRIPTION",
+    "DURATION",
+    "DURATION_UNIT",
+    "STUDY_MODE",
+    "ATTENDANCE_PATTERN",
+    "PLACES",
+    "AGE_GROUP",
+    "ACADEMIC_YEAR",
 ];
 
 /// Columns of a Course Directory venue upload, plus Provisio's `AREA`.
 pub const VENUE_COLUMNS: &[&str] = &[
-    "YOUR_VENUE_REFERENCE", "VENUE_NAME", "ADDRESS_LINE_1", "ADDRESS_LINE_2", "TOWN_OR_CITY", "COUNTY", "POSTCODE",
-    "EMAIL", "PHONE", "WEBSITE", "AREA",
+    "YOUR_VENUE_REFERENCE",
+    "VENUE_NAME",
+    "ADDRESS_LINE_1",
+    "ADDRESS_LINE_2",
+    "TOWN_OR_CITY",
+    "COUNTY",
+    "POSTCODE",
+    "EMAIL",
+    "PHONE",
+    "WEBSITE",
+    "AREA",
 ];
 
 /// A file's header: its names as given, and where each known column is.
@@ -169,7 +203,11 @@ fn csv_error(e: csv::Error) -> ImportError {
 }
 
 /// Reads a Course Directory CSV (course or venue upload) into a plan.
-pub(crate) fn import<R: Read>(input: Decoded<R>, opts: &ImportOptions, progress: &mut dyn FnMut(u64)) -> Result<Plan, ImportError> {
+pub(crate) fn import<R: Read>(
+    input: Decoded<R>,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Plan, ImportError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
     let mut record = StringRecord::new();
     loop {

@@ -1,8 +1,8 @@
 //! Parsers for the values both formats share: levels, age groups, academic years, dates,
 //! durations and places. Each says why a value was refused, in words for the report.
 
-use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Vocab};
 use provisio_events::MAX_NAME_CHARS;
+use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Vocab};
 use time::{Date, Month};
 
 /// A course title: not empty, at most the contract's length.
@@ -203,15 +203,34 @@ mod tests {
 
     #[test]
     fn levels_accept_the_forms_colleges_write() {
-        for (raw, expected) in [("Entry", Some("entry")), ("entry level 3", Some("entry")), ("3", Some("3")), ("Level 2", Some("2")), ("L8", Some("8")), ("9", None), ("Advanced", None)] {
+        for (raw, expected) in [
+            ("Entry", Some("entry")),
+            ("entry level 3", Some("entry")),
+            ("3", Some("3")),
+            ("Level 2", Some("2")),
+            ("L8", Some("8")),
+            ("9", None),
+            ("Advanced", None),
+        ] {
             assert_eq!(level(raw).map(|l| l.as_str().to_owned()).as_deref(), expected, "{raw}");
         }
     }
 
     #[test]
     fn xcri_ages_map_only_when_they_fit_one_group() {
-        for (raw, expected) in [("any", None), ("19+", Some("19+")), ("25+", Some("19+")), ("16-18", Some("16-18")), ("16-19", Some("16-18")), ("14-16", Some("14-16"))] {
-            assert_eq!(xcri_age(raw).map(|g| g.map(|g| g.as_str().to_owned())), Ok(expected.map(str::to_owned)), "{raw}");
+        for (raw, expected) in [
+            ("any", None),
+            ("19+", Some("19+")),
+            ("25+", Some("19+")),
+            ("16-18", Some("16-18")),
+            ("16-19", Some("16-18")),
+            ("14-16", Some("14-16")),
+        ] {
+            assert_eq!(
+                xcri_age(raw).map(|g| g.map(|g| g.as_str().to_owned())),
+                Ok(expected.map(str::to_owned)),
+                "{raw}"
+            );
         }
         assert!(xcri_age("16+").is_err());
         assert!(xcri_age("adults").is_err());

@@ -9,8 +9,8 @@ use crate::postcodes::normalise_postcode;
 use crate::table::{Cell, Row};
 use crate::values;
 use crate::venues::resolve_area;
-use provisio_events::vocab::{AreaCode, LocalId, Ukprn, Vocab};
 use provisio_events::VenueRegistered;
+use provisio_events::vocab::{AreaCode, LocalId, Ukprn, Vocab};
 use std::collections::HashMap;
 
 /// Columns a venue file needs, given what the options fill in.
@@ -36,7 +36,11 @@ impl<'a> Venues<'a> {
 
     pub(crate) fn row(&mut self, r: &mut Row<'_, '_>, plan: &mut Plan) {
         let venue_id = r.required("YOUR_VENUE_REFERENCE").and_then(|v| {
-            let id = r.check("YOUR_VENUE_REFERENCE", v, LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED)))?;
+            let id = r.check(
+                "YOUR_VENUE_REFERENCE",
+                v,
+                LocalId::parse(v).ok_or_else(|| format!("is not {}", LocalId::EXPECTED)),
+            )?;
             match self.claims.get(&id) {
                 Some(first) => {
                     r.fail("YOUR_VENUE_REFERENCE", Some(v), format!("the reference is already used on line {first}"));
@@ -54,7 +58,9 @@ impl<'a> Venues<'a> {
             r.check("POSTCODE", v, if p.len() <= 16 { Ok(p) } else { Err("is longer than 16 characters".to_owned()) })
         });
         let area = match r.cell("AREA") {
-            Cell::Value(v) => r.check("AREA", v, AreaCode::parse(v).ok_or_else(|| format!("is not {}", AreaCode::EXPECTED))),
+            Cell::Value(v) => {
+                r.check("AREA", v, AreaCode::parse(v).ok_or_else(|| format!("is not {}", AreaCode::EXPECTED)))
+            }
             _ => match &postcode {
                 Some(p) => {
                     let area = resolve_area(None, Some(p), false, self.opts);
@@ -66,7 +72,8 @@ impl<'a> Venues<'a> {
         if let (Some(venue_id), Some(name), Some(postcode), Some(area)) = (venue_id, name, postcode, area)
             && r.problems.is_empty()
         {
-            let venue = VenueRegistered { ukprn: self.ukprn.clone(), venue_id, name, postcode, area, lat: None, lon: None };
+            let venue =
+                VenueRegistered { ukprn: self.ukprn.clone(), venue_id, name, postcode, area, lat: None, lon: None };
             plan.define_venue(r.line, venue);
         }
     }

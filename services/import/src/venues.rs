@@ -11,8 +11,8 @@ use crate::options::ImportOptions;
 use crate::plan::{Plan, VenueSlot};
 use crate::postcodes::normalise_postcode;
 use crate::report::VenueWithoutArea;
-use provisio_events::vocab::{AreaCode, LocalId, Mode, Ukprn, Vocab};
 use provisio_events::VenueRegistered;
+use provisio_events::vocab::{AreaCode, LocalId, Mode, Ukprn, Vocab};
 
 /// Venue id of a provider's online offers that name no venue.
 pub const ONLINE_VENUE_ID: &str = "ONLINE";
@@ -77,7 +77,12 @@ impl Synthetic {
 }
 
 /// The area of a venue, or why it has none.
-pub(crate) fn resolve_area(explicit: Option<&AreaCode>, postcode: Option<&str>, synthetic: bool, opts: &ImportOptions) -> Result<AreaCode, String> {
+pub(crate) fn resolve_area(
+    explicit: Option<&AreaCode>,
+    postcode: Option<&str>,
+    synthetic: bool,
+    opts: &ImportOptions,
+) -> Result<AreaCode, String> {
     if let Some(area) = explicit {
         return Ok(area.clone());
     }
@@ -87,7 +92,9 @@ pub(crate) fn resolve_area(explicit: Option<&AreaCode>, postcode: Option<&str>, 
     }
     Err(match (synthetic, postcode) {
         (true, _) => "a synthetic venue takes its area from the default area, and none was given".to_owned(),
-        (false, Some(p)) => format!("no AREA, postcode {p} is not in the postcode lookup, and no default area was given"),
+        (false, Some(p)) => {
+            format!("no AREA, postcode {p} is not in the postcode lookup, and no default area was given")
+        }
         (false, None) => "no AREA, no postcode, and no default area was given".to_owned(),
     })
 }
@@ -99,24 +106,42 @@ impl Plan {
         let postcode = draft.postcode.as_deref().map(normalise_postcode).filter(|p| !p.is_empty() && p.len() <= 16);
         let area = match postcode {
             None if draft.postcode.is_some() => Err("its postcode is empty or longer than 16 characters".to_owned()),
-            None if draft.area.is_some() => Err("it has an AREA but no postcode, and the contract needs both".to_owned()),
+            None if draft.area.is_some() => {
+                Err("it has an AREA but no postcode, and the contract needs both".to_owned())
+            }
             _ => resolve_area(draft.area.as_ref(), postcode.as_deref(), draft.synthetic, opts),
         };
         let key = (ukprn.clone(), draft.venue_id.clone());
         if let Some(slot) = self.venue_slots.get(&key).copied() {
             let same = match (slot.registered, &area, &postcode) {
-                (Some(i), Ok(a), Some(p)) => self.venues.get(i).is_some_and(|v| v.name == draft.name && &v.postcode == p && &v.area == a),
+                (Some(i), Ok(a), Some(p)) => {
+                    self.venues.get(i).is_some_and(|v| v.name == draft.name && &v.postcode == p && &v.area == a)
+                }
                 (None, Err(_), _) => true,
                 _ => false,
             };
             if !same {
-                self.report.warn(Some(line), format!("venue {} is described differently here than on line {}; the first description is kept", draft.venue_id, slot.line));
+                self.report.warn(
+                    Some(line),
+                    format!(
+                        "venue {} is described differently here than on line {}; the first description is kept",
+                        draft.venue_id, slot.line
+                    ),
+                );
             }
             return;
         }
         let registered = match (area, postcode) {
             (Ok(area), Some(postcode)) => {
-                self.venues.push(VenueRegistered { ukprn: ukprn.clone(), venue_id: draft.venue_id.clone(), name: draft.name, postcode, area, lat: draft.lat, lon: draft.lon });
+                self.venues.push(VenueRegistered {
+                    ukprn: ukprn.clone(),
+                    venue_id: draft.venue_id.clone(),
+                    name: draft.name,
+                    postcode,
+                    area,
+                    lat: draft.lat,
+                    lon: draft.lon,
+                });
                 self.report.venues += 1;
                 Some(self.venues.len() - 1)
             }
@@ -138,7 +163,13 @@ impl Plan {
 
     /// The id of the provider's synthetic venue for an offer away from any venue, registered
     /// on first use.
-    pub(crate) fn use_synthetic(&mut self, line: u64, ukprn: &Ukprn, kind: Synthetic, opts: &ImportOptions) -> Option<LocalId> {
+    pub(crate) fn use_synthetic(
+        &mut self,
+        line: u64,
+        ukprn: &Ukprn,
+        kind: Synthetic,
+        opts: &ImportOptions,
+    ) -> Option<LocalId> {
         let draft = kind.draft()?;
         let id = draft.venue_id.clone();
         self.use_venue(line, ukprn, draft, opts);
@@ -157,7 +188,11 @@ impl Plan {
     /// Counts, for each venue left without an area, the accepted offers at it.
     pub(crate) fn count_offers_at_unregistered_venues(&mut self) {
         for v in &mut self.report.venues_without_area {
-            v.offers = self.offers.iter().filter(|o| o.ukprn.as_str() == v.ukprn && o.offer.venue_id.as_str() == v.venue_id).count();
+            v.offers = self
+                .offers
+                .iter()
+                .filter(|o| o.ukprn.as_str() == v.ukprn && o.offer.venue_id.as_str() == v.venue_id)
+                .count();
         }
     }
 }

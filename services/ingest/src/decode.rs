@@ -1,6 +1,6 @@
 //! From bytes to a storable event, or to the errors that explain why not.
 
-use provisio_events::{check_subject, event_id_of, validate, ErrorCode, Event, FieldError};
+use provisio_events::{ErrorCode, Event, FieldError, check_subject, event_id_of, validate};
 use provisio_store::NewEvent;
 use serde::Serialize;
 
@@ -48,8 +48,8 @@ pub fn decode(raw: &str, subject: Option<&str>) -> Result<Candidate, Rejection> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provisio_events::example::example_json;
     use provisio_events::EventType;
+    use provisio_events::example::example_json;
 
     #[test]
     fn a_body_that_is_not_json_names_no_id() {

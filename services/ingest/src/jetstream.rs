@@ -8,16 +8,16 @@
 
 use crate::decode::decode;
 use crate::{Candidate, IngestError, Shared};
-use provisio_events::vocab::Vocab;
 use async_nats::jetstream::{self, consumer, stream};
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
-use tokio_util::task::AbortOnDropHandle;
-use provisio_events::{rejected_subject, subject_owner, STREAM_NAME, STREAM_SUBJECTS};
+use provisio_events::vocab::Vocab;
+use provisio_events::{STREAM_NAME, STREAM_SUBJECTS, rejected_subject, subject_owner};
 use provisio_store::{AppendBatch, Checkpoint, NewRejection};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 /// Creates the stream if it is absent, or brings its subjects and storage back to the contract's.
 pub(crate) async fn ensure_stream(js: &jetstream::Context) -> Result<(), IngestError> {
@@ -42,7 +42,12 @@ pub(crate) struct ConsumerConfig {
 }
 
 /// Runs the consumer until shutdown, recreating it from the SQL checkpoint after any error.
-pub(crate) async fn run_consumer(shared: Arc<Shared>, js: jetstream::Context, config: ConsumerConfig, shutdown: CancellationToken) {
+pub(crate) async fn run_consumer(
+    shared: Arc<Shared>,
+    js: jetstream::Context,
+    config: ConsumerConfig,
+    shutdown: CancellationToken,
+) {
     while !shutdown.is_cancelled() {
         match consume(&shared, &js, &config, &shutdown).await {
             Ok(()) => break,
@@ -59,7 +64,12 @@ pub(crate) async fn run_consumer(shared: Arc<Shared>, js: jetstream::Context, co
     tracing::info!(message = "JetStream consumer stopped.");
 }
 
-async fn consume(shared: &Arc<Shared>, js: &jetstream::Context, config: &ConsumerConfig, shutdown: &CancellationToken) -> Result<(), IngestError> {
+async fn consume(
+    shared: &Arc<Shared>,
+    js: &jetstream::Context,
+    config: &ConsumerConfig,
+    shutdown: &CancellationToken,
+) -> Result<(), IngestError> {
     ensure_stream(js).await?;
     let mut checkpoint = shared.store.checkpoint(&config.name).await?;
     let stream = js.get_stream(STREAM_NAME).await.map_err(IngestError::nats)?;
@@ -97,7 +107,13 @@ async fn consume(shared: &Arc<Shared>, js: &jetstream::Context, config: &Consume
     // once. A dropped receiver task (error, shutdown) loses nothing: nothing it holds was
     // acknowledged.
     let (decoded_tx, mut decoded_rx) = mpsc::channel(config.max_batch);
-    let receiver = AbortOnDropHandle::new(tokio::spawn(receive(shared.clone(), messages, checkpoint, decoded_tx, shutdown.clone())));
+    let receiver = AbortOnDropHandle::new(tokio::spawn(receive(
+        shared.clone(),
+        messages,
+        checkpoint,
+        decoded_tx,
+        shutdown.clone(),
+    )));
     while let Some(first) = decoded_rx.recv().await {
         let mut batch = Prepared::default();
         batch.add(first?);
@@ -124,7 +140,11 @@ struct Decoded {
 enum Outcome {
     Valid(Candidate),
     /// The rejection to store and the answer to publish on `subject`.
-    Rejected { rejection: NewRejection, subject: String, answer: Vec<u8> },
+    Rejected {
+        rejection: NewRejection,
+        subject: String,
+        answer: Vec<u8>,
+    },
     /// At or below a sequence already in hand or committed: delivered again.
     Again,
 }
@@ -160,7 +180,13 @@ impl Prepared {
 }
 
 /// Receives and decodes messages until shutdown or an error, which it passes on.
-async fn receive(shared: Arc<Shared>, mut messages: consumer::pull::Stream, mut seen: u64, out: mpsc::Sender<Result<Decoded, IngestError>>, shutdown: CancellationToken) {
+async fn receive(
+    shared: Arc<Shared>,
+    mut messages: consumer::pull::Stream,
+    mut seen: u64,
+    out: mpsc::Sender<Result<Decoded, IngestError>>,
+    shutdown: CancellationToken,
+) {
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -192,11 +218,14 @@ fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) 
     let body = String::from_utf8_lossy(&message.payload);
     let outcome = match decode(&body, Some(subject)) {
         Ok(mut candidate) => {
-            candidate.key_id = message.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
+            candidate.key_id =
+                message.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
             Outcome::Valid(candidate)
         }
         Err(rejection) => {
-            let claimed_type = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v.get("type")?.as_str().map(str::to_owned));
+            let claimed_type = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("type")?.as_str().map(str::to_owned));
             shared.metrics.rejected("nats", claimed_type.as_deref());
             let errors = serde_json::to_string(&rejection.errors).unwrap_or_default();
             let answer = serde_json::json!({"id": rejection.id, "subject": subject, "errors": rejection.errors});
@@ -220,7 +249,12 @@ fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) 
 
 /// Commits a prepared batch with the checkpoint, hands its events to followers, then
 /// acknowledges it and publishes its rejection answers; answers the new checkpoint.
-async fn commit(shared: &Shared, config: &ConsumerConfig, checkpoint: u64, prepared: Prepared) -> Result<u64, IngestError> {
+async fn commit(
+    shared: &Shared,
+    config: &ConsumerConfig,
+    checkpoint: u64,
+    prepared: Prepared,
+) -> Result<u64, IngestError> {
     let Prepared { candidates, rejections, answers, last_sequence, last_message, .. } = prepared;
     if last_sequence > checkpoint {
         let append = AppendBatch {
@@ -230,7 +264,11 @@ async fn commit(shared: &Shared, config: &ConsumerConfig, checkpoint: u64, prepa
         };
         let started = Instant::now();
         let outcome = shared.append(&append).await?;
-        tracing::debug!(message = "Committed a batch.", events = append.events.len(), took_ms = started.elapsed().as_millis() as u64);
+        tracing::debug!(
+            message = "Committed a batch.",
+            events = append.events.len(),
+            took_ms = started.elapsed().as_millis() as u64
+        );
         shared.count(&candidates, &outcome.appended);
         for (c, a) in candidates.iter().zip(&outcome.appended) {
             shared.waiters.resolve(c.event.id.as_str(), *a);

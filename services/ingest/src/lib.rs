@@ -16,7 +16,7 @@ mod local;
 mod metrics;
 mod waiters;
 
-pub use decode::{decode, Candidate, Rejection};
+pub use decode::{Candidate, Rejection, decode};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
 /// A producer publishing straight to NATS could set it too; NATS permissions bound what it may
@@ -25,11 +25,11 @@ pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
 pub use metrics::Metrics;
 
 use async_nats::jetstream::message::PublishMessage;
-use provisio_events::subject_for;
 use provisio_events::Event;
+use provisio_events::subject_for;
 use provisio_store::{AppendBatch, AppendOutcome, Appended, CommittedEvents, Store, StoreError};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -53,7 +53,9 @@ pub enum IngestError {
 async fn connect_nats(url: &str) -> Result<async_nats::Client, IngestError> {
     let addr: async_nats::ServerAddr = url.parse().map_err(IngestError::nats)?;
     let options = match (addr.username(), addr.password()) {
-        (Some(user), Some(password)) => async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned()),
+        (Some(user), Some(password)) => {
+            async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned())
+        }
         _ => async_nats::ConnectOptions::new(),
     };
     let bare = format!("{}://{}:{}", addr.scheme(), addr.host(), addr.port());
@@ -84,7 +86,12 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { nats_url: None, consumer_name: "provisio".into(), max_batch: 1_000, commit_wait: Duration::from_secs(30) }
+        Self {
+            nats_url: None,
+            consumer_name: "provisio".into(),
+            max_batch: 1_000,
+            commit_wait: Duration::from_secs(30),
+        }
     }
 }
 
@@ -115,7 +122,8 @@ impl Shared {
     /// Hands the events a commit wrote (duplicates left out) to followers. Sending never
     /// waits: a follower that lags behind the feed's buffer reads the log instead.
     pub(crate) fn hand_over(&self, previous: i64, committed: impl IntoIterator<Item = (Event, Appended)>) {
-        let mut events: Vec<(i64, Event)> = committed.into_iter().filter(|(_, a)| !a.duplicate).map(|(e, a)| (a.position, e)).collect();
+        let mut events: Vec<(i64, Event)> =
+            committed.into_iter().filter(|(_, a)| !a.duplicate).map(|(e, a)| (a.position, e)).collect();
         if events.is_empty() || self.feed.receiver_count() == 0 {
             return;
         }
@@ -150,7 +158,12 @@ pub struct Ingest {
 impl Ingest {
     /// Starts the writer task (appender or JetStream consumer) on `tracker`; it stops when
     /// `shutdown` is cancelled, after finishing the batch in hand.
-    pub async fn start(config: IngestConfig, store: Store, tracker: &TaskTracker, shutdown: CancellationToken) -> Result<Self, IngestError> {
+    pub async fn start(
+        config: IngestConfig,
+        store: Store,
+        tracker: &TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Result<Self, IngestError> {
         let (feed, _) = broadcast::channel(FEED_BATCHES);
         let nats = match &config.nats_url {
             Some(url) => Some(connect_nats(url).await?),
@@ -173,7 +186,8 @@ impl Ingest {
             Some(client) => {
                 let js = async_nats::jetstream::new(client);
                 jetstream::ensure_stream(&js).await?;
-                let consumer = jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
+                let consumer =
+                    jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
                 tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
                 Route::Nats(Box::new(js))
             }
@@ -196,7 +210,11 @@ impl Ingest {
         }
     }
 
-    async fn submit_via_jetstream(&self, js: &async_nats::jetstream::Context, events: Vec<Candidate>) -> Result<Vec<Appended>, IngestError> {
+    async fn submit_via_jetstream(
+        &self,
+        js: &async_nats::jetstream::Context,
+        events: Vec<Candidate>,
+    ) -> Result<Vec<Appended>, IngestError> {
         let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
         // Register before publishing, so a commit cannot slip between the two.
         let receivers: Vec<_> = ids.iter().map(|id| self.shared.waiters.register(id)).collect();

@@ -15,7 +15,11 @@ pub(crate) struct AppendRequest {
 /// Most events one transaction takes; one request is never split across transactions.
 const MAX_GROUP_EVENTS: usize = 2_000;
 
-pub(crate) async fn run_appender(shared: Arc<Shared>, mut requests: mpsc::Receiver<AppendRequest>, shutdown: CancellationToken) {
+pub(crate) async fn run_appender(
+    shared: Arc<Shared>,
+    mut requests: mpsc::Receiver<AppendRequest>,
+    shutdown: CancellationToken,
+) {
     shared.set_ready(true);
     loop {
         let first = tokio::select! {

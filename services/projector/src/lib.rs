@@ -7,14 +7,14 @@
 //! in after each applied batch, so a report is always consistent with one position.
 
 use provisio_engine::{Change, Engine};
-use provisio_events::{validate, Event};
-use provisio_store::{CommittedEvents, LogQuery, Store, StoredChange, StoredEvent, PROJECTOR_CHECKPOINT};
+use provisio_events::{Event, validate};
+use provisio_store::{CommittedEvents, LogQuery, PROJECTOR_CHECKPOINT, Store, StoredChange, StoredEvent};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio_util::task::AbortOnDropHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 /// Events read from the log per page.
 const PAGE: i64 = 5_000;
@@ -44,7 +44,12 @@ pub struct LiveChange {
 
 impl From<&StoredChange> for LiveChange {
     fn from(c: &StoredChange) -> Self {
-        Self { position: c.position, partnership_id: c.partnership_id.clone(), kind: c.kind.clone(), body: c.body.as_str().into() }
+        Self {
+            position: c.position,
+            partnership_id: c.partnership_id.clone(),
+            kind: c.kind.clone(),
+            body: c.body.as_str().into(),
+        }
     }
 }
 
@@ -80,7 +85,15 @@ impl Projection {
         let (position, _) = watch::channel(0);
         let (live, _) = broadcast::channel(1_024);
         Self {
-            inner: Arc::new(Inner { snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }), position, live, ready: AtomicBool::new(false), sent: AtomicU64::new(0), recorded: watch::channel(0).0, store }),
+            inner: Arc::new(Inner {
+                snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }),
+                position,
+                live,
+                ready: AtomicBool::new(false),
+                sent: AtomicU64::new(0),
+                recorded: watch::channel(0).0,
+                store,
+            }),
         }
     }
 
@@ -125,7 +138,8 @@ impl Projection {
 
     fn publish_snapshot(&self, engine: &Engine, through: i64) {
         let snapshot = Snapshot { engine: Arc::new(engine.clone()), position: through as u64 };
-        let previous = std::mem::replace(&mut *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()), snapshot);
+        let previous =
+            std::mem::replace(&mut *self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()), snapshot);
         self.inner.position.send_replace(through as u64);
         // Freeing what only the previous snapshot held takes a while: not under the lock.
         drop(previous);
@@ -135,13 +149,26 @@ impl Projection {
     /// are already recorded), then applies what the writer hands over on `feed` (reading the
     /// log instead whenever the feed does not follow on from what is applied), recording and
     /// pushing new changes. Subscribe `feed` before the writer may commit anything.
-    pub async fn run(self, mut feed: broadcast::Receiver<Arc<CommittedEvents>>, nats: Option<async_nats::Client>, shutdown: CancellationToken) {
+    pub async fn run(
+        self,
+        mut feed: broadcast::Receiver<Arc<CommittedEvents>>,
+        nats: Option<async_nats::Client>,
+        shutdown: CancellationToken,
+    ) {
         let (to_record, queue) = mpsc::channel(RECORD_QUEUE);
         let mut follower = match self.replay().await {
             Ok((engine, projected)) => {
                 self.inner.recorded.send_replace(projected as u64);
                 self.inner.ready.store(true, Ordering::Relaxed);
-                Follower { projection: self.clone(), engine, projected, nats, to_record, last_snapshot: Instant::now(), unpublished: false }
+                Follower {
+                    projection: self.clone(),
+                    engine,
+                    projected,
+                    nats,
+                    to_record,
+                    last_snapshot: Instant::now(),
+                    unpublished: false,
+                }
             }
             Err(error) => {
                 tracing::error!(message = "Failed to replay the log; the projection stays empty.", %error);
@@ -268,7 +295,12 @@ impl Projection {
             applied += page.events.len();
         }
         self.publish_snapshot(&engine, through);
-        tracing::info!(message = "Projection replayed.", events = applied, position = through, took_ms = started.elapsed().as_millis() as u64);
+        tracing::info!(
+            message = "Projection replayed.",
+            events = applied,
+            position = through,
+            took_ms = started.elapsed().as_millis() as u64
+        );
         Ok((engine, through))
     }
 }
@@ -376,7 +408,11 @@ struct Follower {
 
 impl Follower {
     /// Applies the log after `projected` page by page until it is exhausted.
-    async fn catch_up(&mut self, feed: &broadcast::Receiver<Arc<CommittedEvents>>, shutdown: &CancellationToken) -> Result<(), provisio_store::StoreError> {
+    async fn catch_up(
+        &mut self,
+        feed: &broadcast::Receiver<Arc<CommittedEvents>>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), provisio_store::StoreError> {
         let (mut pages, _reader) = read_ahead(self.projection.store().clone(), self.projected, i64::MAX, parse_page);
         while let Some(page) = pages.recv().await {
             let page = page_or_panic(page)?;
@@ -469,7 +505,11 @@ impl Follower {
 /// queued so far in one transaction (one commit for many small batches), and tells
 /// `wait_recorded` how far it got. A failure is retried, since the engine is already ahead of
 /// what is recorded, until shutdown; then the next start replays and records what is missing.
-async fn record_queued(projection: Projection, mut queue: mpsc::Receiver<(i64, Vec<StoredChange>)>, shutdown: CancellationToken) {
+async fn record_queued(
+    projection: Projection,
+    mut queue: mpsc::Receiver<(i64, Vec<StoredChange>)>,
+    shutdown: CancellationToken,
+) {
     let inner = &projection.inner;
     while let Some((mut through, mut changes)) = queue.recv().await {
         while let Ok((next, more)) = queue.try_recv() {
@@ -545,8 +585,17 @@ mod tests {
     async fn a_page_parser_that_panics_is_not_taken_for_the_end_of_the_log() {
         let file = provisio_testkit::sqlite_file();
         let store = Store::connect(&file.url).await.unwrap();
-        let event = |id: &str| provisio_store::NewEvent { id: id.into(), source: "s".into(), event_type: "t".into(), body: "{}".into(), key_id: None };
-        store.append(&provisio_store::AppendBatch { events: vec![event("a"), event("b")], ..Default::default() }).await.unwrap();
+        let event = |id: &str| provisio_store::NewEvent {
+            id: id.into(),
+            source: "s".into(),
+            event_type: "t".into(),
+            body: "{}".into(),
+            key_id: None,
+        };
+        store
+            .append(&provisio_store::AppendBatch { events: vec![event("a"), event("b")], ..Default::default() })
+            .await
+            .unwrap();
         let (mut pages, _reader) = read_ahead(store.clone(), 0, i64::MAX, |_| panic!("a bug in the parser"));
 
         let item = pages.recv().await.expect("the panic is passed on, not an end of pages");

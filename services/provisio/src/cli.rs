@@ -3,7 +3,12 @@
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "provisio", version, about = "Provisio: the shared ledger and radar of Learning Partnerships.", long_about = "Provisio keeps the event log of a Learning Partnership's provision (offers, curricula, enrolments, needs, targets) and finds gaps and duplication.\n\nWith no flags it runs on the embedded default: a SQLite file and an in-process bus, nothing to install. Give --database-url postgres://… and --nats-url nats://… for production.")]
+#[command(
+    name = "provisio",
+    version,
+    about = "Provisio: the shared ledger and radar of Learning Partnerships.",
+    long_about = "Provisio keeps the event log of a Learning Partnership's provision (offers, curricula, enrolments, needs, targets) and finds gaps and duplication.\n\nWith no flags it runs on the embedded default: a SQLite file and an in-process bus, nothing to install. Give --database-url postgres://… and --nats-url nats://… for production."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub service: ServiceArgs,
@@ -17,7 +22,13 @@ pub struct ServiceArgs {
     #[arg(long, env = "PROVISIO_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: String,
     /// Event store: sqlite://FILE (embedded) or postgres://USER@HOST/DB.
-    #[arg(long, env = "PROVISIO_DATABASE_URL", default_value = "sqlite://provisio.db", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PROVISIO_DATABASE_URL",
+        default_value = "sqlite://provisio.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// NATS server with JetStream, e.g. nats://127.0.0.1:4222. Without it, an in-process bus.
     #[arg(long, env = "PROVISIO_NATS_URL", global = true)]

@@ -3,8 +3,8 @@
 
 use crate::cli::DemoArgs;
 use crate::{Application, Config};
-use provisio_ingest::{decode, Candidate, Ingest};
-use serde_json::{json, Value};
+use provisio_ingest::{Candidate, Ingest, decode};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Where the demo keeps its store unless `--database-url` names another SQLite file.
@@ -42,7 +42,10 @@ pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
 
 /// Access control stays on in the demo: a viewer key per partnership (the first one opens
 /// the dashboard) and an admin key, printed once. None when authentication is off.
-async fn demo_keys(store: &provisio_store::Store, insecure: bool) -> anyhow::Result<Vec<(String, &'static str, String)>> {
+async fn demo_keys(
+    store: &provisio_store::Store,
+    insecure: bool,
+) -> anyhow::Result<Vec<(String, &'static str, String)>> {
     if insecure {
         return Ok(Vec::new());
     }
@@ -58,7 +61,8 @@ async fn demo_keys(store: &provisio_store::Store, insecure: bool) -> anyhow::Res
 }
 
 fn to_candidate(event: Value) -> anyhow::Result<Candidate> {
-    decode(&event.to_string(), None).map_err(|r| anyhow::anyhow!("generated demo event {:?} is invalid: {:?}", r.id, r.errors))
+    decode(&event.to_string(), None)
+        .map_err(|r| anyhow::anyhow!("generated demo event {:?} is invalid: {:?}", r.id, r.errors))
 }
 
 /// A small deterministic generator (xorshift64*), so the demo (and the benchmark's data)
@@ -89,7 +93,11 @@ struct Partnership {
 const PARTNERSHIPS: &[Partnership] = &[
     Partnership { id: "sunderland", name: "Sunderland Learning Partnership", areas: &["E08000024"] },
     Partnership { id: "south-tyneside", name: "South Tyneside Learning Partnership", areas: &["E08000023"] },
-    Partnership { id: "hull-east-riding", name: "Hull and East Riding Learning Partnership", areas: &["E06000010", "E06000011"] },
+    Partnership {
+        id: "hull-east-riding",
+        name: "Hull and East Riding Learning Partnership",
+        areas: &["E06000010", "E06000011"],
+    },
 ];
 
 struct Provider {
@@ -102,18 +110,96 @@ struct Provider {
 }
 
 const PROVIDERS: &[Provider] = &[
-    Provider { ukprn: "10006570", name: "Sunderland College", kind: "fe-college", venues: &[("CITY", "City Campus", "SR1 3AD", "E08000024"), ("BEDE", "Bede Campus", "SR3 4AH", "E08000024")], subjects: &["4.1", "4.3", "5.2", "1.3", "6.1", "7.4", "9.1", "15.2", "14.2", "2.2"] },
-    Provider { ukprn: "10004577", name: "Southmoor Academy Sixth Form", kind: "school", venues: &[("MAIN", "Southmoor Academy", "SR2 7TF", "E08000024")], subjects: &["2.1", "2.2", "12.1", "10.1", "11.2", "9.2"] },
-    Provider { ukprn: "10036143", name: "Wearside Engineering Training", kind: "training-provider", venues: &[("HUB", "Pallion Hub", "SR4 6SN", "E08000024")], subjects: &["4.1", "4.2", "4.3"] },
-    Provider { ukprn: "10001920", name: "Sunderland Adult Learning Service", kind: "adult-community", venues: &[("LIB", "City Library", "SR1 1RE", "E08000024")], subjects: &["14.1", "6.2", "12.2", "1.5"] },
-    Provider { ukprn: "10066201", name: "Washington Automotive Skills Centre", kind: "employer", venues: &[("WASH", "Washington Plant", "NE37 3HW", "E08000024")], subjects: &["4.1", "4.2"] },
-    Provider { ukprn: "10006407", name: "South Tyneside College", kind: "fe-college", venues: &[("WESTOE", "Westoe Campus", "NE33 3BT", "E08000023"), ("MARINE", "Marine School", "NE34 9PD", "E08000023")], subjects: &["4.3", "4.1", "1.3", "7.4", "5.2", "15.3"] },
-    Provider { ukprn: "10033440", name: "Tyne Coast Training", kind: "training-provider", venues: &[("JARROW", "Jarrow Centre", "NE32 3DT", "E08000023")], subjects: &["1.3", "1.5", "15.2"] },
-    Provider { ukprn: "10002061", name: "Hull College", kind: "fe-college", venues: &[("QG", "Queen's Gardens", "HU1 3DG", "E06000010")], subjects: &["4.1", "5.2", "9.1", "9.3", "1.3", "7.4", "6.1", "8.1"] },
-    Provider { ukprn: "10003161", name: "Wyke Sixth Form College", kind: "sixth-form-college", venues: &[("WYKE", "Wyke Campus", "HU5 4NT", "E06000010")], subjects: &["2.1", "2.2", "12.1", "11.4", "10.3", "9.2"] },
-    Provider { ukprn: "10000952", name: "Bishop Burton College", kind: "fe-college", venues: &[("BB", "Bishop Burton Campus", "HU17 8QG", "E06000011")], subjects: &["3.1", "3.2", "3.3", "3.4", "8.1"] },
-    Provider { ukprn: "10007138", name: "Humber Engineering Training", kind: "training-provider", venues: &[("STONE", "Stoneferry", "HU8 8BT", "E06000010")], subjects: &["4.1", "4.2", "5.2"] },
-    Provider { ukprn: "10001142", name: "East Riding Adult Learning", kind: "adult-community", venues: &[("BEV", "Beverley Centre", "HU17 9BA", "E06000011"), ("GOOLE", "Goole Centre", "DN14 5TE", "E06000011")], subjects: &["14.1", "14.2", "6.2", "12.2"] },
+    Provider {
+        ukprn: "10006570",
+        name: "Sunderland College",
+        kind: "fe-college",
+        venues: &[("CITY", "City Campus", "SR1 3AD", "E08000024"), ("BEDE", "Bede Campus", "SR3 4AH", "E08000024")],
+        subjects: &["4.1", "4.3", "5.2", "1.3", "6.1", "7.4", "9.1", "15.2", "14.2", "2.2"],
+    },
+    Provider {
+        ukprn: "10004577",
+        name: "Southmoor Academy Sixth Form",
+        kind: "school",
+        venues: &[("MAIN", "Southmoor Academy", "SR2 7TF", "E08000024")],
+        subjects: &["2.1", "2.2", "12.1", "10.1", "11.2", "9.2"],
+    },
+    Provider {
+        ukprn: "10036143",
+        name: "Wearside Engineering Training",
+        kind: "training-provider",
+        venues: &[("HUB", "Pallion Hub", "SR4 6SN", "E08000024")],
+        subjects: &["4.1", "4.2", "4.3"],
+    },
+    Provider {
+        ukprn: "10001920",
+        name: "Sunderland Adult Learning Service",
+        kind: "adult-community",
+        venues: &[("LIB", "City Library", "SR1 1RE", "E08000024")],
+        subjects: &["14.1", "6.2", "12.2", "1.5"],
+    },
+    Provider {
+        ukprn: "10066201",
+        name: "Washington Automotive Skills Centre",
+        kind: "employer",
+        venues: &[("WASH", "Washington Plant", "NE37 3HW", "E08000024")],
+        subjects: &["4.1", "4.2"],
+    },
+    Provider {
+        ukprn: "10006407",
+        name: "South Tyneside College",
+        kind: "fe-college",
+        venues: &[
+            ("WESTOE", "Westoe Campus", "NE33 3BT", "E08000023"),
+            ("MARINE", "Marine School", "NE34 9PD", "E08000023"),
+        ],
+        subjects: &["4.3", "4.1", "1.3", "7.4", "5.2", "15.3"],
+    },
+    Provider {
+        ukprn: "10033440",
+        name: "Tyne Coast Training",
+        kind: "training-provider",
+        venues: &[("JARROW", "Jarrow Centre", "NE32 3DT", "E08000023")],
+        subjects: &["1.3", "1.5", "15.2"],
+    },
+    Provider {
+        ukprn: "10002061",
+        name: "Hull College",
+        kind: "fe-college",
+        venues: &[("QG", "Queen's Gardens", "HU1 3DG", "E06000010")],
+        subjects: &["4.1", "5.2", "9.1", "9.3", "1.3", "7.4", "6.1", "8.1"],
+    },
+    Provider {
+        ukprn: "10003161",
+        name: "Wyke Sixth Form College",
+        kind: "sixth-form-college",
+        venues: &[("WYKE", "Wyke Campus", "HU5 4NT", "E06000010")],
+        subjects: &["2.1", "2.2", "12.1", "11.4", "10.3", "9.2"],
+    },
+    Provider {
+        ukprn: "10000952",
+        name: "Bishop Burton College",
+        kind: "fe-college",
+        venues: &[("BB", "Bishop Burton Campus", "HU17 8QG", "E06000011")],
+        subjects: &["3.1", "3.2", "3.3", "3.4", "8.1"],
+    },
+    Provider {
+        ukprn: "10007138",
+        name: "Humber Engineering Training",
+        kind: "training-provider",
+        venues: &[("STONE", "Stoneferry", "HU8 8BT", "E06000010")],
+        subjects: &["4.1", "4.2", "5.2"],
+    },
+    Provider {
+        ukprn: "10001142",
+        name: "East Riding Adult Learning",
+        kind: "adult-community",
+        venues: &[
+            ("BEV", "Beverley Centre", "HU17 9BA", "E06000011"),
+            ("GOOLE", "Goole Centre", "DN14 5TE", "E06000011"),
+        ],
+        subjects: &["14.1", "14.2", "6.2", "12.2"],
+    },
 ];
 
 const LEVELS: &[&str] = &["entry", "1", "2", "2", "3", "3", "3", "4"];
@@ -154,12 +240,20 @@ pub fn generate(seed: u64) -> Vec<Value> {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut out = Emitter { seed, n: 0, events: Vec::new() };
     for p in PARTNERSHIPS {
-        out.emit(format!("urn:lp:{}", p.id), "lp.partnership.registered.v1", json!({"partnership_id": p.id, "name": p.name, "areas": p.areas}));
+        out.emit(
+            format!("urn:lp:{}", p.id),
+            "lp.partnership.registered.v1",
+            json!({"partnership_id": p.id, "name": p.name, "areas": p.areas}),
+        );
     }
     let mut cells: Vec<(&'static str, String, &'static str, &'static str, &'static str)> = Vec::new();
     for provider in PROVIDERS {
         let source = format!("urn:ukprn:{}", provider.ukprn);
-        out.emit(source.clone(), "lp.provider.registered.v1", json!({"ukprn": provider.ukprn, "name": provider.name, "kind": provider.kind}));
+        out.emit(
+            source.clone(),
+            "lp.provider.registered.v1",
+            json!({"ukprn": provider.ukprn, "name": provider.name, "kind": provider.kind}),
+        );
         for (venue_id, name, postcode, area) in provider.venues {
             out.emit(source.clone(), "lp.venue.registered.v1", json!({"ukprn": provider.ukprn, "venue_id": venue_id, "name": name, "postcode": postcode, "area": area}));
         }
@@ -172,7 +266,8 @@ pub fn generate(seed: u64) -> Vec<Value> {
                 let age = if provider.kind == "adult-community" { "19+" } else { *rng.pick(AGE_GROUPS) };
                 let mode = if provider.kind == "employer" { "work-based" } else { *rng.pick(MODES) };
                 let places = 8 + rng.below(23);
-                let offer_id = format!("{}-{}-{}-{}", subject.replace('.', "_"), level.to_uppercase(), year.replace('/', ""), i);
+                let offer_id =
+                    format!("{}-{}-{}-{}", subject.replace('.', "_"), level.to_uppercase(), year.replace('/', ""), i);
                 let title = format!("{} (level {level})", provider_subject_name(subject));
                 offers.push(json!({"offer_id": offer_id, "venue_id": venue_id, "title": title, "subject": subject, "level": level,
                                    "age_group": age, "mode": mode, "places": places, "status": if *year == "2026/27" { "confirmed" } else { "planned" },
@@ -181,7 +276,11 @@ pub fn generate(seed: u64) -> Vec<Value> {
                     cells.push((p.id, year.to_string(), subject, level, age));
                 }
             }
-            out.emit(source.clone(), "lp.curriculum.published.v1", json!({"ukprn": provider.ukprn, "academic_year": year, "offers": offers.clone()}));
+            out.emit(
+                source.clone(),
+                "lp.curriculum.published.v1",
+                json!({"ukprn": provider.ukprn, "academic_year": year, "offers": offers.clone()}),
+            );
             for offer in &offers {
                 if rng.below(10) >= 7 {
                     continue; // about a third of offers have not reported yet
@@ -197,7 +296,12 @@ pub fn generate(seed: u64) -> Vec<Value> {
         let mine: Vec<_> = cells.iter().filter(|c| c.0 == p.id).collect();
         for n in 0..24 {
             let (year, subject, level, age) = if n % 4 == 3 || mine.is_empty() {
-                (YEARS[1].to_string(), *rng.pick(&["4.1", "1.3", "6.1", "5.2", "3.1", "1.2"]), *rng.pick(&["2", "3", "4"]), *rng.pick(&["16-18", "19+"]))
+                (
+                    YEARS[1].to_string(),
+                    *rng.pick(&["4.1", "1.3", "6.1", "5.2", "3.1", "1.2"]),
+                    *rng.pick(&["2", "3", "4"]),
+                    *rng.pick(&["16-18", "19+"]),
+                )
             } else {
                 let c = rng.pick(&mine);
                 (c.1.clone(), c.2, c.3, c.4)
@@ -207,7 +311,9 @@ pub fn generate(seed: u64) -> Vec<Value> {
                 "academic_year": year, "learners": 10 + rng.below(70), "evidence": rng.pick(EVIDENCE),
             }));
         }
-        for (t, (subject, measure, value)) in [(None, "places", 900), (Some("4.1"), "places", 150), (None, "enrolled", 600)].into_iter().enumerate() {
+        for (t, (subject, measure, value)) in
+            [(None, "places", 900), (Some("4.1"), "places", 150), (None, "enrolled", 600)].into_iter().enumerate()
+        {
             let mut data = json!({"partnership_id": p.id, "target_id": format!("T{t}"), "academic_year": "2026/27", "measure": measure, "value": value});
             if let Some(s) = subject {
                 data["subject"] = json!(s);
@@ -250,7 +356,12 @@ async fn trickle(ingest: Ingest, seed: u64, shutdown: tokio_util::sync::Cancella
 /// The offers (UKPRN, offer id) that the log shows withdrawn, by an earlier run for instance.
 async fn withdrawn_offers(store: &provisio_store::Store) -> std::collections::HashSet<(String, String)> {
     let mut out = std::collections::HashSet::new();
-    let mut query = provisio_store::LogQuery { after: 0, limit: 1_000, source: None, event_type: Some("lp.provision.withdrawn.v1".into()) };
+    let mut query = provisio_store::LogQuery {
+        after: 0,
+        limit: 1_000,
+        source: None,
+        event_type: Some("lp.provision.withdrawn.v1".into()),
+    };
     loop {
         let page = match store.read_log(&query).await {
             Ok(page) => page,
@@ -292,7 +403,12 @@ impl Trickle {
                 .filter(|e| e["type"] == "lp.curriculum.published.v1" && e["data"]["academic_year"] == *year)
                 .flat_map(|e| {
                     let ukprn = e["data"]["ukprn"].as_str().unwrap_or_default().to_owned();
-                    let ids: Vec<String> = e["data"]["offers"].as_array().into_iter().flatten().filter_map(|o| o["offer_id"].as_str().map(str::to_owned)).collect();
+                    let ids: Vec<String> = e["data"]["offers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|o| o["offer_id"].as_str().map(str::to_owned))
+                        .collect();
                     ids.into_iter().map(move |id| (ukprn.clone(), id))
                 })
                 .collect();
@@ -343,7 +459,11 @@ mod tests {
         for e in &a {
             to_candidate(e.clone()).unwrap();
         }
-        let offers: usize = a.iter().filter(|e| e["type"] == "lp.curriculum.published.v1").map(|e| e["data"]["offers"].as_array().unwrap().len()).sum();
+        let offers: usize = a
+            .iter()
+            .filter(|e| e["type"] == "lp.curriculum.published.v1")
+            .map(|e| e["data"]["offers"].as_array().unwrap().len())
+            .sum();
         assert!((200..=600).contains(&offers), "{offers} offers");
     }
 
@@ -361,9 +481,15 @@ mod tests {
         assert_eq!(events, (1..=6).map(|n| b.next_event(1, n, time())).collect::<Vec<_>>(), "deterministic");
 
         // The demo offered what is withdrawn, and what an earlier run withdrew is skipped.
-        let first = (events[1]["data"]["ukprn"].as_str().unwrap().to_owned(), events[1]["data"]["offer_id"].as_str().unwrap().to_owned());
-        let offered = generate(7).iter().any(|e| e["type"] == "lp.curriculum.published.v1" && e["data"]["ukprn"] == first.0.as_str()
-            && e["data"]["offers"].as_array().unwrap().iter().any(|o| o["offer_id"] == first.1.as_str()));
+        let first = (
+            events[1]["data"]["ukprn"].as_str().unwrap().to_owned(),
+            events[1]["data"]["offer_id"].as_str().unwrap().to_owned(),
+        );
+        let offered = generate(7).iter().any(|e| {
+            e["type"] == "lp.curriculum.published.v1"
+                && e["data"]["ukprn"] == first.0.as_str()
+                && e["data"]["offers"].as_array().unwrap().iter().any(|o| o["offer_id"] == first.1.as_str())
+        });
         assert!(offered, "{first:?}");
         let mut c = Trickle::new(7, &[first.clone()].into_iter().collect());
         assert_ne!(c.next_event(2, 2, time())["data"]["offer_id"], json!(first.1));

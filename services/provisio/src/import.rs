@@ -3,14 +3,14 @@
 //! counts created/updated/withdrawn), straight to JetStream (`--nats-url`), or into the store
 //! of `--database-url` (a stopped service replays them at start).
 
-use crate::cli::ImportArgs;
 use crate::Config;
+use crate::cli::ImportArgs;
 use anyhow::Context;
-use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
 use provisio_events::Event;
-use provisio_import::{import, ImportOptions, ImportReport, Mapping, PostcodeLookup};
+use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
+use provisio_import::{ImportOptions, ImportReport, Mapping, PostcodeLookup, import};
 use provisio_store::{AppendBatch, NewEvent, Store};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::io::{BufReader, IsTerminal, Write};
 use std::num::NonZeroU32;
 use std::time::Instant;
@@ -36,7 +36,8 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
     }
     if let Some(path) = &args.postcodes {
         let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        o.postcodes = PostcodeLookup::from_csv(BufReader::new(file)).with_context(|| format!("postcode file {}", path.display()))?;
+        o.postcodes = PostcodeLookup::from_csv(BufReader::new(file))
+            .with_context(|| format!("postcode file {}", path.display()))?;
     }
     Ok(o)
 }
@@ -47,7 +48,10 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
     // given here would shape this report and not what the service publishes.
     if args.server.is_some() {
         for (flag, given) in [("mapping", args.mapping.is_some()), ("postcodes", args.postcodes.is_some())] {
-            anyhow::ensure!(!given, "--{flag} cannot be used with --server: the service reads the file with its starter mapping and the file's own areas; import with --nats-url or --database-url to use it");
+            anyhow::ensure!(
+                !given,
+                "--{flag} cannot be used with --server: the service reads the file with its starter mapping and the file's own areas; import with --nats-url or --database-url to use it"
+            );
         }
     }
     let options = options(&args)?;
@@ -74,7 +78,12 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
     .await?
     .with_context(|| format!("importing {}", path.display()))?;
     if terminal {
-        eprintln!("\rread {} rows in {:.1} s{}", outcome.report.rows_read, started.elapsed().as_secs_f64(), " ".repeat(20));
+        eprintln!(
+            "\rread {} rows in {:.1} s{}",
+            outcome.report.rows_read,
+            started.elapsed().as_secs_f64(),
+            " ".repeat(20)
+        );
     }
     let clean = outcome.report.rows_rejected == 0;
 
@@ -102,11 +111,16 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
 async fn send_to_server(server: &str, key: Option<&str>, args: &ImportArgs, events: &[Event]) -> anyhow::Result<Value> {
     let ukprn = match &args.ukprn {
         Some(u) => u.clone(),
-        None => events.first().map(|e| e.source.owner().to_owned()).context("--ukprn is needed: the file names no provider")?,
+        None => events
+            .first()
+            .map(|e| e.source.owner().to_owned())
+            .context("--ukprn is needed: the file names no provider")?,
     };
     let body = std::fs::read(&args.file)?;
-    let is_xml = body.iter().find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF) == Some(&b'<');
-    let mut query: Vec<(&str, String)> = vec![("dry_run", args.dry_run.to_string()), ("partial", args.partial.to_string())];
+    let is_xml =
+        body.iter().find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF) == Some(&b'<');
+    let mut query: Vec<(&str, String)> =
+        vec![("dry_run", args.dry_run.to_string()), ("partial", args.partial.to_string())];
     for (name, value) in [
         ("academic_year", &args.academic_year),
         ("default_level", &args.default_level),
@@ -132,16 +146,22 @@ async fn send_to_server(server: &str, key: Option<&str>, args: &ImportArgs, even
     let response = request.send().await.with_context(|| format!("sending the file to {server}"))?;
     let status = response.status();
     let answer: Value = response.json().await.context("reading the service's answer")?;
-    anyhow::ensure!(status.is_success() || status.as_u16() == 422, "the service refused the import ({status}): {answer}");
+    anyhow::ensure!(
+        status.is_success() || status.as_u16() == 422,
+        "the service refused the import ({status}): {answer}"
+    );
     Ok(answer)
 }
 
 async fn publish_to_nats(url: &str, events: &[Event]) -> anyhow::Result<usize> {
-    let js = async_nats::jetstream::new(async_nats::connect(url).await.with_context(|| format!("connecting to {url}"))?);
+    let js =
+        async_nats::jetstream::new(async_nats::connect(url).await.with_context(|| format!("connecting to {url}"))?);
     let mut acks = Vec::with_capacity(events.len());
     for e in events {
         let subject = provisio_events::subject_for(&e.source, e.event_type());
-        let message = async_nats::jetstream::message::PublishMessage::build().payload(e.to_json().to_string().into()).message_id(e.id.as_str());
+        let message = async_nats::jetstream::message::PublishMessage::build()
+            .payload(e.to_json().to_string().into())
+            .message_id(e.id.as_str());
         acks.push(js.send_publish(subject, message).await?);
     }
     for ack in acks {
@@ -174,8 +194,16 @@ async fn append_to_store(database_url: &str, events: &[Event]) -> anyhow::Result
 }
 
 fn print_report(report: &ImportReport, summary: &Value) {
-    println!("format: {}   rows read: {}   rejected: {}", summary["format"].as_str().unwrap_or("?"), report.rows_read, report.rows_rejected);
-    println!("offers accepted: {}   venues: {}   withdrawn by the file: {}", report.offers, report.venues, report.withdrawn);
+    println!(
+        "format: {}   rows read: {}   rejected: {}",
+        summary["format"].as_str().unwrap_or("?"),
+        report.rows_read,
+        report.rows_rejected
+    );
+    println!(
+        "offers accepted: {}   venues: {}   withdrawn by the file: {}",
+        report.offers, report.venues, report.withdrawn
+    );
     for field in ["created", "updated", "withdrawn", "unchanged"] {
         if let Some(n) = summary.get(field).and_then(Value::as_u64) {
             print!("{field}: {n}   ");
@@ -186,7 +214,10 @@ fn print_report(report: &ImportReport, summary: &Value) {
         println!("unknown columns (ignored): {}", report.unknown_columns.join(", "));
     }
     for v in &report.venues_without_area {
-        println!("venue without an area (its offers count for no partnership): line {} {} ({}) {}", v.line, v.venue_id, v.name, v.reason);
+        println!(
+            "venue without an area (its offers count for no partnership): line {} {} ({}) {}",
+            v.line, v.venue_id, v.name, v.reason
+        );
     }
     if !report.rejected.is_empty() {
         println!("\n{:>6}  {:<22} {:<24} REASON", "LINE", "COLUMN", "VALUE");

@@ -1,10 +1,10 @@
 //! `provisio keys create|list|revoke` and `provisio nats-config`.
 
-use crate::cli::{KeysCommand, NatsConfigArgs};
 use crate::Config;
+use crate::cli::{KeysCommand, NatsConfigArgs};
 use anyhow::Context;
-use provisio_access::{bcrypt_password, nats_config as render, NatsUser, Principal};
-use provisio_store::{redact_url, Store};
+use provisio_access::{NatsUser, Principal, bcrypt_password, nats_config as render};
+use provisio_store::{Store, redact_url};
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
     Store::connect(&config.database_url).await.with_context(|| format!("opening {}", redact_url(&config.database_url)))
@@ -20,7 +20,11 @@ pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             };
             let principal = Principal::from_parts(&role, scope)?;
             let (key_id, key) = provisio_api::create_key(&store, &principal, &label).await?;
-            eprintln!("Created key {key_id} ({} {}) \"{label}\". It is shown once:", principal.role(), principal.scope().unwrap_or(""));
+            eprintln!(
+                "Created key {key_id} ({} {}) \"{label}\". It is shown once:",
+                principal.role(),
+                principal.scope().unwrap_or("")
+            );
             println!("{key}");
         }
         KeysCommand::List => {

@@ -18,7 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use anyhow::Context;
 use provisio_ingest::{Ingest, IngestConfig};
 use provisio_projector::Projection;
-use provisio_store::{redact_url, Store};
+use provisio_store::{Store, redact_url};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -72,10 +72,13 @@ impl Application {
             max_batch: config.max_batch.max(1),
             ..Default::default()
         };
-        let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone()).await.context("starting ingestion")?;
+        let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone())
+            .await
+            .context("starting ingestion")?;
         let projection = Projection::new(store);
         tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
-        let listener = TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let router = provisio_api::router(provisio_api::AppState {
             ingest: ingest.clone(),
             projection,
@@ -84,7 +87,9 @@ impl Application {
             reports: Default::default(),
         });
         if config.insecure_no_auth {
-            tracing::warn!(message = "Authentication is OFF (--insecure-no-auth): anyone who reaches the port is an admin.");
+            tracing::warn!(
+                message = "Authentication is OFF (--insecure-no-auth): anyone who reaches the port is an admin."
+            );
         }
         tracing::info!(
             message = "Provisio started.",

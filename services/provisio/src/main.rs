@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use provisio::cli::{Cli, Command};
-use provisio::{demo, import, keys, rebuild, Application, Config};
+use provisio::{Application, Config, demo, import, keys, rebuild};
 use std::io::IsTerminal;
 
 #[tokio::main]
@@ -29,7 +29,8 @@ async fn main() -> anyhow::Result<()> {
 
 /// Human-readable logs on a terminal, JSON lines otherwise; `RUST_LOG` filters.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,async_nats=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,async_nats=warn".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::io::stderr().is_terminal() {
         builder.init();

@@ -123,8 +123,13 @@ impl Store {
     pub async fn append(&self, batch: &AppendBatch) -> Result<AppendOutcome, StoreError> {
         // The first occurrence of an id in the batch is the one that may be written.
         let mut first: HashMap<&str, usize> = HashMap::with_capacity(batch.events.len());
-        let fresh: Vec<&NewEvent> =
-            batch.events.iter().enumerate().filter(|(i, e)| *first.entry(e.id.as_str()).or_insert(*i) == *i).map(|(_, e)| e).collect();
+        let fresh: Vec<&NewEvent> = batch
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| *first.entry(e.id.as_str()).or_insert(*i) == *i)
+            .map(|(_, e)| e)
+            .collect();
         let recorded_at = crate::now_rfc3339();
 
         let (previous, positions): (i64, HashMap<String, (i64, bool)>) = match &self.pool {
@@ -149,9 +154,14 @@ impl Store {
                         positions.insert(id, (row.try_get("position")?, false));
                     }
                 }
-                let stored: Vec<&str> = fresh.iter().map(|e| e.id.as_str()).filter(|id| !positions.contains_key(*id)).collect();
+                let stored: Vec<&str> =
+                    fresh.iter().map(|e| e.id.as_str()).filter(|id| !positions.contains_key(*id)).collect();
                 if !stored.is_empty() {
-                    for row in sqlx::query("select id, position from events where id = any($1)").bind(&stored).fetch_all(&mut *tx).await? {
+                    for row in sqlx::query("select id, position from events where id = any($1)")
+                        .bind(&stored)
+                        .fetch_all(&mut *tx)
+                        .await?
+                    {
                         positions.insert(row.try_get("id")?, (row.try_get("position")?, true));
                     }
                 }
@@ -163,7 +173,10 @@ impl Store {
                 // Takes the write lock at once: a read first would make the later write an
                 // upgrade, which SQLite refuses at once (SQLITE_BUSY) instead of waiting.
                 let mut tx = pool.begin_with("begin immediate").await?;
-                let previous: i64 = sqlx::query("select coalesce(max(position), 0) as last from events").fetch_one(&mut *tx).await?.try_get("last")?;
+                let previous: i64 = sqlx::query("select coalesce(max(position), 0) as last from events")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("last")?;
                 let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
                 for e in &fresh {
                     let inserted = sqlx::query(
@@ -180,13 +193,24 @@ impl Store {
                     .await?;
                     let entry = match inserted {
                         Some(row) => (row.try_get("position")?, false),
-                        None => (sqlx::query("select position from events where id = $1").bind(&e.id).fetch_one(&mut *tx).await?.try_get("position")?, true),
+                        None => (
+                            sqlx::query("select position from events where id = $1")
+                                .bind(&e.id)
+                                .fetch_one(&mut *tx)
+                                .await?
+                                .try_get("position")?,
+                            true,
+                        ),
                     };
                     positions.insert(e.id.clone(), entry);
                 }
                 write_rejections!(tx, batch, &recorded_at);
                 if let Some(c) = &batch.checkpoint {
-                    sqlx::query(crate::UPSERT_CHECKPOINT).bind(c.consumer.as_str()).bind(c.stream_sequence as i64).execute(&mut *tx).await?;
+                    sqlx::query(crate::UPSERT_CHECKPOINT)
+                        .bind(c.consumer.as_str())
+                        .bind(c.stream_sequence as i64)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 (previous, positions)
@@ -206,7 +230,6 @@ impl Store {
         Ok(AppendOutcome { appended, last_written, previous })
     }
 }
-
 
 /// Events one append has just made durable, parsed, handed by the writer to followers (the
 /// projector) so they need not read them back from the log and parse them again.

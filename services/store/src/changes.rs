@@ -1,7 +1,7 @@
 //! The projection's read model: report-row changes by position, written with the
 //! projector's checkpoint in one transaction.
 
-use crate::{on_pool, Store, StoreError};
+use crate::{Store, StoreError, on_pool};
 use sqlx::Row;
 
 /// One change of a report row, as the JSON change object of the contract.
@@ -61,16 +61,22 @@ impl Store {
             crate::Pool::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
                 for c in changes {
-                    sqlx::query("insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)")
-                        .bind(c.position)
-                        .bind(c.seq)
-                        .bind(c.partnership_id.as_str())
-                        .bind(c.kind.as_str())
-                        .bind(c.body.as_str())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(c.position)
+                    .bind(c.seq)
+                    .bind(c.partnership_id.as_str())
+                    .bind(c.kind.as_str())
+                    .bind(c.body.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                sqlx::query(crate::UPSERT_CHECKPOINT).bind(PROJECTOR_CHECKPOINT).bind(through).execute(&mut *tx).await?;
+                sqlx::query(crate::UPSERT_CHECKPOINT)
+                    .bind(PROJECTOR_CHECKPOINT)
+                    .bind(through)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
         }
@@ -78,7 +84,12 @@ impl Store {
     }
 
     /// A partnership's changes after the change `(position, seq)`, in order, at most `limit`.
-    pub async fn read_changes(&self, partnership_id: &str, after: (i64, i32), limit: i64) -> Result<Vec<StoredChange>, StoreError> {
+    pub async fn read_changes(
+        &self,
+        partnership_id: &str,
+        after: (i64, i32),
+        limit: i64,
+    ) -> Result<Vec<StoredChange>, StoreError> {
         let rows = on_pool!(self, pool => sqlx::query(
             "select position, seq, partnership_id, kind, body from changes \
              where partnership_id = $1 and (position > $2 or (position = $2 and seq > $3)) \

@@ -1,6 +1,6 @@
 //! API key records: hashes, roles and revocation; never a key itself.
 
-use crate::{on_pool, Store, StoreError};
+use crate::{Store, StoreError, on_pool};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ mod log;
 mod migrate;
 
 pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, CommittedEvents, NewEvent, NewRejection};
-pub use changes::{StoredChange, PROJECTOR_CHECKPOINT};
+pub use changes::{PROJECTOR_CHECKPOINT, StoredChange};
 pub use keys::{ApiKey, NewApiKey};
 pub use log::{LogQuery, StoredEvent, StoredRejection};
 
@@ -72,7 +72,9 @@ impl Store {
     #[tracing::instrument(skip_all, fields(backend))]
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Pool::Postgres(PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?)
+            Pool::Postgres(
+                PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?,
+            )
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)

@@ -1,6 +1,6 @@
 //! Reading the log, the checkpoints and the rejections.
 
-use crate::{on_pool, Store, StoreError};
+use crate::{Store, StoreError, on_pool};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -97,7 +97,12 @@ impl Store {
     }
 
     /// Stored rejections, oldest first, optionally of one owner (UKPRN or partnership id).
-    pub async fn rejections(&self, owner: Option<&str>, after: i64, limit: i64) -> Result<Vec<StoredRejection>, StoreError> {
+    pub async fn rejections(
+        &self,
+        owner: Option<&str>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRejection>, StoreError> {
         let rows = on_pool!(self, pool => sqlx::query(
             "select seq, received_at, transport, subject, event_id, owner, errors from rejections \
              where seq > $1 and ($2 is null or owner = $2) order by seq limit $3",

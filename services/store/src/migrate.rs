@@ -1,7 +1,7 @@
 //! Schema migrations, owned by the store: numbered SQL files per backend, applied once each,
 //! in order, inside one transaction.
 
-use crate::{on_pool, Backend, Store, StoreError};
+use crate::{Backend, Store, StoreError, on_pool};
 use sqlx::{AssertSqlSafe, Row};
 
 struct Migration {
@@ -32,7 +32,8 @@ const MIGRATIONS: &[Migration] = &[
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const MIGRATION_LOCK: i64 = 0x5052_4f56_4d49_4752;
 
-const CREATE_TABLE: &str = "create table if not exists schema_migrations (version bigint primary key, applied_at text not null)";
+const CREATE_TABLE: &str =
+    "create table if not exists schema_migrations (version bigint primary key, applied_at text not null)";
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let postgres = store.backend() == Backend::Postgres;

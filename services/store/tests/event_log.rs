@@ -26,7 +26,10 @@ async fn all(store: &Store) -> Vec<provisio_store::StoredEvent> {
 async fn positions_increase_and_a_resent_id_keeps_its_first_body_and_position() {
     for (url, _keep) in every_backend().await {
         let store = Store::connect(&url).await.unwrap();
-        let first = store.append(&batch(vec![event("a", "urn:ukprn:10000001", "t1"), event("b", "urn:ukprn:10000001", "t2")])).await.unwrap();
+        let first = store
+            .append(&batch(vec![event("a", "urn:ukprn:10000001", "t1"), event("b", "urn:ukprn:10000001", "t2")]))
+            .await
+            .unwrap();
         let [a, b] = first.appended[..] else { panic!() };
         assert!(!a.duplicate && !b.duplicate && a.position < b.position, "{url}");
         assert_eq!(first.last_written, Some(b.position));
@@ -48,7 +51,8 @@ async fn positions_increase_and_a_resent_id_keeps_its_first_body_and_position() 
 async fn an_id_twice_in_one_batch_is_written_once() {
     for (url, _keep) in every_backend().await {
         let store = Store::connect(&url).await.unwrap();
-        let out = store.append(&batch(vec![event("x", "s", "t"), event("y", "s", "t"), event("x", "s", "t")])).await.unwrap();
+        let out =
+            store.append(&batch(vec![event("x", "s", "t"), event("y", "s", "t"), event("x", "s", "t")])).await.unwrap();
         assert_eq!(out.appended[2], Appended { position: out.appended[0].position, duplicate: true }, "{url}");
         assert_eq!(all(&store).await.len(), 2);
     }
@@ -58,15 +62,29 @@ async fn an_id_twice_in_one_batch_is_written_once() {
 async fn reads_filter_by_source_and_type_and_page_by_position() {
     for (url, _keep) in every_backend().await {
         let store = Store::connect(&url).await.unwrap();
-        let events = (0..10).map(|i| event(&format!("e{i}"), if i % 2 == 0 { "urn:lp:a" } else { "urn:lp:b" }, if i < 5 { "t1" } else { "t2" })).collect();
+        let events = (0..10)
+            .map(|i| {
+                event(
+                    &format!("e{i}"),
+                    if i % 2 == 0 { "urn:lp:a" } else { "urn:lp:b" },
+                    if i < 5 { "t1" } else { "t2" },
+                )
+            })
+            .collect();
         store.append(&batch(events)).await.unwrap();
         let page = store.read_log(&LogQuery { after: 0, limit: 3, ..Default::default() }).await.unwrap();
         assert_eq!(page.len(), 3);
-        let next = store.read_log(&LogQuery { after: page[2].position, limit: 100, ..Default::default() }).await.unwrap();
+        let next =
+            store.read_log(&LogQuery { after: page[2].position, limit: 100, ..Default::default() }).await.unwrap();
         assert_eq!(next.len(), 7);
         assert!(next[0].position > page[2].position);
         let a_t2 = store
-            .read_log(&LogQuery { after: 0, limit: 100, source: Some("urn:lp:a".into()), event_type: Some("t2".into()) })
+            .read_log(&LogQuery {
+                after: 0,
+                limit: 100,
+                source: Some("urn:lp:a".into()),
+                event_type: Some("t2".into()),
+            })
             .await
             .unwrap();
         let ids: Vec<String> = a_t2.iter().map(|e| serde_json_id(&e.body)).collect();
@@ -99,7 +117,13 @@ async fn checkpoints_and_rejections_commit_with_the_batch() {
             checkpoint: Some(Checkpoint { consumer: "c1".into(), stream_sequence: 2 }),
         };
         store.append(&b).await.unwrap();
-        store.append(&AppendBatch { checkpoint: Some(Checkpoint { consumer: "c1".into(), stream_sequence: 7 }), ..Default::default() }).await.unwrap();
+        store
+            .append(&AppendBatch {
+                checkpoint: Some(Checkpoint { consumer: "c1".into(), stream_sequence: 7 }),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(store.checkpoint("c1").await.unwrap(), 7, "{url}");
         let rejected = store.rejections(Some("10000001"), 0, 10).await.unwrap();
         assert_eq!(rejected.len(), 1);

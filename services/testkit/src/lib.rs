@@ -18,9 +18,12 @@ pub fn postgres_admin_url() -> String {
 pub async fn postgres_database() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let admin = postgres_admin_url();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let name = format!("provisio_t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable (PROVISIO_TEST_POSTGRES_URL)");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL for tests is reachable (PROVISIO_TEST_POSTGRES_URL)");
     conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create test database");
     conn.close().await.ok();
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);

@@ -129,8 +129,12 @@ fn a_providers_offers_include_those_not_live_anywhere_and_leave_out_withdrawn_on
         plan(U1, "2027/28", vec![course("NEXT-YEAR", "V1", 9)]),
     ]);
     let ukprn = provisio_events::vocab::Ukprn::parse(U1).expect("valid");
-    let offers: Vec<(String, String)> =
-        s.engine.provider_offers(&ukprn).into_iter().map(|(year, spec)| (spec.offer_id.to_string(), year.to_string())).collect();
+    let offers: Vec<(String, String)> = s
+        .engine
+        .provider_offers(&ukprn)
+        .into_iter()
+        .map(|(year, spec)| (spec.offer_id.to_string(), year.to_string()))
+        .collect();
     let year = |id: &str, y: &str| (id.to_owned(), y.to_owned());
     assert_eq!(offers, [year("LIVE", YEAR), year("NEXT-YEAR", "2027/28"), year("NO-VENUE-YET", YEAR)]);
 }

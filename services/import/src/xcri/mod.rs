@@ -10,15 +10,15 @@
 mod provider;
 mod record;
 
+use crate::ImportError;
 use crate::decode::Decoded;
 use crate::options::ImportOptions;
 use crate::plan::Plan;
 use crate::report::Format;
-use crate::ImportError;
+use provider::ProviderRec;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::{Namespace, NamespaceResolver, QName, ResolveResult};
 use quick_xml::{NsReader, XmlVersion};
-use provider::ProviderRec;
 use record::{CourseRec, Ident, Location, PresentationRec, SubjectRec, VenueRec};
 use std::io::Read;
 
@@ -90,7 +90,11 @@ struct Reader<'o, R: Read> {
 }
 
 /// Reads an XCRI-CAP feed into a plan.
-pub(crate) fn import<R: Read>(input: Decoded<R>, opts: &ImportOptions, progress: &mut dyn FnMut(u64)) -> Result<Plan, ImportError> {
+pub(crate) fn import<R: Read>(
+    input: Decoded<R>,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Plan, ImportError> {
     let mut xml = NsReader::from_reader(input);
     xml.config_mut().expand_empty_elements = true;
     let mut r = Reader {
@@ -196,7 +200,9 @@ impl<R: Read> Reader<'_, R> {
     fn end(&mut self, progress: &mut dyn FnMut(u64)) {
         match self.stack.pop() {
             Some(Ctx::Presentation) => {
-                if let (Some(p), Some(c), Some(prov)) = (self.presentation.take(), self.course.as_ref(), self.provider.as_mut()) {
+                if let (Some(p), Some(c), Some(prov)) =
+                    (self.presentation.take(), self.course.as_ref(), self.provider.as_mut())
+                {
                     let main = provider::main_venue_id(prov);
                     record::map_presentation(&p, c, &mut prov.pending, main, self.opts, &mut self.plan);
                 }
@@ -221,7 +227,15 @@ impl<R: Read> Reader<'_, R> {
             Ctx::Qualification => matches!(local, "level" | "educationLevel" | "type"),
             Ctx::Presentation => matches!(
                 local,
-                "identifier" | "title" | "start" | "end" | "duration" | "studyMode" | "attendanceMode" | "age" | "places"
+                "identifier"
+                    | "title"
+                    | "start"
+                    | "end"
+                    | "duration"
+                    | "studyMode"
+                    | "attendanceMode"
+                    | "age"
+                    | "places"
             ),
             Ctx::ProviderLocation | Ctx::VenueLocation => {
                 matches!(local, "postcode" | "address" | "town" | "area" | "lat" | "latitude" | "long" | "longitude")
@@ -260,7 +274,12 @@ impl<R: Read> Reader<'_, R> {
                 Ok(XmlEvent::Start(_)) => depth += 1,
                 Ok(XmlEvent::End(_)) if depth == 0 => break,
                 Ok(XmlEvent::End(_)) => depth -= 1,
-                Ok(XmlEvent::Eof) => return Err(ImportError::Xml { line: self.line(), message: "the file ends inside an element".into() }),
+                Ok(XmlEvent::Eof) => {
+                    return Err(ImportError::Xml {
+                        line: self.line(),
+                        message: "the file ends inside an element".into(),
+                    });
+                }
                 Ok(_) => {}
                 Err(e) => return Err(self.xml_error(e)),
             }
@@ -283,9 +302,11 @@ impl<R: Read> Reader<'_, R> {
                 if let Some(c) = self.course.as_mut() {
                     match (ctx, tag.local.as_str()) {
                         (Ctx::Course, "title") => set_once(&mut c.title, text),
-                        (Ctx::Course, "subject") => {
-                            c.subjects.push(SubjectRec { scheme: tag.xsi_type(), code: tag.attr("identifier").map(str::to_owned), text })
-                        }
+                        (Ctx::Course, "subject") => c.subjects.push(SubjectRec {
+                            scheme: tag.xsi_type(),
+                            code: tag.attr("identifier").map(str::to_owned),
+                            text,
+                        }),
                         (Ctx::Course, _) => c.types.push(text),
                         _ => c.levels.push(text),
                     }

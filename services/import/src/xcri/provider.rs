@@ -1,7 +1,7 @@
 //! The end of a provider: its UKPRN is settled and its mapped presentations become offers
 //! and withdrawals of the plan, with their venues.
 
-use super::record::{preferred, Ident, Location, Pending, PendingOffer, VenuePick};
+use super::record::{Ident, Location, Pending, PendingOffer, VenuePick, preferred};
 use crate::ids::local_id_from;
 use crate::options::ImportOptions;
 use crate::plan::Plan;
@@ -30,7 +30,15 @@ pub(super) fn main_venue_id(p: &ProviderRec) -> Option<LocalId> {
 fn main_venue(p: &ProviderRec, venue_id: LocalId) -> VenueDraft {
     let name = p.title.as_deref().and_then(|t| values::title(t).ok()).unwrap_or_else(|| "Main site".to_owned());
     let (lat, lon) = p.location.coordinates();
-    VenueDraft { venue_id, name, postcode: p.location.postcode.clone(), area: p.location.area(), lat, lon, synthetic: false }
+    VenueDraft {
+        venue_id,
+        name,
+        postcode: p.location.postcode.clone(),
+        area: p.location.area(),
+        lat,
+        lon,
+        synthetic: false,
+    }
 }
 
 /// The provider's UKPRN: the option wins over the feed's (with a warning when they differ).
@@ -45,7 +53,8 @@ fn ukprn(p: &ProviderRec, opts: &ImportOptions, plan: &mut Plan) -> Option<Ukprn
     });
     match (&opts.ukprn, feed) {
         (Some(given), Some(feed)) if *given != feed => {
-            plan.report.warn(Some(p.line), format!("the feed gives UKPRN {feed}; the given UKPRN {given} is used instead"));
+            plan.report
+                .warn(Some(p.line), format!("the feed gives UKPRN {feed}; the given UKPRN {given} is used instead"));
             Some(given.clone())
         }
         (Some(given), _) => Some(given.clone()),
@@ -95,5 +104,10 @@ pub(super) fn finish(mut p: ProviderRec, opts: &ImportOptions, plan: &mut Plan) 
 }
 
 fn duplicate(line: u64, id: &LocalId, first: u64) -> Rejection {
-    Rejection::new(line, Some("dc:identifier"), Some(id.as_str()), format!("the presentation id is already used on line {first}"))
+    Rejection::new(
+        line,
+        Some("dc:identifier"),
+        Some(id.as_str()),
+        format!("the presentation id is already used on line {first}"),
+    )
 }

@@ -4,15 +4,15 @@
 //! specification spells them, whatever prefix the feed used.
 
 use crate::ids::local_id_from;
-use crate::modes::{xcri_code, XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES};
+use crate::modes::{XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES, xcri_code};
 use crate::options::ImportOptions;
 use crate::plan::Plan;
 use crate::report::Rejection;
 use crate::values::{self, FeedDate};
 use crate::venues::{Synthetic, VenueDraft};
-use provisio_events::vocab::{AcademicYear, AreaCode, Level, LocalId, Mode, SubjectCode, Vocab};
-use provisio_events::vocab::OfferStatus;
 use provisio_events::OfferSpec;
+use provisio_events::vocab::OfferStatus;
+use provisio_events::vocab::{AcademicYear, AreaCode, Level, LocalId, Mode, SubjectCode, Vocab};
 
 /// A `dc:identifier` and the local part of its `xsi:type`.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +58,9 @@ impl Location {
     }
 
     pub(super) fn coordinates(&self) -> (Option<f64>, Option<f64>) {
-        let parse = |s: &Option<String>, max: f64| s.as_deref().and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.abs() <= max);
+        let parse = |s: &Option<String>, max: f64| {
+            s.as_deref().and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.abs() <= max)
+        };
         match (parse(&self.lat, 90.0), parse(&self.lon, 180.0)) {
             (Some(lat), Some(lon)) => (Some(lat), Some(lon)),
             _ => (None, None),
@@ -124,7 +126,13 @@ impl PresentationRec {
     }
 
     /// Dates prefer their machine-readable `dtf` attribute to the text.
-    pub(super) fn store(&mut self, local: &str, text: String, attr: impl Fn(&str) -> Option<String>, xsi_type: Option<String>) {
+    pub(super) fn store(
+        &mut self,
+        local: &str,
+        text: String,
+        attr: impl Fn(&str) -> Option<String>,
+        xsi_type: Option<String>,
+    ) {
         match local {
             "identifier" => self.ids.push(Ident { kind: xsi_type, value: text }),
             "title" => super::set_once(&mut self.title, text),
@@ -165,10 +173,19 @@ pub(super) enum Pending {
 }
 
 /// Maps one presentation; rejections go straight to the report, the rest waits in `pending`.
-pub(super) fn map_presentation(p: &PresentationRec, c: &CourseRec, pending: &mut Vec<Pending>, main: Option<LocalId>, opts: &ImportOptions, plan: &mut Plan) {
+pub(super) fn map_presentation(
+    p: &PresentationRec,
+    c: &CourseRec,
+    pending: &mut Vec<Pending>,
+    main: Option<LocalId>,
+    opts: &ImportOptions,
+    plan: &mut Plan,
+) {
     let line = p.line;
     let mut problems = Vec::new();
-    let mut fail = |column: &str, value: Option<&str>, reason: String| problems.push(Rejection::new(line, Some(column), value, reason));
+    let mut fail = |column: &str, value: Option<&str>, reason: String| {
+        problems.push(Rejection::new(line, Some(column), value, reason))
+    };
     let Some((original, offer_id)) = preferred(&p.ids).and_then(|o| Some((o, local_id_from(o)?))) else {
         fail("dc:identifier", None, "the presentation has no dc:identifier".into());
         plan.report.reject_row(problems);
@@ -191,11 +208,19 @@ pub(super) fn map_presentation(p: &PresentationRec, c: &CourseRec, pending: &mut
     if level.is_none() {
         let value = c.levels.iter().chain(&c.types).cloned().collect::<Vec<_>>().join("; ");
         let value = Some(value.as_str()).filter(|v| !v.is_empty());
-        fail("mlo:qualification", value, "no qualification level or dc:type maps to a level, and no default level was given".into());
+        fail(
+            "mlo:qualification",
+            value,
+            "no qualification level or dc:type maps to a level, and no default level was given".into(),
+        );
     }
     let mode = mode(p, opts);
     if mode.is_none() {
-        let texts: Vec<String> = [&p.study_mode, &p.attendance_mode].into_iter().flatten().map(|m| format!("{} {}", m.code.as_deref().unwrap_or(""), m.text).trim().to_owned()).collect();
+        let texts: Vec<String> = [&p.study_mode, &p.attendance_mode]
+            .into_iter()
+            .flatten()
+            .map(|m| format!("{} {}", m.code.as_deref().unwrap_or(""), m.text).trim().to_owned())
+            .collect();
         let value = texts.join("; ");
         fail("studyMode", Some(value.as_str()).filter(|v| !v.is_empty()), "neither studyMode nor attendanceMode maps to a mode (a phrase can be added to the mapping file), and no default mode was given".into());
     }
@@ -220,14 +245,22 @@ pub(super) fn map_presentation(p: &PresentationRec, c: &CourseRec, pending: &mut
         other => opts.default_places.map(u32::from).or_else(|| {
             let value = other.map(|(v, _)| v).filter(|v| !v.is_empty());
             let what = if value.is_some() { "is 0" } else { "is missing or empty" };
-            fail("mlo:places", value, format!("{what}; an offer needs at least 1 place, and no default places were given"));
+            fail(
+                "mlo:places",
+                value,
+                format!("{what}; an offer needs at least 1 place, and no default places were given"),
+            );
             None
         }),
     };
     let start = p.start.as_deref().and_then(FeedDate::parse);
     let academic_year = opts.academic_year.clone().or_else(|| start.and_then(FeedDate::academic_year));
     if academic_year.is_none() {
-        fail("mlo:start", p.start.as_deref(), "no academic year: mlo:start is missing or not a date, and no academic year was given".into());
+        fail(
+            "mlo:start",
+            p.start.as_deref(),
+            "no academic year: mlo:start is missing or not a date, and no academic year was given".into(),
+        );
     }
     let duration_weeks = p.duration.as_deref().and_then(values::iso_duration_weeks).or_else(|| {
         let end = p.end.as_deref().and_then(FeedDate::parse).and_then(FeedDate::day);
@@ -292,14 +325,19 @@ fn subject(c: &CourseRec, opts: &ImportOptions) -> Result<SubjectCode, (Option<S
             format!("{code} {}", s.text).trim().to_owned()
         })
         .collect();
-    Err((Some(tried.join("; ")), "no dc:subject maps to a Sector Subject Area tier 2 code; add its code to the mapping file".into()))
+    Err((
+        Some(tried.join("; ")),
+        "no dc:subject maps to a Sector Subject Area tier 2 code; add its code to the mapping file".into(),
+    ))
 }
 
 fn level(c: &CourseRec, opts: &ImportOptions) -> Option<Level> {
     c.levels
         .iter()
         .chain(&c.types)
-        .find_map(|t| values::level(t).or_else(|| opts.mapping.level_for_phrase(t)).or_else(|| values::level_in_text(t)))
+        .find_map(|t| {
+            values::level(t).or_else(|| opts.mapping.level_for_phrase(t)).or_else(|| values::level_in_text(t))
+        })
         .or(opts.default_level)
 }
 
@@ -307,7 +345,9 @@ fn level(c: &CourseRec, opts: &ImportOptions) -> Option<Level> {
 /// mode, then any attendance phrase, then the default. Codes win over their element's text.
 fn mode(p: &PresentationRec, opts: &ImportOptions) -> Option<Mode> {
     let read = |c: &Option<Coded>, table| {
-        c.as_ref().and_then(|c| c.code.as_deref().and_then(|code| xcri_code(table, code)).or_else(|| opts.mapping.mode_for_phrase(&c.text)))
+        c.as_ref().and_then(|c| {
+            c.code.as_deref().and_then(|code| xcri_code(table, code)).or_else(|| opts.mapping.mode_for_phrase(&c.text))
+        })
     };
     let attendance = read(&p.attendance_mode, XCRI_ATTENDANCE_MODES);
     match attendance {
@@ -320,7 +360,12 @@ fn mode(p: &PresentationRec, opts: &ImportOptions) -> Option<Mode> {
 /// postcode; `None` when it names nothing at all.
 fn venue_draft(v: &VenueRec, line: u64, plan: &mut Plan) -> Option<VenueDraft> {
     let l = &v.location;
-    let name = v.title.clone().or_else(|| l.town.clone()).or_else(|| l.addresses.first().cloned()).or_else(|| l.postcode.clone())?;
+    let name = v
+        .title
+        .clone()
+        .or_else(|| l.town.clone())
+        .or_else(|| l.addresses.first().cloned())
+        .or_else(|| l.postcode.clone())?;
     let name = values::title(&name).ok()?;
     let venue_id = match preferred(&v.ids) {
         Some(original) => {

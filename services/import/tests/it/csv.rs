@@ -17,7 +17,12 @@ fn a_good_course_file_becomes_one_curriculum_per_academic_year() {
     assert!(r.missing_columns.is_empty());
     assert_eq!(
         types(&out.events),
-        ["lp.venue.registered.v1", "lp.venue.registered.v1", "lp.curriculum.published.v1", "lp.curriculum.published.v1"]
+        [
+            "lp.venue.registered.v1",
+            "lp.venue.registered.v1",
+            "lp.curriculum.published.v1",
+            "lp.curriculum.published.v1"
+        ]
     );
     let offers = offers(&out.events);
     let years: Vec<(&str, &str)> = offers.iter().map(|(y, o)| (y.as_str(), o.offer_id.as_str())).collect();
@@ -33,20 +38,39 @@ fn a_good_course_file_becomes_one_curriculum_per_academic_year() {
         ]
     );
     let eng = offer(&offers, "ENG-L3-FT-24");
-    assert_eq!((eng.subject.as_str(), eng.level, eng.mode, eng.places, eng.venue_id.as_str()), ("4.1", Level::L3, Mode::FullTime, 24, "CITY"));
-    assert_eq!((eng.start_date.as_ref().map(|d| d.as_str()), eng.duration_weeks, eng.age_group), (Some("2024-09-09"), Some(36), AgeGroup::Age16To18));
+    assert_eq!(
+        (eng.subject.as_str(), eng.level, eng.mode, eng.places, eng.venue_id.as_str()),
+        ("4.1", Level::L3, Mode::FullTime, 24, "CITY")
+    );
+    assert_eq!(
+        (eng.start_date.as_ref().map(|d| d.as_str()), eng.duration_weeks, eng.age_group),
+        (Some("2024-09-09"), Some(36), AgeGroup::Age16To18)
+    );
     let hsc = offer(&offers, "HSC-L2-PT-24");
-    assert_eq!((hsc.subject.as_str(), hsc.level, hsc.mode, hsc.duration_weeks), ("1.3", Level::L2, Mode::PartTime, Some(39)));
+    assert_eq!(
+        (hsc.subject.as_str(), hsc.level, hsc.mode, hsc.duration_weeks),
+        ("1.3", Level::L2, Mode::PartTime, Some(39))
+    );
     let acc = offer(&offers, "ACC-L3-ONL-24");
-    assert_eq!((acc.mode, acc.venue_id.as_str(), acc.duration_weeks, acc.start_date.is_none()), (Mode::Distance, "ONLINE", None, true));
+    assert_eq!(
+        (acc.mode, acc.venue_id.as_str(), acc.duration_weeks, acc.start_date.is_none()),
+        (Mode::Distance, "ONLINE", None, true)
+    );
     let mv = offer(&offers, "MV-L2-WB-24");
-    assert_eq!((mv.subject.as_str(), mv.mode, mv.venue_id.as_str(), mv.duration_weeks), ("4.3", Mode::WorkBased, "WORKPLACE", Some(52)));
+    assert_eq!(
+        (mv.subject.as_str(), mv.mode, mv.venue_id.as_str(), mv.duration_weeks),
+        ("4.3", Mode::WorkBased, "WORKPLACE", Some(52))
+    );
     let art = offer(&offers, "ART-E-BL-25");
     assert_eq!((art.level, art.mode, art.venue_id.as_str()), (Level::Entry, Mode::PartTime, "HYLTON"));
-    let venues: Vec<_> = out.events.iter().filter_map(|e| match &e.payload {
-        Payload::VenueRegistered(v) => Some((v.venue_id.as_str(), v.postcode.as_str(), v.area.as_str())),
-        _ => None,
-    }).collect();
+    let venues: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::VenueRegistered(v) => Some((v.venue_id.as_str(), v.postcode.as_str(), v.area.as_str())),
+            _ => None,
+        })
+        .collect();
     assert_eq!(venues, [("ONLINE", "ZZ99 9ZZ", "E08000024"), ("WORKPLACE", "ZZ99 9ZZ", "E08000024")]);
 }
 
@@ -70,8 +94,18 @@ fn check(name: &str, expected: &[(u64, &str, &str)], offers_accepted: usize, abs
 
 #[test]
 fn every_broken_course_file_names_the_line_the_column_and_the_reason() {
-    check("courses-missing-column.csv", &[(2, "PLACES", "the file has no PLACES column"), (5, "PLACES", "the file has no PLACES column")], 0, &["ENG-L3-FT-24", "HSC-L2-PT-24"]);
-    check("courses-bad-sector.csv", &[(5, "SECTOR", "not a Sector Subject Area tier 2 code or official name")], 1, &["HSC-L2-PT-24"]);
+    check(
+        "courses-missing-column.csv",
+        &[(2, "PLACES", "the file has no PLACES column"), (5, "PLACES", "the file has no PLACES column")],
+        0,
+        &["ENG-L3-FT-24", "HSC-L2-PT-24"],
+    );
+    check(
+        "courses-bad-sector.csv",
+        &[(5, "SECTOR", "not a Sector Subject Area tier 2 code or official name")],
+        1,
+        &["HSC-L2-PT-24"],
+    );
     check("courses-bad-date.csv", &[(5, "START_DATE", "not a date in dd/MM/yyyy form")], 1, &["HSC-L2-PT-24"]);
     check("courses-duplicate-reference.csv", &[(4, "YOUR_REFERENCE", "already used on line 2")], 2, &["HYLTON"]);
     check("courses-zero-places.csv", &[(3, "PLACES", "0 places")], 1, &["ACC-L3-ONL-24", "ONLINE"]);
@@ -99,11 +133,20 @@ fn a_venue_file_registers_venues_and_rejects_those_without_an_area() {
     let out = import_file(&fixture("venues.csv"), &o);
     let r = &out.report;
     assert_eq!((r.format, r.rows_read, r.venues, r.offers), (Format::CsvVenues, 5, 2, 0));
-    let venues: Vec<_> = out.events.iter().filter_map(|e| match &e.payload {
-        Payload::VenueRegistered(v) => Some((v.venue_id.as_str(), v.name.as_str(), v.postcode.as_str(), v.area.as_str())),
-        _ => None,
-    }).collect();
-    assert_eq!(venues, [("CITY", "City Campus", "SR1 3AD", "E08000024"), ("HYLTON", "Hylton Campus", "SR5 4BQ", "E08000024")]);
+    let venues: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::VenueRegistered(v) => {
+                Some((v.venue_id.as_str(), v.name.as_str(), v.postcode.as_str(), v.area.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        venues,
+        [("CITY", "City Campus", "SR1 3AD", "E08000024"), ("HYLTON", "Hylton Campus", "SR5 4BQ", "E08000024")]
+    );
     let rejected: Vec<(u64, &str)> = r.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
     assert_eq!(rejected, [(4, "AREA"), (5, "YOUR_VENUE_REFERENCE"), (6, "AREA")]);
     assert!(r.rejected[0].reason.contains("postcode DH4 4TL is not in the postcode lookup"));
@@ -137,9 +180,16 @@ impl<R: Read> Read for Counting<R> {
 
 #[test]
 fn a_twenty_thousand_row_file_is_read_as_a_stream_with_progress() {
-    let mut csv = String::from("COURSE_NAME,YOUR_REFERENCE,SECTOR,EDUCATION_LEVEL,DELIVERY_MODE,STUDY_MODE,YOUR_VENUE_REFERENCE,START_DATE,PLACES,AGE_GROUP\n");
+    let mut csv = String::from(
+        "COURSE_NAME,YOUR_REFERENCE,SECTOR,EDUCATION_LEVEL,DELIVERY_MODE,STUDY_MODE,YOUR_VENUE_REFERENCE,START_DATE,PLACES,AGE_GROUP\n",
+    );
     for i in 0..20_000 {
-        csv.push_str(&format!("Course number {i},REF-{i:05},{},{},ClassroomBased,PartTime,CITY,01/09/2024,{},19+\n", ["4.1", "6.1", "15.3"][i % 3], i % 8 + 1, i % 30 + 1));
+        csv.push_str(&format!(
+            "Course number {i},REF-{i:05},{},{},ClassroomBased,PartTime,CITY,01/09/2024,{},19+\n",
+            ["4.1", "6.1", "15.3"][i % 3],
+            i % 8 + 1,
+            i % 30 + 1
+        ));
     }
     let total = csv.len();
     let read = Rc::new(Cell::new(0));

@@ -7,7 +7,7 @@ mod xcri;
 
 use provisio_events::vocab::{AreaCode, Timestamp, Ukprn, Vocab};
 use provisio_events::{Event, OfferSpec, Payload};
-use provisio_import::{import, ImportOptions, ImportOutcome, PostcodeLookup};
+use provisio_import::{ImportOptions, ImportOutcome, PostcodeLookup, import};
 use std::path::PathBuf;
 
 /// A real XCRI feed of `shared/fixtures/xcri` (the repo and `shared/` sit side by side).
@@ -63,7 +63,9 @@ pub(crate) fn offers(events: &[Event]) -> Vec<(String, OfferSpec)> {
     let mut out = Vec::new();
     for e in events {
         match &e.payload {
-            Payload::CurriculumPublished(c) => out.extend(c.offers.iter().map(|o| (c.academic_year.to_string(), o.clone()))),
+            Payload::CurriculumPublished(c) => {
+                out.extend(c.offers.iter().map(|o| (c.academic_year.to_string(), o.clone())))
+            }
             Payload::ProvisionOffered(p) => out.push((p.academic_year.to_string(), p.offer.clone())),
             _ => {}
         }

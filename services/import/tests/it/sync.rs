@@ -2,7 +2,7 @@
 //! changed, and `diff_offers` counts what an import does to the live offers.
 
 use super::*;
-use provisio_import::{diff_offers, LiveOffer, OfferDiff};
+use provisio_import::{LiveOffer, OfferDiff, diff_offers};
 use std::collections::BTreeMap;
 
 fn good_csv() -> String {
@@ -12,7 +12,11 @@ fn good_csv() -> String {
 /// The good file with HSC's places changed, the motor vehicle row dropped and, when asked, a
 /// second ESOL offer added.
 fn edited_csv(add: bool) -> String {
-    let mut lines: Vec<String> = good_csv().lines().filter(|l| !l.contains("MV-L2-WB-24")).map(|l| l.replace(",Evening,16,19+,", ",Evening,18,19+,")).collect();
+    let mut lines: Vec<String> = good_csv()
+        .lines()
+        .filter(|l| !l.contains("MV-L2-WB-24"))
+        .map(|l| l.replace(",Evening,16,19+,", ",Evening,18,19+,"))
+        .collect();
     if add {
         let esol = lines.iter().find(|l| l.contains("ESOL-E-PT-25")).cloned().unwrap_or_default();
         lines.push(esol.replace("ESOL-E-PT-25", "ESOL-E-PT-25B"));
@@ -43,12 +47,15 @@ fn ids_by_subject(out: &ImportOutcome) -> BTreeMap<String, String> {
 
 #[test]
 fn importing_the_same_file_twice_gives_byte_identical_events() {
-    for (path, opts) in [(fixture("courses-good.csv"), csv_options()), (shared_xcri("generic-postgraduate.xml"), {
-        let mut o = options();
-        o.default_age_group = Some(provisio_events::vocab::AgeGroup::Age19Plus);
-        o.default_area = Some(vocab("E06000014"));
-        o
-    })] {
+    for (path, opts) in [
+        (fixture("courses-good.csv"), csv_options()),
+        (shared_xcri("generic-postgraduate.xml"), {
+            let mut o = options();
+            o.default_age_group = Some(provisio_events::vocab::AgeGroup::Age19Plus);
+            o.default_area = Some(vocab("E06000014"));
+            o
+        }),
+    ] {
         let first = import_file(&path, &opts);
         let second = import_file(&path, &opts);
         assert!(!first.events.is_empty());
@@ -93,7 +100,9 @@ fn live(out: &ImportOutcome) -> Vec<LiveOffer> {
     out.events
         .iter()
         .flat_map(|e| match &e.payload {
-            Payload::CurriculumPublished(c) => c.offers.iter().map(|o| LiveOffer::new(c.ukprn.clone(), c.academic_year.clone(), o)).collect(),
+            Payload::CurriculumPublished(c) => {
+                c.offers.iter().map(|o| LiveOffer::new(c.ukprn.clone(), c.academic_year.clone(), o)).collect()
+            }
             Payload::ProvisionOffered(p) => vec![LiveOffer::new(p.ukprn.clone(), p.academic_year.clone(), &p.offer)],
             _ => Vec::new(),
         })

@@ -35,22 +35,39 @@ fn the_oxford_feed_gives_its_ukprn_places_and_venues_and_reports_presentations_w
     assert!(out.events.iter().all(|e| e.source.owner() == "10007774"));
     let offers = offers(&out.events);
     let places: Vec<(&str, u32)> = offers.iter().map(|(_, o)| (o.offer_id.as_str(), o.places)).collect();
-    assert_eq!(places, [("E12P561AHW", 25), ("E12P562AHW", 25), ("E12P564PHW", 25), ("O02I99948R", 100), ("O12C059D2Y", 19)]);
+    assert_eq!(
+        places,
+        [("E12P561AHW", 25), ("E12P562AHW", 25), ("E12P564PHW", 25), ("O02I99948R", 100), ("O12C059D2Y", 19)]
+    );
     let greek = offer(&offers, "E12P561AHW");
     assert_eq!((greek.subject.as_str(), greek.start_date.as_ref().map(|d| d.as_str())), ("12.2", Some("2013-01-09")));
     assert_eq!(greek.venue_id.as_str(), "www.conted.ox.ac.uk-maidenhead-SL65BQ");
     assert_eq!(offer(&offers, "O02I99948R").subject.as_str(), "15.5");
     let online = offer(&offers, "O12C059D2Y");
-    assert_eq!((online.mode, online.venue_id.as_str(), online.title.as_str()), (Mode::Distance, "ONLINE", "Field Techniques for Surveying Mammals & Reptiles"));
+    assert_eq!(
+        (online.mode, online.venue_id.as_str(), online.title.as_str()),
+        (Mode::Distance, "ONLINE", "Field Techniques for Surveying Mammals & Reptiles")
+    );
     assert!(offers.iter().all(|(year, _)| year == "2012/13"));
 
-    let venues: Vec<_> = out.events.iter().filter_map(|e| match &e.payload {
-        Payload::VenueRegistered(v) => Some((v.postcode.as_str(), v.area.as_str(), v.lat, v.lon)),
-        _ => None,
-    }).collect();
-    assert_eq!(venues, [("SL6 5BQ", "E06000040", None, None), ("OX1 2JA", "E07000178", Some(51.75719), Some(-1.26219))]);
-    let without: Vec<_> = r.venues_without_area.iter().map(|v| (v.venue_id.as_str(), v.postcode.as_deref(), v.offers)).collect();
-    assert_eq!(without, [("www.conted.ox.ac.uk-newbury-RG147TD", Some("RG14 7TD"), 1), ("ONLINE", Some("ZZ99 9ZZ"), 1)]);
+    let venues: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::VenueRegistered(v) => Some((v.postcode.as_str(), v.area.as_str(), v.lat, v.lon)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        venues,
+        [("SL6 5BQ", "E06000040", None, None), ("OX1 2JA", "E07000178", Some(51.75719), Some(-1.26219))]
+    );
+    let without: Vec<_> =
+        r.venues_without_area.iter().map(|v| (v.venue_id.as_str(), v.postcode.as_deref(), v.offers)).collect();
+    assert_eq!(
+        without,
+        [("www.conted.ox.ac.uk-newbury-RG147TD", Some("RG14 7TD"), 1), ("ONLINE", Some("ZZ99 9ZZ"), 1)]
+    );
     assert_eq!(types(&out.events), ["lp.venue.registered.v1", "lp.venue.registered.v1", "lp.curriculum.published.v1"]);
 }
 
@@ -129,7 +146,10 @@ fn the_generic_postgraduate_feed_maps_its_one_presentation_and_records_the_renam
     assert_eq!(mba.venue_id.as_str(), "Main-Campus");
     assert!(out.events.iter().all(|e| e.source.owner() == "10099999"));
     let renamed = &out.report.renamed_ids[0];
-    assert_eq!((renamed.line, renamed.kind, renamed.original.as_str()), (103, "offer", "http://www.poppleton.ac.uk/postgraduate/mba"));
+    assert_eq!(
+        (renamed.line, renamed.kind, renamed.original.as_str()),
+        (103, "offer", "http://www.poppleton.ac.uk/postgraduate/mba")
+    );
 }
 
 #[test]
@@ -153,20 +173,34 @@ fn recstatus_3_withdraws_and_prefixes_and_xhtml_do_not_confuse_the_reader() {
     let out = import_file(&fixture("xcri-recstatus.xml"), &o);
     assert_eq!(
         types(&out.events),
-        ["lp.venue.registered.v1", "lp.curriculum.published.v1", "lp.provision.withdrawn.v1", "lp.provision.withdrawn.v1", "lp.provision.withdrawn.v1"]
+        [
+            "lp.venue.registered.v1",
+            "lp.curriculum.published.v1",
+            "lp.provision.withdrawn.v1",
+            "lp.provision.withdrawn.v1",
+            "lp.provision.withdrawn.v1"
+        ]
     );
-    let withdrawn: Vec<&str> = out.events.iter().filter_map(|e| match &e.payload {
-        Payload::ProvisionWithdrawn(w) => Some(w.offer_id.as_str()),
-        _ => None,
-    }).collect();
+    let withdrawn: Vec<&str> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::ProvisionWithdrawn(w) => Some(w.offer_id.as_str()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(withdrawn, ["ENG-2023", "PLB-2024-A", "PLB-2024-B"]);
     let offers = offers(&out.events);
     let eng = offer(&offers, "ENG-2024");
-    assert_eq!((eng.title.as_str(), eng.subject.as_str(), eng.level, eng.mode), ("Engineering", "4.1", Level::L3, Mode::FullTime));
+    assert_eq!(
+        (eng.title.as_str(), eng.subject.as_str(), eng.level, eng.mode),
+        ("Engineering", "4.1", Level::L3, Mode::FullTime)
+    );
     assert_eq!((eng.age_group, eng.venue_id.as_str(), eng.duration_weeks), (AgeGroup::Age16To18, "CITY", Some(42)));
     assert_eq!(out.report.withdrawn, 3);
 
-    let hair: Vec<(u64, &str)> = out.report.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
+    let hair: Vec<(u64, &str)> =
+        out.report.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
     assert_eq!(hair, [(44, "dc:subject"), (44, "mlo:qualification"), (44, "studyMode"), (44, "age")]);
     assert_eq!(out.report.rows_rejected, 1);
     assert!(!mentioned_ids(&out.events).contains(&"HAIR-2024".to_owned()));

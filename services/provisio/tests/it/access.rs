@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 fn event(source: &str, ty: &str, id: &str, data: Value) -> Value {
@@ -13,12 +13,22 @@ fn event(source: &str, ty: &str, id: &str, data: Value) -> Value {
 }
 
 fn registration(p: &str, area: &str) -> Value {
-    event(&format!("urn:lp:{p}"), "lp.partnership.registered.v1", &format!("reg-{p}"), json!({"partnership_id": p, "name": p, "areas": [area]}))
+    event(
+        &format!("urn:lp:{p}"),
+        "lp.partnership.registered.v1",
+        &format!("reg-{p}"),
+        json!({"partnership_id": p, "name": p, "areas": [area]}),
+    )
 }
 
 fn need(p: &str, id: &str) -> Value {
-    event(&format!("urn:lp:{p}"), "lp.need.identified.v1", id, json!({"partnership_id": p, "need_id": id, "subject": "4.1", "level": "3",
-        "age_group": "16-18", "academic_year": "2026/27", "learners": 30, "evidence": "lsc"}))
+    event(
+        &format!("urn:lp:{p}"),
+        "lp.need.identified.v1",
+        id,
+        json!({"partnership_id": p, "need_id": id, "subject": "4.1", "level": "3",
+        "age_group": "16-18", "academic_year": "2026/27", "learners": 30, "evidence": "lsc"}),
+    )
 }
 
 fn provider_offer(ukprn: &str, id: &str) -> Value {
@@ -29,8 +39,12 @@ fn provider_offer(ukprn: &str, id: &str) -> Value {
 }
 
 fn venue(ukprn: &str) -> Value {
-    event(&format!("urn:ukprn:{ukprn}"), "lp.venue.registered.v1", &format!("venue-{ukprn}"),
-        json!({"ukprn": ukprn, "venue_id": "V", "name": "Campus", "postcode": "SR1 3AD", "area": "E08000024"}))
+    event(
+        &format!("urn:ukprn:{ukprn}"),
+        "lp.venue.registered.v1",
+        &format!("venue-{ukprn}"),
+        json!({"ukprn": ukprn, "venue_id": "V", "name": "Campus", "postcode": "SR1 3AD", "area": "E08000024"}),
+    )
 }
 
 const A: &str = "10006570";
@@ -68,8 +82,14 @@ async fn call(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: 
 #[tokio::test]
 async fn every_role_gets_exactly_what_it_may_over_http() {
     let app = spawn_app(Db::Sqlite, None).await;
-    let seed = json!([registration("sunderland", "E08000024"), registration("hull", "E06000010"), venue(A), venue(B),
-                      provider_offer(A, "a1"), provider_offer(B, "b1")]);
+    let seed = json!([
+        registration("sunderland", "E08000024"),
+        registration("hull", "E06000010"),
+        venue(A),
+        venue(B),
+        provider_offer(A, "a1"),
+        provider_offer(B, "b1")
+    ]);
     let (status, r) = app.post_events(&seed).await;
     assert_eq!(status, 202, "{r}");
     let last = r["accepted"][5]["position"].as_i64().unwrap();
@@ -111,12 +131,17 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
             let (status, body) = call(&app, "GET", path, *key, None).await;
             assert_eq!(status, want, "GET {path} with {name}: {body}");
             if status == 403 {
-                assert!(body["detail"].as_str().unwrap().contains("may not"), "403 names what the key may not do: {body}");
+                assert!(
+                    body["detail"].as_str().unwrap().contains("may not"),
+                    "403 names what the key may not do: {body}"
+                );
             }
         }
     }
-    let admin_only: [(&str, &str, Option<Value>, u16); 2] =
-        [("GET", "/v1/keys", None, 200), ("POST", "/v1/keys", Some(json!({"role": "viewer", "partnership": "hull", "label": "x"})), 201)];
+    let admin_only: [(&str, &str, Option<Value>, u16); 2] = [
+        ("GET", "/v1/keys", None, 200),
+        ("POST", "/v1/keys", Some(json!({"role": "viewer", "partnership": "hull", "label": "x"})), 201),
+    ];
     for (method, path, body, ok) in admin_only {
         for ((name, key), want) in keys.iter().zip([ok, 403, 403, 403, 403, 401, 401, 401]) {
             let (status, _) = call(&app, method, path, *key, body.clone()).await;
@@ -144,7 +169,14 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
         assert_eq!(status, expected[0]);
     }
     // A batch with one foreign event is refused whole.
-    let (status, body) = call(&app, "POST", "/v1/events", Some(&provider), Some(json!([provider_offer(A, "a3"), provider_offer(B, "b3")]))).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/v1/events",
+        Some(&provider),
+        Some(json!([provider_offer(A, "a3"), provider_offer(B, "b3")])),
+    )
+    .await;
     assert_eq!(status, 403);
     assert!(body["detail"].as_str().unwrap().contains("item 1"), "{body}");
 
@@ -169,14 +201,20 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
 #[tokio::test]
 async fn a_key_revoked_over_http_stops_working_at_once() {
     let app = spawn_app(Db::Postgres, None).await;
-    let (status, created) = app.post_json("/v1/keys", &json!({"role": "provider", "ukprn": A, "label": "college"})).await;
+    let (status, created) =
+        app.post_json("/v1/keys", &json!({"role": "provider", "ukprn": A, "label": "college"})).await;
     assert_eq!(status, 201, "{created}");
     let key = created["key"].as_str().unwrap().to_owned();
     assert_eq!(call(&app, "GET", "/v1/partnerships", Some(&key), None).await.0, 200);
     let (_, listed) = app.get("/v1/keys").await;
     assert!(listed.to_string().contains(created["key_id"].as_str().unwrap()));
     assert!(!listed.to_string().contains(&key), "keys are never shown again");
-    let deleted = app.client.delete(format!("{}/v1/keys/{}", app.base, created["key_id"].as_str().unwrap())).send().await.unwrap();
+    let deleted = app
+        .client
+        .delete(format!("{}/v1/keys/{}", app.base, created["key_id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 204);
     assert_eq!(call(&app, "GET", "/v1/partnerships", Some(&key), None).await.0, 401);
     app.stop().await;
@@ -185,12 +223,23 @@ async fn a_key_revoked_over_http_stops_working_at_once() {
 #[tokio::test]
 async fn limits_answer_429_with_retry_after_and_refuse_deep_json() {
     let (url, sqlite) = database(Db::Sqlite).await;
-    let limits = provisio_api::Limits { rate_per_second: 1.0, rate_burst: 3.0, sse_per_key: 1, max_json_depth: 8, ..Default::default() };
+    let limits = provisio_api::Limits {
+        rate_per_second: 1.0,
+        rate_burst: 3.0,
+        sse_per_key: 1,
+        max_json_depth: 8,
+        ..Default::default()
+    };
     let app = spawn_app_with(url, sqlite, None, limits).await;
     let viewer = create_key(&app.store, "viewer", Some("sunderland")).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let r = reqwest::Client::new().get(format!("{}/v1/partnerships", app.base)).bearer_auth(&viewer).send().await.unwrap();
+        let r = reqwest::Client::new()
+            .get(format!("{}/v1/partnerships", app.base))
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .unwrap();
         if r.status() == 429 {
             assert_eq!(r.headers()["retry-after"], "1");
         }
@@ -207,7 +256,8 @@ async fn limits_answer_429_with_retry_after_and_refuse_deep_json() {
 
     app.post_events(&registration("sunderland", "E08000024")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let first = app.client.get(format!("{}/v1/partnerships/sunderland/live?min_position=1", app.base)).send().await.unwrap();
+    let first =
+        app.client.get(format!("{}/v1/partnerships/sunderland/live?min_position=1", app.base)).send().await.unwrap();
     assert_eq!(first.status(), 200);
     let second = app.client.get(format!("{}/v1/partnerships/sunderland/live", app.base)).send().await.unwrap();
     assert_eq!(second.status(), 429, "one live stream per key here");
@@ -239,7 +289,10 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
         let port = nats.port;
         async move {
             let user = key.split('_').nth(1).unwrap().to_owned();
-            async_nats::ConnectOptions::with_user_and_password(user, key).connect(format!("nats://127.0.0.1:{port}")).await.unwrap()
+            async_nats::ConnectOptions::with_user_and_password(user, key)
+                .connect(format!("nats://127.0.0.1:{port}"))
+                .await
+                .unwrap()
         }
     };
     let as_a = connect(key_a.clone()).await;
@@ -249,12 +302,15 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
 
     // A on its own subject: stored.
     let own = provider_offer(A, "nats-a1");
-    let m = jetstream::message::PublishMessage::build().payload(own.to_string().into_bytes().into()).message_id("nats-a1");
+    let m =
+        jetstream::message::PublishMessage::build().payload(own.to_string().into_bytes().into()).message_id("nats-a1");
     js_a.send_publish(subject_of(&own), m).await.unwrap().await.unwrap();
 
     // A on B's subject: the server refuses it; no ack comes and nothing reaches the log.
     let foreign = provider_offer(B, "nats-b1");
-    let m = jetstream::message::PublishMessage::build().payload(foreign.to_string().into_bytes().into()).message_id("nats-b1");
+    let m = jetstream::message::PublishMessage::build()
+        .payload(foreign.to_string().into_bytes().into())
+        .message_id("nats-b1");
     let refused = match js_a.send_publish(subject_of(&foreign), m).await {
         Err(_) => true,
         Ok(ack) => tokio::time::timeout(Duration::from_secs(5), ack).await.map_or(true, |r| r.is_err()),
@@ -270,9 +326,12 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
     // A on its own subject, claiming B as source: the service rejects it and tells A.
     let mut liar = provider_offer(B, "nats-liar");
     liar["id"] = json!("nats-liar");
-    let m = jetstream::message::PublishMessage::build().payload(liar.to_string().into_bytes().into()).message_id("nats-liar");
+    let m = jetstream::message::PublishMessage::build()
+        .payload(liar.to_string().into_bytes().into())
+        .message_id("nats-liar");
     js_a.send_publish(format!("lp.v1.provider.{A}.lp.provision.offered.v1"), m).await.unwrap().await.unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(10), rejected_a.next()).await.expect("a rejection answer").unwrap();
+    let answer =
+        tokio::time::timeout(Duration::from_secs(10), rejected_a.next()).await.expect("a rejection answer").unwrap();
     let answer: Value = serde_json::from_slice(&answer.payload).unwrap();
     assert_eq!(answer["id"], json!("nats-liar"));
     assert_eq!(answer["errors"][0]["code"], json!("subject-mismatch"));
@@ -280,7 +339,8 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
     // B on its own subject works too, with its own key.
     let as_b = connect(key_b).await;
     let mine = provider_offer(B, "nats-b2");
-    let m = jetstream::message::PublishMessage::build().payload(mine.to_string().into_bytes().into()).message_id("nats-b2");
+    let m =
+        jetstream::message::PublishMessage::build().payload(mine.to_string().into_bytes().into()).message_id("nats-b2");
     jetstream::new(as_b).send_publish(subject_of(&mine), m).await.unwrap().await.unwrap();
 
     let log = app.wait_for_log(2).await;
@@ -292,7 +352,8 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("provisio-nats-{}-{}", std::process::id(), provisio_testkit::free_port()));
+    let dir =
+        std::env::temp_dir().join(format!("provisio-nats-{}-{}", std::process::id(), provisio_testkit::free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

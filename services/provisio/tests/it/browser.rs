@@ -9,7 +9,7 @@
 use crate::helpers::*;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -172,7 +172,12 @@ impl Relay {
     }
 }
 
-async fn relay_connection(mut client: TcpStream, target: SocketAddr, cancel: CancellationToken, requests: Arc<Mutex<Vec<String>>>) {
+async fn relay_connection(
+    mut client: TcpStream,
+    target: SocketAddr,
+    cancel: CancellationToken,
+    requests: Arc<Mutex<Vec<String>>>,
+) {
     let Ok(mut server) = TcpStream::connect(target).await else { return };
     let (mut client_read, mut client_write) = client.split();
     let (mut server_read, mut server_write) = server.split();
@@ -246,7 +251,12 @@ async fn screenshot(browser: &Client, width: u32, name: &str) -> PathBuf {
     let mut height = 900;
     for _ in 0..3 {
         browser.set_window_size(width, height).await.unwrap();
-        let missing = browser.execute("return document.documentElement.scrollHeight - window.innerHeight", vec![]).await.unwrap().as_i64().unwrap_or(0);
+        let missing = browser
+            .execute("return document.documentElement.scrollHeight - window.innerHeight", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap_or(0);
         if missing <= 0 || height >= 7_000 {
             break;
         }
@@ -278,7 +288,12 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     browser.goto(&format!("{}/#key={viewer}", relay.origin)).await.unwrap();
     wait_for(&browser, "the partnership list", "return !document.getElementById('partnership').disabled").await;
     // The key leaves the address bar, and the page opens on the partnership it may read.
-    wait_for(&browser, "Sunderland's reports", "return document.getElementById('page-title').textContent.startsWith('Sunderland')").await;
+    wait_for(
+        &browser,
+        "Sunderland's reports",
+        "return document.getElementById('page-title').textContent.startsWith('Sunderland')",
+    )
+    .await;
     let address = browser.execute("return location.href", vec![]).await.unwrap();
     assert!(!address.as_str().unwrap().contains(&viewer), "{address}");
     // Another partnership is refused in words, with nothing of Sunderland left under its name.
@@ -296,19 +311,49 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     let (_, gaps) = app.get(&format!("/v1/partnerships/sunderland/gaps?academic_year={year}")).await;
     let expected = gaps["gaps"].as_array().unwrap().len();
     assert!(expected > 0, "the demo has gaps in Sunderland");
-    wait_for(&browser, "the gap rows", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {expected}")).await;
-    let squares = browser.execute("return document.querySelectorAll('#heatmap tbody button.cell').length", vec![]).await.unwrap();
+    wait_for(
+        &browser,
+        "the gap rows",
+        &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {expected}"),
+    )
+    .await;
+    let squares =
+        browser.execute("return document.querySelectorAll('#heatmap tbody button.cell').length", vec![]).await.unwrap();
     assert!(squares.as_u64().unwrap() > 0, "the heat map has squares");
     let first_subject = browser.find(Locator::Css("#heatmap tbody th")).await.unwrap().text().await.unwrap();
-    assert!(first_subject.contains(' ') && first_subject.chars().any(char::is_alphabetic), "subjects have names: {first_subject:?}");
-    wait_for(&browser, "the live stream", "return document.getElementById('live-status').dataset.state === 'live'").await;
+    assert!(
+        first_subject.contains(' ') && first_subject.chars().any(char::is_alphabetic),
+        "subjects have names: {first_subject:?}"
+    );
+    wait_for(&browser, "the live stream", "return document.getElementById('live-status').dataset.state === 'live'")
+        .await;
 
     // Sorting by a header: by click, then by keyboard (Enter on the header's button).
     browser.find(Locator::Css("#gaps th[data-key='subject'] button")).await.unwrap().click().await.unwrap();
-    assert_eq!(browser.find(Locator::Css("#gaps th[data-key='subject']")).await.unwrap().attr("aria-sort").await.unwrap().as_deref(), Some("ascending"));
+    assert_eq!(
+        browser
+            .find(Locator::Css("#gaps th[data-key='subject']"))
+            .await
+            .unwrap()
+            .attr("aria-sort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ascending")
+    );
     let unmet = browser.find(Locator::Css("#gaps th[data-key='unmet'] button")).await.unwrap();
     unmet.send_keys(&Key::Enter.to_string()).await.unwrap();
-    assert_eq!(browser.find(Locator::Css("#gaps th[data-key='unmet']")).await.unwrap().attr("aria-sort").await.unwrap().as_deref(), Some("descending"));
+    assert_eq!(
+        browser
+            .find(Locator::Css("#gaps th[data-key='unmet']"))
+            .await
+            .unwrap()
+            .attr("aria-sort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("descending")
+    );
     let unmet_column: Vec<u64> = browser
         .execute("return [...document.querySelectorAll('#gaps tbody tr.row td:nth-child(6)')].map(td => Number(td.textContent.replace(/,/g, '')))", vec![])
         .await
@@ -324,7 +369,13 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     // lists to that subject and level; the filter bar undoes it.
     let square = browser.find(Locator::Css("#heatmap button.cell[tabindex='0']")).await.unwrap();
     square.send_keys(&Key::Down.to_string()).await.unwrap();
-    let moved = browser.execute("const a = document.activeElement; return a.matches('button.cell') && a.dataset.row === '1' && a.id", vec![]).await.unwrap();
+    let moved = browser
+        .execute(
+            "const a = document.activeElement; return a.matches('button.cell') && a.dataset.row === '1' && a.id",
+            vec![],
+        )
+        .await
+        .unwrap();
     let moved = moved.as_str().expect("the arrow moved to the next row's square").to_owned();
     browser.find(Locator::Id(&moved)).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
     let narrowed = wait_for(&browser, "the lists narrowed to one square", "return !document.getElementById('filter-bar').hidden && [...document.querySelectorAll('#gaps tbody tr.row')].map(r => r.dataset.key.split('|').slice(2, 4).join(' '))").await;
@@ -336,14 +387,25 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     // A need nobody offers places for opens a new gap; it arrives live.
     post_one(&app, &new_need("browser-need-1", "BROWSER-1", "4", &year, 42)).await;
     let key = format!("gap|{year}|1.1|4|19+");
-    wait_for(&browser, "the new gap row", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 1)).await;
+    wait_for(
+        &browser,
+        "the new gap row",
+        &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 1),
+    )
+    .await;
     let tag = wait_for(&browser, "the change mark", &format!("const r = document.querySelector('#gaps tr[data-key=\"{key}\"]'); return r && r.querySelector('.tag') && r.querySelector('.tag').textContent")).await;
     assert_eq!(tag, json!("New"));
     let change = browser.find(Locator::Css("#changes li")).await.unwrap().text().await.unwrap();
     assert!(change.contains("New gap") && change.contains("Medicine and Dentistry"), "{change}");
 
     // Its row opens on the needs and courses behind it.
-    browser.find(Locator::Css(&format!("#gaps tr[data-key=\"{key}\"] button.expand"))).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Css(&format!("#gaps tr[data-key=\"{key}\"] button.expand")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let detail = wait_for(&browser, "the row's detail", &format!("const r = document.querySelector('#gaps tr[data-key=\"{key}\"]').nextElementSibling; return !r.hidden && r.textContent")).await;
     let detail = detail.as_str().unwrap();
     assert!(detail.contains("BROWSER-1") && detail.contains("No course offers places here"), "{detail}");
@@ -352,19 +414,42 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     // Last-Event-ID the page catches up.
     let seen = browser.execute("return document.querySelectorAll('#changes li').length", vec![]).await.unwrap();
     relay.cut();
-    wait_for(&browser, "the reconnecting badge", "return document.getElementById('live-status').dataset.state === 'reconnecting'").await;
+    wait_for(
+        &browser,
+        "the reconnecting badge",
+        "return document.getElementById('live-status').dataset.state === 'reconnecting'",
+    )
+    .await;
     let during = post_one(&app, &new_need("browser-need-2", "BROWSER-2", "5", &year, 17)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     relay.restore();
-    wait_for(&browser, "the gap that opened during the drop", &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 2)).await;
-    wait_for(&browser, "the live badge again", "return document.getElementById('live-status').dataset.state === 'live'").await;
+    wait_for(
+        &browser,
+        "the gap that opened during the drop",
+        &format!("return document.querySelectorAll('#gaps tbody tr.row').length === {}", expected + 2),
+    )
+    .await;
+    wait_for(
+        &browser,
+        "the live badge again",
+        "return document.getElementById('live-status').dataset.state === 'live'",
+    )
+    .await;
     let after = browser.execute("return document.querySelectorAll('#changes li').length", vec![]).await.unwrap();
     assert!(after.as_u64() > seen.as_u64(), "the change made during the drop is listed");
-    let resumed: Vec<String> = relay.requests().into_iter().filter(|r| r.starts_with("GET /v1/partnerships/sunderland/live")).collect();
+    let resumed: Vec<String> =
+        relay.requests().into_iter().filter(|r| r.starts_with("GET /v1/partnerships/sunderland/live")).collect();
     let bearer = format!("authorization: bearer {}", viewer.to_ascii_lowercase());
-    assert!(resumed.iter().all(|r| r.to_ascii_lowercase().lines().any(|l| l == bearer)), "the stream sends the key: {resumed:?}");
+    assert!(
+        resumed.iter().all(|r| r.to_ascii_lowercase().lines().any(|l| l == bearer)),
+        "the stream sends the key: {resumed:?}"
+    );
     assert!(resumed.len() >= 2, "{resumed:?}");
-    let last_event_id = resumed.last().unwrap().lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("last-event-id:").map(|v| v.trim().to_owned()));
+    let last_event_id = resumed
+        .last()
+        .unwrap()
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("last-event-id:").map(|v| v.trim().to_owned()));
     let last_event_id: i64 = last_event_id.expect("the reconnect sends Last-Event-ID").parse().unwrap();
     assert!(last_event_id < during, "it resumes from before the missed change ({last_event_id} < {during})");
 
@@ -374,7 +459,10 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
         .await
         .unwrap();
     assert_eq!(foreign, json!([]), "requests outside the service");
-    let loaded = browser.execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)", vec![]).await.unwrap();
+    let loaded = browser
+        .execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)", vec![])
+        .await
+        .unwrap();
     for asset in ["/assets/app.js", "/assets/app.css", "/assets/subjects.json"] {
         assert!(loaded.as_array().unwrap().iter().any(|p| p == asset), "{asset} in {loaded}");
     }
@@ -399,7 +487,11 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     assert_eq!(csv["name"], json!(format!("provisio-gaps-sunderland-{}.csv", year.replace('/', "-"))));
     let text = csv["text"].as_str().unwrap().trim_start_matches('\u{feff}');
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("academic_year,subject,subject_name,level,age_group,demand,supply,unmet"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("academic_year,subject,subject_name,level,age_group,demand,supply,unmet"),
+        "{}",
+        lines[0]
+    );
     assert_eq!(lines.len(), expected + 3, "a header and one line per gap");
     assert!(text.contains("1.1,Medicine and Dentistry,4,19+,42,0,42"), "{text}");
 

@@ -1,8 +1,8 @@
 //! Kill -9 the service while it ingests from JetStream, restart it: every published event is
 //! in the log exactly once, each provider's in the order published.
 
-use crate::helpers::subject_of;
 use crate::helpers::offer;
+use crate::helpers::subject_of;
 use async_nats::jetstream;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -44,7 +44,8 @@ async fn log_count(client: &reqwest::Client, base: &str) -> Option<Vec<Value>> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
-        let page: Value = client.get(format!("{base}/v1/events?after={after}&limit=1000")).send().await.ok()?.json().await.ok()?;
+        let page: Value =
+            client.get(format!("{base}/v1/events?after={after}&limit=1000")).send().await.ok()?.json().await.ok()?;
         let events = page["events"].as_array()?.clone();
         if events.is_empty() {
             return Some(out);
@@ -76,7 +77,9 @@ async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
             for i in 0..per_provider {
                 for p in providers {
                     let e = offer(p, &format!("O{i}"), &format!("{p}-{i:05}"));
-                    let m = jetstream::message::PublishMessage::build().payload(e.to_string().into_bytes().into()).message_id(e["id"].as_str().unwrap());
+                    let m = jetstream::message::PublishMessage::build()
+                        .payload(e.to_string().into_bytes().into())
+                        .message_id(e["id"].as_str().unwrap());
                     acks.push(js.send_publish(subject_of(&e), m).await.unwrap());
                 }
                 if i % 100 == 0 {
@@ -127,7 +130,8 @@ async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
     let ids: HashSet<&str> = log.iter().map(|e| e["event"]["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), total);
     for p in providers {
-        let order: Vec<&str> = log.iter().map(|e| e["event"]["id"].as_str().unwrap()).filter(|id| id.starts_with(p)).collect();
+        let order: Vec<&str> =
+            log.iter().map(|e| e["event"]["id"].as_str().unwrap()).filter(|id| id.starts_with(p)).collect();
         let mut sorted = order.clone();
         sorted.sort();
         assert_eq!(order, sorted, "provider {p}'s events are in the order published");
@@ -137,12 +141,25 @@ async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
 /// Every report of every partnership, without the `position` they were read at.
 async fn all_reports(client: &reqwest::Client, base: &str, min_position: i64) -> Value {
     let mut out = serde_json::Map::new();
-    let list: Value = client.get(format!("{base}/v1/partnerships?min_position={min_position}")).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .get(format!("{base}/v1/partnerships?min_position={min_position}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for p in list["partnerships"].as_array().unwrap() {
         let id = p["partnership_id"].as_str().unwrap();
         for report in ["gaps", "duplications", "targets", "coverage"] {
-            let mut body: Value =
-                client.get(format!("{base}/v1/partnerships/{id}/{report}?min_position={min_position}")).send().await.unwrap().json().await.unwrap();
+            let mut body: Value = client
+                .get(format!("{base}/v1/partnerships/{id}/{report}?min_position={min_position}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             body.as_object_mut().unwrap().remove("position");
             out.insert(format!("{id}/{report}"), body);
         }
@@ -178,8 +195,15 @@ async fn kill_9_in_the_middle_of_a_projection_then_restart_gives_the_reports_of_
     wait_ready(&client, &service.base).await;
     let mut last = 0;
     for chunk in events[half..].chunks(25) {
-        let answer: Value = client.post(format!("{}/v1/events", service.base)).json(&chunk).send().await.unwrap().json().await.unwrap();
-        last = answer["accepted"].as_array().unwrap().iter().map(|a| a["position"].as_i64().unwrap()).max().unwrap_or(last);
+        let answer: Value =
+            client.post(format!("{}/v1/events", service.base)).json(&chunk).send().await.unwrap().json().await.unwrap();
+        last = answer["accepted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["position"].as_i64().unwrap())
+            .max()
+            .unwrap_or(last);
     }
     let after_crash = all_reports(&client, &service.base, last).await;
     service.child.kill().unwrap();

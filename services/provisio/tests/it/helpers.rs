@@ -1,10 +1,10 @@
 //! `spawn_app`: the real application on port 0, against a fresh database.
 
 use provisio::{Application, Config};
-use provisio_events::example::example_json;
 use provisio_events::EventType;
+use provisio_events::example::example_json;
 use provisio_testkit::SqliteFile;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 pub(crate) struct TestApp {
@@ -46,7 +46,12 @@ pub(crate) async fn spawn_app_on(database_url: String, sqlite: Option<SqliteFile
     spawn_app_with(database_url, sqlite, nats_url, provisio_api::Limits::default()).await
 }
 
-pub(crate) async fn spawn_app_with(database_url: String, sqlite: Option<SqliteFile>, nats_url: Option<&str>, limits: provisio_api::Limits) -> TestApp {
+pub(crate) async fn spawn_app_with(
+    database_url: String,
+    sqlite: Option<SqliteFile>,
+    nats_url: Option<&str>,
+    limits: provisio_api::Limits,
+) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url,
@@ -103,7 +108,13 @@ impl TestApp {
     }
 
     pub(crate) async fn post_raw(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        self.client.post(format!("{}/v1/events", self.base)).header("content-type", "application/json").body(body).send().await.unwrap()
+        self.client
+            .post(format!("{}/v1/events", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub(crate) async fn get(&self, path: &str) -> (u16, Value) {

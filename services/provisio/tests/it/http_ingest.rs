@@ -2,13 +2,14 @@
 
 use crate::helpers::*;
 use provisio_events::EventType;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn every_event_type_is_accepted_and_read_back_as_received() {
     for db in BOTH {
         let app = spawn_app(db, None).await;
-        let events: Vec<Value> = EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("rt-{i}"))).collect();
+        let events: Vec<Value> =
+            EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("rt-{i}"))).collect();
         let (status, answer) = app.post_events(&json!(events)).await;
         assert_eq!(status, 202, "{db:?}: {answer}");
         assert_eq!(answer["rejected"], json!([]), "{db:?}");
@@ -68,16 +69,52 @@ fn pair(code: &str, field: &str) -> Vec<(String, String)> {
 async fn each_bad_input_of_the_contract_is_rejected_with_the_field_named() {
     let app = spawn_app(Db::Sqlite, None).await;
     use EventType::*;
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["subject"] = json!("99.9")).await, pair("invalid-value", "data.subject"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["level"] = json!(3)).await, pair("invalid-type", "data.level"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| { e["data"].as_object_mut().unwrap().remove("venue_id"); }).await, pair("missing-field", "data.venue_id"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["places"] = json!(0)).await, pair("invalid-value", "data.places"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["places"] = json!(-5)).await, pair("invalid-value", "data.places"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["academic_year"] = json!("2001/2002")).await, pair("invalid-value", "data.academic_year"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["type"] = json!("lp.provision.cancelled.v1")).await, pair("unknown-type", "type"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["data"]["ukprn"] = json!("10000001")).await, pair("source-mismatch", "data.ukprn"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| e["specversion"] = json!("0.3")).await, pair("invalid-value", "specversion"));
-    assert_eq!(rejection(&app, ProvisionOffered, |e| { e.as_object_mut().unwrap().remove("id"); }).await, pair("missing-field", "id"));
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["subject"] = json!("99.9")).await,
+        pair("invalid-value", "data.subject")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["level"] = json!(3)).await,
+        pair("invalid-type", "data.level")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| {
+            e["data"].as_object_mut().unwrap().remove("venue_id");
+        })
+        .await,
+        pair("missing-field", "data.venue_id")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["places"] = json!(0)).await,
+        pair("invalid-value", "data.places")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["places"] = json!(-5)).await,
+        pair("invalid-value", "data.places")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["academic_year"] = json!("2001/2002")).await,
+        pair("invalid-value", "data.academic_year")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["type"] = json!("lp.provision.cancelled.v1")).await,
+        pair("unknown-type", "type")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["data"]["ukprn"] = json!("10000001")).await,
+        pair("source-mismatch", "data.ukprn")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| e["specversion"] = json!("0.3")).await,
+        pair("invalid-value", "specversion")
+    );
+    assert_eq!(
+        rejection(&app, ProvisionOffered, |e| {
+            e.as_object_mut().unwrap().remove("id");
+        })
+        .await,
+        pair("missing-field", "id")
+    );
     assert_eq!(
         rejection(&app, CurriculumPublished, |e| e["data"]["offers"][1]["places"] = json!(0)).await,
         pair("invalid-value", "data.offers[1].places")
@@ -94,7 +131,8 @@ async fn valid_events_of_a_batch_are_accepted_beside_rejected_ones() {
     let batch = json!([offer("10006570", "A", "a"), bad, offer("10006570", "C", "c")]);
     let (status, answer) = app.post_events(&batch).await;
     assert_eq!(status, 202);
-    let accepted: Vec<i64> = answer["accepted"].as_array().unwrap().iter().map(|a| a["index"].as_i64().unwrap()).collect();
+    let accepted: Vec<i64> =
+        answer["accepted"].as_array().unwrap().iter().map(|a| a["index"].as_i64().unwrap()).collect();
     assert_eq!(accepted, [0, 2]);
     assert_eq!(answer["rejected"][0]["index"], json!(1));
     assert_eq!(answer["rejected"][0]["id"], json!("b"));
@@ -107,7 +145,9 @@ async fn valid_events_of_a_batch_are_accepted_beside_rejected_ones() {
 #[tokio::test]
 async fn malformed_and_oversized_bodies_are_refused_whole_with_a_problem() {
     let app = spawn_app(Db::Sqlite, None).await;
-    for (body, status, code) in [("{not json", 400, "invalid-json"), ("42", 400, "not-an-event"), ("[{}, 7]", 400, "not-an-event")] {
+    for (body, status, code) in
+        [("{not json", 400, "invalid-json"), ("42", 400, "not-an-event"), ("[{}, 7]", 400, "not-an-event")]
+    {
         let r = app.post_raw(body).await;
         assert_eq!(r.status().as_u16(), status, "{body}");
         assert_eq!(r.headers()["content-type"], "application/problem+json");
@@ -173,7 +213,9 @@ async fn health_readiness_and_metrics_are_served() {
     assert!(metrics.contains("provisio_events_duplicate_total 1"));
     let (status, doc) = app.get("/openapi.json").await;
     assert_eq!(status, 200);
-    assert!(doc["paths"]["/v1/events"]["post"].is_object() && doc["paths"]["/v1/partnerships/{id}/gaps"]["get"].is_object());
+    assert!(
+        doc["paths"]["/v1/events"]["post"].is_object() && doc["paths"]["/v1/partnerships/{id}/gaps"]["get"].is_object()
+    );
     let (status, problem) = app.get("/v1/nowhere").await;
     assert_eq!((status, problem["code"].as_str()), (404, Some("not-found")));
     app.stop().await;

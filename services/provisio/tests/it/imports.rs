@@ -3,7 +3,7 @@
 //! publish nothing.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 
 const UKPRN: &str = "10006570";
@@ -26,7 +26,8 @@ async fn upload(app: &TestApp, body: Vec<u8>, content_type: &str, query: &str) -
 }
 
 async fn live_offer_ids(app: &TestApp, min_position: i64) -> Vec<String> {
-    let (_, page) = app.get(&format!("/v1/partnerships/sunderland/offers?limit=1000&min_position={min_position}")).await;
+    let (_, page) =
+        app.get(&format!("/v1/partnerships/sunderland/offers?limit=1000&min_position={min_position}")).await;
     page["offers"].as_array().unwrap().iter().map(|o| o["offer_id"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -63,7 +64,11 @@ async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_chan
     let log_before = app.log().await.len();
 
     let (_, again) = upload(&app, good.clone().into_bytes(), "text/csv", "").await;
-    assert_eq!((again["created"].as_u64(), again["updated"].as_u64(), again["withdrawn"].as_u64()), (Some(0), Some(0), Some(0)), "{again}");
+    assert_eq!(
+        (again["created"].as_u64(), again["updated"].as_u64(), again["withdrawn"].as_u64()),
+        (Some(0), Some(0), Some(0)),
+        "{again}"
+    );
     assert_eq!(again["unchanged"].as_u64(), Some(offers));
     assert_eq!(app.log().await.len(), log_before, "re-importing the same file is a no-op");
 
@@ -74,7 +79,11 @@ async fn a_csv_imported_twice_changes_nothing_and_an_edit_changes_only_what_chan
     let edited = lines.join("\n") + "\n";
     let (status, changed) = upload(&app, edited.into_bytes(), "text/csv", "").await;
     assert_eq!(status, 200, "{changed}");
-    assert_eq!((changed["updated"].as_u64(), changed["withdrawn"].as_u64(), changed["created"].as_u64()), (Some(1), Some(1), Some(0)), "{changed}");
+    assert_eq!(
+        (changed["updated"].as_u64(), changed["withdrawn"].as_u64(), changed["created"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{changed}"
+    );
     let after = live_offer_ids(&app, changed["last_position"].as_i64().unwrap()).await;
     let gone: Vec<&String> = live.iter().filter(|id| !after.contains(id)).collect();
     assert_eq!(gone.len(), 1, "exactly one offer is withdrawn: {live:?} -> {after:?}");
@@ -101,7 +110,13 @@ async fn a_venue_moved_away_and_back_by_re_imports_moves_back() {
     let gateshead = sunderland.replace(",E08000024", ",E08000037");
     let (status, first) = upload(&app, sunderland.clone().into_bytes(), "text/csv", "default_area=E08000024").await;
     assert_eq!(status, 200, "{first}");
-    let (_, courses) = upload(&app, std::fs::read_to_string(fixture("courses-good.csv")).unwrap().into_bytes(), "text/csv", "default_area=E08000024").await;
+    let (_, courses) = upload(
+        &app,
+        std::fs::read_to_string(fixture("courses-good.csv")).unwrap().into_bytes(),
+        "text/csv",
+        "default_area=E08000024",
+    )
+    .await;
     let all = live_offer_ids(&app, courses["last_position"].as_i64().unwrap()).await;
     assert_eq!(all.len(), 6, "{courses}");
 
@@ -140,14 +155,22 @@ fn csv_records(text: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_broken_file_is_reported_row_by_row_and_publishes_nothing() {
     let app = spawn_app(Db::Sqlite, None).await;
-    for (name, column) in [("courses-bad-date.csv", "START_DATE"), ("courses-bad-sector.csv", "SECTOR"), ("courses-zero-places.csv", "places")] {
+    for (name, column) in [
+        ("courses-bad-date.csv", "START_DATE"),
+        ("courses-bad-sector.csv", "SECTOR"),
+        ("courses-zero-places.csv", "places"),
+    ] {
         let before = app.log().await.len();
         let (status, report) = upload(&app, std::fs::read(fixture(name)).unwrap(), "text/csv", "").await;
         assert_eq!(status, 422, "{name}: {report}");
         assert_eq!(report["published"], json!(false));
         let rejected = report["rejected"].as_array().unwrap();
         assert!(!rejected.is_empty(), "{name}");
-        assert!(rejected.iter().any(|r| r["line"].as_u64().unwrap() > 1 && r["column"].as_str().is_some_and(|c| c.trim().eq_ignore_ascii_case(column))), "{name}: {report}");
+        assert!(
+            rejected.iter().any(|r| r["line"].as_u64().unwrap() > 1
+                && r["column"].as_str().is_some_and(|c| c.trim().eq_ignore_ascii_case(column))),
+            "{name}: {report}"
+        );
         assert!(rejected.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
         assert_eq!(app.log().await.len(), before, "{name}: nothing from a rejected file reaches the log");
     }
@@ -159,7 +182,10 @@ async fn a_broken_file_is_reported_row_by_row_and_publishes_nothing() {
 #[tokio::test]
 async fn a_real_xcri_feed_is_read_with_defaults_in_a_dry_run() {
     let app = spawn_app(Db::Sqlite, None).await;
-    let feed = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/xcri/oxford-conted.xml")).unwrap();
+    let feed = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/xcri/oxford-conted.xml"),
+    )
+    .unwrap();
     let (status, report) = app
         .client
         .post(format!("{}/v1/providers/10007774/imports?dry_run=true&academic_year=2012/13&default_level=4&default_age_group=19%2B&default_mode=part-time&default_area=E07000178&default_places=20", app.base))
@@ -202,7 +228,14 @@ async fn the_command_line_reports_rejected_rows_and_exits_non_zero() {
 async fn the_command_line_refuses_a_mapping_it_could_not_send_to_the_service() {
     // Port 9 (discard) answers nothing: the refusal must come before any request.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"))
-        .args(["import", fixture("courses-good.csv").to_str().unwrap(), "--ukprn", UKPRN, "--server", "http://127.0.0.1:9"])
+        .args([
+            "import",
+            fixture("courses-good.csv").to_str().unwrap(),
+            "--ukprn",
+            UKPRN,
+            "--server",
+            "http://127.0.0.1:9",
+        ])
         .args(["--mapping", fixture("courses-good.csv").to_str().unwrap()])
         .output()
         .unwrap();

@@ -2,10 +2,10 @@
 //! SQLite and nats-server. One binary, so the build is shared.
 
 mod access;
+mod browser;
+mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
 mod nats_ingest;
-mod crash;
 mod reports;
-mod browser;

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use async_nats::jetstream;
 use futures_util::StreamExt;
 use provisio_events::EventType;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn publish(js: &jetstream::Context, subject: &str, body: Vec<u8>, msg_id: Option<&str>) {
@@ -36,7 +36,13 @@ async fn published_events_are_stored_once_in_order_and_bad_ones_are_answered_wit
                 publish(&js, "lp.v1.provider.10006570.lp.provision.offered.v1", b"{oops".to_vec(), None).await;
                 let mut liar = a(99);
                 liar["id"] = json!("liar");
-                publish(&js, "lp.v1.provider.10000001.lp.provision.offered.v1", liar.to_string().into_bytes(), Some("liar")).await;
+                publish(
+                    &js,
+                    "lp.v1.provider.10000001.lp.provision.offered.v1",
+                    liar.to_string().into_bytes(),
+                    Some("liar"),
+                )
+                .await;
                 // A re-send with the same Nats-Msg-Id, and one without it.
                 publish(&js, &subject_of(&ea), ea.to_string().into_bytes(), Some(ea["id"].as_str().unwrap())).await;
                 publish(&js, &subject_of(&ea), ea.to_string().into_bytes(), None).await;
@@ -57,7 +63,10 @@ async fn published_events_are_stored_once_in_order_and_bad_ones_are_answered_wit
 
         let mut answers: Vec<Value> = Vec::new();
         while answers.len() < 2 {
-            let m = tokio::time::timeout(Duration::from_secs(10), rejected.next()).await.expect("rejections are answered").unwrap();
+            let m = tokio::time::timeout(Duration::from_secs(10), rejected.next())
+                .await
+                .expect("rejections are answered")
+                .unwrap();
             answers.push(serde_json::from_slice(&m.payload).unwrap());
             if answers.len() == 1 {
                 assert_eq!(m.subject.as_str(), "lp.rejected.10006570");

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A minimal SSE reader over a streaming response.
@@ -45,7 +45,11 @@ impl Sse {
                 }
                 continue;
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(15), self.response.chunk()).await.expect("an SSE event in time").unwrap().expect("the stream stays open");
+            let chunk = tokio::time::timeout(Duration::from_secs(15), self.response.chunk())
+                .await
+                .expect("an SSE event in time")
+                .unwrap()
+                .expect("the stream stays open");
             self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
         }
     }
@@ -63,12 +67,22 @@ fn provider_event(ukprn: &str, id: &str, ty: &str, data: Value) -> Value {
 }
 
 fn venue(ukprn: &str, id: &str) -> Value {
-    provider_event(ukprn, id, "lp.venue.registered.v1", json!({"venue_id": "V", "name": "Campus", "postcode": "SR1 3AD", "area": "E08000024"}))
+    provider_event(
+        ukprn,
+        id,
+        "lp.venue.registered.v1",
+        json!({"venue_id": "V", "name": "Campus", "postcode": "SR1 3AD", "area": "E08000024"}),
+    )
 }
 
 fn engineering_offer(ukprn: &str, offer_id: &str, places: u32, id: &str) -> Value {
-    provider_event(ukprn, id, "lp.provision.offered.v1", json!({"academic_year": "2026/27", "offer_id": offer_id, "venue_id": "V",
-        "title": "Engineering", "subject": "4.1", "level": "3", "age_group": "16-18", "mode": "full-time", "places": places}))
+    provider_event(
+        ukprn,
+        id,
+        "lp.provision.offered.v1",
+        json!({"academic_year": "2026/27", "offer_id": offer_id, "venue_id": "V",
+        "title": "Engineering", "subject": "4.1", "level": "3", "age_group": "16-18", "mode": "full-time", "places": places}),
+    )
 }
 
 fn need(learners: u32) -> Value {
@@ -78,7 +92,9 @@ fn need(learners: u32) -> Value {
 }
 
 async fn publish(js: &jetstream::Context, e: &Value) {
-    let m = jetstream::message::PublishMessage::build().payload(e.to_string().into_bytes().into()).message_id(e["id"].as_str().unwrap());
+    let m = jetstream::message::PublishMessage::build()
+        .payload(e.to_string().into_bytes().into())
+        .message_id(e["id"].as_str().unwrap());
     js.send_publish(subject_of(e), m).await.unwrap().await.unwrap();
 }
 
@@ -99,7 +115,11 @@ async fn a_partnership_fed_over_nats_and_http_is_reported_and_streamed_live_and_
 
     // Need 50; two offers of one college (20 places): a high gap, not a duplication.
     app.post_events(&need(50)).await;
-    for e in [venue("10006570", "v-a"), engineering_offer("10006570", "A1", 10, "a1"), engineering_offer("10006570", "A2", 10, "a2")] {
+    for e in [
+        venue("10006570", "v-a"),
+        engineering_offer("10006570", "A1", 10, "a1"),
+        engineering_offer("10006570", "A2", 10, "a2"),
+    ] {
         publish(&js, &e).await;
     }
     let log = app.wait_for_log(5).await;
@@ -115,7 +135,8 @@ async fn a_partnership_fed_over_nats_and_http_is_reported_and_streamed_live_and_
     assert_eq!(dups["duplications"], json!([]), "one provider's two offers are no duplication");
 
     // A second college offers 45 places: the gap closes; surplus 15 > 0.2 × 50 makes a duplication.
-    let (_, r) = app.post_events(&json!([venue("10000001", "v-b"), engineering_offer("10000001", "B1", 45, "b1")])).await;
+    let (_, r) =
+        app.post_events(&json!([venue("10000001", "v-b"), engineering_offer("10000001", "B1", 45, "b1")])).await;
     let last = r["accepted"][1]["position"].as_i64().unwrap();
     let (_, gaps) = app.get(&format!("/v1/partnerships/sunderland/gaps?min_position={last}")).await;
     assert_eq!(gaps["gaps"], json!([]));
@@ -177,7 +198,10 @@ async fn reports_filter_page_and_refuse_what_they_cannot_answer() {
     let (status, bad) = app.get("/v1/partnerships/sunderland/gaps?subject=99.9").await;
     assert_eq!((status, bad["code"].as_str()), (400, Some("invalid-query")));
     let (_, coverage) = app.get("/v1/partnerships/sunderland/coverage?academic_year=2026/27").await;
-    assert_eq!(coverage["cells"], json!([{"subject": "4.1", "level": "3", "age_group": "16-18", "demand": 50, "supply": 25}]));
+    assert_eq!(
+        coverage["cells"],
+        json!([{"subject": "4.1", "level": "3", "age_group": "16-18", "demand": 50, "supply": 25}])
+    );
     assert_eq!(coverage["academic_year"], json!("2026/27"));
 
     let (_, page1) = app.get("/v1/partnerships/sunderland/offers?limit=2").await;
@@ -190,7 +214,12 @@ async fn reports_filter_page_and_refuse_what_they_cannot_answer() {
     assert_eq!(page2["offers"][0]["enrolled"], Value::Null);
 
     let started = std::time::Instant::now();
-    let r = app.client.get(format!("{}/v1/partnerships/sunderland/gaps?min_position=999999", app.base)).send().await.unwrap();
+    let r = app
+        .client
+        .get(format!("{}/v1/partnerships/sunderland/gaps?min_position=999999", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 503);
     assert!(r.headers().contains_key("retry-after"));
     assert!(started.elapsed() >= Duration::from_secs(4), "min_position waits before giving up");
