@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
+use provisio_events::vocab::{LocalId, Timestamp, Ukprn, Vocab};
 use provisio_events::{EventType, Payload};
 use provisio_import::{ImportOptions, LiveOffer, diff_offers, import};
 use provisio_ingest::{Candidate, decode};
@@ -98,7 +98,7 @@ async fn run_import(
     })?;
     let options = options(ukprn.clone(), &p)?;
     // Parsing is CPU work: keep it off the async workers.
-    let outcome = tokio::task::spawn_blocking(move || import(&body[..], &options, |_| {}))
+    let mut outcome = tokio::task::spawn_blocking(move || import(&body[..], &options, |_| {}))
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::InvalidImport(e.to_string()))?;
@@ -111,6 +111,9 @@ async fn run_import(
         .map(|(year, spec)| LiveOffer::new(ukprn.clone(), year.clone(), spec))
         .collect();
     let diff = diff_offers(&current, &outcome.events);
+    outcome.report.check_referenced_venues(|v| {
+        LocalId::parse(&v.venue_id).is_some_and(|id| snapshot.engine.venue_area(&ukprn, &id).is_some())
+    });
     let dry_run = p.dry_run.unwrap_or(false);
     let clean = outcome.report.rows_rejected == 0;
     let mut last_position = None;
@@ -149,10 +152,13 @@ async fn run_import(
         }
     }
     let mut body = serde_json::to_value(&outcome.report).map_err(|e| ApiError::internal(&e))?;
-    body["created"] = json!(diff.created);
-    body["updated"] = json!(diff.updated);
-    body["withdrawn"] = json!(diff.withdrawn);
-    body["unchanged"] = json!(diff.unchanged);
+    // The offer counts only the service can make: created, updated, unchanged and withdrawn
+    // (missing from the file, or by the file), against the provider's live offers.
+    if let (Some(fields), Value::Object(counts)) =
+        (body.as_object_mut(), serde_json::to_value(diff).map_err(|e| ApiError::internal(&e))?)
+    {
+        fields.extend(counts);
+    }
     body["dry_run"] = json!(dry_run);
     body["published"] = json!(!dry_run && clean);
     body["events"] = json!(outcome.events.len());

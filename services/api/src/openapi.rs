@@ -250,10 +250,13 @@ fn components() -> Value {
         "ImportReport": {"type": "object", "required": ["format", "rows_read", "rejected", "created", "updated", "withdrawn", "unchanged", "published"], "properties": {
             "format": {"enum": ["csv-courses", "csv-venues", "xcri-cap"]}, "encoding": string, "rows_read": int, "rows_rejected": int,
             "offers": int, "venues": int, "created": int, "updated": int, "withdrawn": int, "unchanged": int,
+            "withdrawn_missing_from_file": int, "withdrawn_by_file": int, "withdrawals_in_file": int,
             "dry_run": {"type": "boolean"}, "published": {"type": "boolean"}, "events": int, "last_position": {"type": ["integer", "null"]},
             "rejected": {"type": "array", "items": {"type": "object", "required": ["line", "reason"], "properties": {
                 "line": int, "column": {"type": ["string", "null"]}, "value": {"type": ["string", "null"]}, "reason": string}}},
-            "unknown_columns": {"type": "array", "items": string}}},
+            "unknown_columns": {"type": "array", "items": string},
+            "warnings": {"type": "array", "items": {"type": "object", "required": ["message"], "properties": {
+                "line": {"type": ["integer", "null"]}, "message": string}}}}},
         "FieldError": {"type": "object", "required": ["code", "field", "message"], "properties": {"code": string, "field": string, "message": string}},
         "Problem": {"type": "object", "required": ["type", "title", "status", "code"], "properties": {"type": string, "title": string, "status": int, "detail": string, "code": string}},
         "SubmitAnswer": {"type": "object", "required": ["accepted", "rejected"], "properties": {

@@ -8,12 +8,48 @@
 use crate::modes::{DeliveryMode, StudyMode, course_directory_mode};
 use crate::options::ImportOptions;
 use crate::plan::Plan;
+use crate::report::ImportReport;
 use crate::table::{Cell, Header, Row};
 use crate::values;
 use crate::venues::Synthetic;
 use provisio_events::OfferSpec;
 use provisio_events::vocab::OfferStatus;
 use provisio_events::vocab::{AcademicYear, LocalId, SubjectCode, Ukprn, Vocab};
+
+/// Columns of a Course Directory course upload, plus Provisio's `PLACES`, `AGE_GROUP` and
+/// `ACADEMIC_YEAR`.
+pub const COURSE_COLUMNS: &[&str] = &[
+    "COURSE_TYPE",
+    "SECTOR",
+    "EDUCATION_LEVEL",
+    "AWARDING_BODY",
+    "WHO_THIS_COURSE_IS_FOR",
+    "ENTRY_REQUIREMENTS",
+    "WHAT_YOU_WILL_LEARN",
+    "HOW_YOU_WILL_LEARN",
+    "WHAT_YOU_WILL_NEED_TO_BRING",
+    "HOW_YOU_WILL_BE_ASSESSED",
+    "WHERE_NEXT",
+    "COURSE_NAME",
+    "YOUR_REFERENCE",
+    "DELIVERY_MODE",
+    "START_DATE",
+    "FLEXIBLE_START_DATE",
+    "VENUE_NAME",
+    "YOUR_VENUE_REFERENCE",
+    "NATIONAL_DELIVERY",
+    "SUB_REGION",
+    "COURSE_WEBPAGE",
+    "COST",
+    "COST_DESCRIPTION",
+    "DURATION",
+    "DURATION_UNIT",
+    "STUDY_MODE",
+    "ATTENDANCE_PATTERN",
+    "PLACES",
+    "AGE_GROUP",
+    "ACADEMIC_YEAR",
+];
 
 /// Columns a course file needs, given what the options fill in.
 pub(crate) fn required_columns(opts: &ImportOptions, header: &Header) -> Vec<&'static str> {
@@ -36,6 +72,21 @@ pub(crate) fn required_columns(opts: &ImportOptions, header: &Header) -> Vec<&'s
         columns.push("ACADEMIC_YEAR");
     }
     columns
+}
+
+/// Notes on a course file's header that reject nothing.
+pub(crate) fn check_header(header: &Header, line: u64, report: &mut ImportReport) {
+    if header.has("AREA") {
+        report.warn(
+            Some(line),
+            format!(
+                "the {} column is ignored: a course row names its venue by YOUR_VENUE_REFERENCE, and a venue's area \
+                 comes from the venues file (its AREA column, else the postcode lookup or the default area); put the \
+                 areas in the venues file and import it",
+                header.label("AREA")
+            ),
+        );
+    }
 }
 
 pub(crate) struct Courses<'a> {
@@ -151,9 +202,13 @@ impl<'a> Courses<'a> {
         let synthetic = if venue.is_none() { Synthetic::for_mode(mode) } else { None };
         // Classroom and blended rows without a venue were rejected above.
         let Some(venue_id) = venue.or_else(|| synthetic.and_then(Synthetic::id)) else { return };
+        let venue_name = match r.cell("VENUE_NAME") {
+            Cell::Value(v) => Some(v),
+            _ => None,
+        };
         let offer = OfferSpec {
             offer_id,
-            venue_id,
+            venue_id: venue_id.clone(),
             title,
             subject,
             level,
@@ -166,11 +221,10 @@ impl<'a> Courses<'a> {
             lars_aim: None,
         };
         match plan.add_offer(r.line, self.ukprn.clone(), academic_year, offer) {
-            Ok(()) => {
-                if let Some(kind) = synthetic {
-                    plan.use_synthetic(r.line, self.ukprn, kind, opts);
-                }
-            }
+            Ok(()) => match synthetic {
+                Some(kind) => _ = plan.use_synthetic(r.line, self.ukprn, kind, opts),
+                None => plan.refer_to_venue(r.line, self.ukprn, &venue_id, venue_name),
+            },
             Err(problems) => r.problems.extend(problems),
         }
     }

@@ -6,16 +6,22 @@
 //! which reads the same in both encodings, and the first non-ASCII character decides: valid
 //! UTF-8 there means UTF-8, anything else Windows-1252. So the file is read once, in bounded
 //! memory, and no row is ever decoded twice. After a UTF-8 decision, later invalid bytes
-//! become U+FFFD and [`Decoded::had_replacements`] says so.
+//! become U+FFFD and the report names the lines where they did.
+//!
+//! Every decoded byte goes through a [`LineIndex`], so the readers can turn the byte offsets
+//! they know into the lines a person sees.
 
-use crate::report::TextEncoding;
-use encoding_rs::{Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use crate::lines::LineIndex;
+use crate::report::{ImportReport, TextEncoding};
+use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::io::{self, BufRead, Read};
 
 const RAW_CAPACITY: usize = 16 * 1024;
+/// Lines with replaced bytes named one by one; a file in the wrong encoding could have
+/// thousands, and the first few say what is wrong.
+const MAX_REPLACED_LINES: usize = 20;
 
-/// A [`BufRead`] of UTF-8 over any supported input, counting the newlines consumed so the
-/// XML reader can tell which line an element starts on.
+/// A [`BufRead`] of UTF-8 over any supported input, knowing the line of every byte it decoded.
 pub(crate) struct Decoded<R> {
     inner: R,
     raw: Vec<u8>,
@@ -28,8 +34,14 @@ pub(crate) struct Decoded<R> {
     finished: bool,
     encoding: TextEncoding,
     bom: bool,
-    replaced: bool,
-    newlines: u64,
+    lines: LineIndex,
+    /// How much of `out` went through `lines`.
+    indexed: usize,
+    /// The first lines where invalid bytes were replaced, and how many lines more.
+    replaced_lines: Vec<u64>,
+    replaced_more: u64,
+    /// The line of the last replacement (0 before any).
+    last_replaced: u64,
 }
 
 impl<R: Read> Decoded<R> {
@@ -46,28 +58,67 @@ impl<R: Read> Decoded<R> {
             finished: false,
             encoding: TextEncoding::Utf8,
             bom: false,
-            replaced: false,
-            newlines: 0,
+            lines: LineIndex::default(),
+            indexed: 0,
+            replaced_lines: Vec::new(),
+            replaced_more: 0,
+            last_replaced: 0,
         }
     }
 
-    /// The encoding decided so far (UTF-8 until a non-ASCII character says otherwise).
-    pub(crate) fn encoding(&self) -> TextEncoding {
-        self.encoding
+    /// The line of the decoded byte at `offset` (asked in increasing order).
+    pub(crate) fn line_at(&mut self, offset: u64) -> u64 {
+        self.lines.line_at(offset)
     }
 
-    pub(crate) fn had_bom(&self) -> bool {
-        self.bom
+    /// The line of the first byte at or after `offset` that is not a line break (asked in
+    /// increasing order).
+    pub(crate) fn line_of_content_from(&mut self, offset: u64) -> u64 {
+        self.lines.content_line_from(offset)
     }
 
-    /// Whether invalid bytes were replaced by U+FFFD.
-    pub(crate) fn had_replacements(&self) -> bool {
-        self.replaced
+    /// Writes how the text was decoded into the report, with a warning for each line where
+    /// invalid bytes were replaced.
+    pub(crate) fn describe(&self, report: &mut ImportReport) {
+        report.encoding = self.encoding;
+        report.bom = self.bom;
+        for &line in &self.replaced_lines {
+            report.warn(
+                Some(line),
+                "bytes that are not valid UTF-8 were replaced by \u{FFFD} on this line: check its text, or save \
+                 the file as UTF-8 and import it again",
+            );
+        }
+        if self.replaced_more > 0 {
+            report.warn(
+                None,
+                format!(
+                    "invalid bytes were replaced on {} more lines: the file is probably not UTF-8 throughout",
+                    self.replaced_more
+                ),
+            );
+        }
     }
 
-    /// Newlines consumed by the reader so far: the current line is this plus one.
-    pub(crate) fn newlines_consumed(&self) -> u64 {
-        self.newlines
+    /// Passes what was decoded since the last call through the line index.
+    fn index_lines(&mut self) {
+        self.lines.feed(&self.out[self.indexed..]);
+        self.indexed = self.out.len();
+    }
+
+    /// Writes U+FFFD for a malformed sequence, noting its line.
+    fn replace_malformed(&mut self) {
+        self.index_lines();
+        let line = self.lines.current();
+        if line != self.last_replaced {
+            self.last_replaced = line;
+            if self.replaced_lines.len() < MAX_REPLACED_LINES {
+                self.replaced_lines.push(line);
+            } else {
+                self.replaced_more += 1;
+            }
+        }
+        self.out.extend_from_slice("\u{FFFD}".as_bytes());
     }
 
     /// Keeps the unread raw bytes and reads more after them; sets `raw_end` at end of input.
@@ -137,21 +188,24 @@ impl<R: Read> Decoded<R> {
                 }
                 Some(decoder) => {
                     let src = &self.raw[self.raw_pos..];
-                    let room = decoder.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+                    let room =
+                        decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 3 + 16);
                     let old = self.out.len();
                     self.out.resize(old + room, 0);
-                    let (_, read, written, replaced) = decoder.decode_to_utf8(src, &mut self.out[old..], raw_end);
+                    let (result, read, written) =
+                        decoder.decode_to_utf8_without_replacement(src, &mut self.out[old..], raw_end);
                     self.out.truncate(old + written);
                     self.raw_pos += read;
-                    self.replaced |= replaced;
-                    if raw_end && self.raw_pos == self.raw.len() {
-                        self.finished = true;
-                    } else if written == 0 && !raw_end {
-                        self.read_raw()?;
+                    match result {
+                        DecoderResult::Malformed(..) => self.replace_malformed(),
+                        DecoderResult::InputEmpty if raw_end => self.finished = true,
+                        DecoderResult::InputEmpty if written == 0 => self.read_raw()?,
+                        DecoderResult::InputEmpty | DecoderResult::OutputFull => {}
                     }
                 }
             }
         }
+        self.index_lines();
         Ok(())
     }
 
@@ -184,15 +238,14 @@ impl<R: Read> BufRead for Decoded<R> {
         if self.out_pos >= self.out.len() {
             self.out.clear();
             self.out_pos = 0;
+            self.indexed = 0;
             self.decode_more()?;
         }
         Ok(&self.out[self.out_pos..])
     }
 
     fn consume(&mut self, amt: usize) {
-        let end = (self.out_pos + amt).min(self.out.len());
-        self.newlines += self.out[self.out_pos..end].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.out_pos = end;
+        self.out_pos = (self.out_pos + amt).min(self.out.len());
     }
 }
 
@@ -250,8 +303,9 @@ mod tests {
             };
             d.read_to_string(&mut out).expect("decoding never fails on in-memory input");
             assert_eq!(out, text, "trickle: {trickle}");
-            assert_eq!(d.encoding(), encoding, "trickle: {trickle}");
-            assert_eq!(d.had_bom(), bom, "trickle: {trickle}");
+            let mut report = ImportReport::new(crate::report::Format::CsvCourses, false);
+            d.describe(&mut report);
+            assert_eq!((report.encoding, report.bom), (encoding, bom), "trickle: {trickle}");
         }
     }
 
@@ -278,13 +332,42 @@ mod tests {
         check(b"\xFF\xFEa\x00\xA3\x00", "a£", TextEncoding::Utf16Le, true);
     }
 
+    /// The lines of the warnings about replaced bytes, reading one byte at a time or all at once.
+    fn replaced_lines(input: &[u8]) -> (String, Vec<Option<u64>>) {
+        let mut seen = Vec::new();
+        for trickle in [false, true] {
+            let mut d = if trickle {
+                Decoded::new(Box::new(Trickle(input)) as Box<dyn Read>)
+            } else {
+                Decoded::new(Box::new(input) as Box<dyn Read>)
+            };
+            let mut out = String::new();
+            d.read_to_string(&mut out).expect("decoding never fails on in-memory input");
+            let mut report = ImportReport::new(crate::report::Format::CsvCourses, false);
+            d.describe(&mut report);
+            seen.push((out, report.warnings.iter().map(|w| w.line).collect::<Vec<_>>()));
+        }
+        assert_eq!(seen[0], seen[1]);
+        seen.remove(0)
+    }
+
     #[test]
-    fn invalid_bytes_after_a_utf8_decision_are_replaced_not_fatal() {
-        let mut d = Decoded::new("é,".as_bytes().chain(&b"\xFF"[..]));
-        let mut out = String::new();
-        d.read_to_string(&mut out).expect("decoding never fails on in-memory input");
-        assert_eq!(out, "é,\u{FFFD}");
-        assert!(d.had_replacements());
+    fn invalid_bytes_after_a_utf8_decision_are_replaced_and_their_lines_named() {
+        let (out, lines) = replaced_lines(b"\xC3\xA9,\r\nok\r\nx\xFF\xFE\ny\rz\xC3");
+        assert_eq!(out, "é,\r\nok\r\nx\u{FFFD}\u{FFFD}\ny\rz\u{FFFD}");
+        assert_eq!(lines, [Some(3), Some(5)], "one warning per line, lone CR ends a line");
+        assert!(replaced_lines("é\n".as_bytes()).1.is_empty());
+    }
+
+    #[test]
+    fn past_twenty_lines_the_replacements_are_counted_not_listed() {
+        let mut input = "é\n".as_bytes().to_vec();
+        for _ in 0..25 {
+            input.extend_from_slice(b"\xFF\n");
+        }
+        let (_, lines) = replaced_lines(&input);
+        assert_eq!(lines.len(), 21);
+        assert_eq!((lines[0], lines[19], lines[20]), (Some(2), Some(21), None));
     }
 
     #[test]
@@ -295,13 +378,5 @@ mod tests {
         d.read_to_string(&mut out).expect("decoding never fails on in-memory input");
         assert_eq!(out, "\n\n  é<");
         assert_eq!(Decoded::new(&b" \r\n"[..]).first_significant_byte().ok().flatten(), None);
-    }
-
-    #[test]
-    fn newlines_are_counted_as_they_are_consumed() {
-        let mut d = Decoded::new(&b"a\r\nb\nc"[..]);
-        let mut out = String::new();
-        d.read_to_string(&mut out).expect("decoding never fails on in-memory input");
-        assert_eq!(d.newlines_consumed(), 2);
     }
 }

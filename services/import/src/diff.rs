@@ -31,9 +31,13 @@ pub struct OfferDiff {
     pub created: usize,
     /// Offered, live before, and different (in any field, or in its academic year).
     pub updated: usize,
-    /// Live and ended by the import: left out of a published curriculum of its year, or
-    /// withdrawn explicitly. A partial import withdraws only explicitly.
+    /// Live and ended by the import: `withdrawn_missing_from_file` plus `withdrawn_by_file`.
     pub withdrawn: usize,
+    /// Live, and left out of a curriculum the file publishes for its year (never in a partial
+    /// import).
+    pub withdrawn_missing_from_file: usize,
+    /// Live, and withdrawn by the file itself (XCRI `recstatus` 3).
+    pub withdrawn_by_file: usize,
     /// Offered exactly as it is live.
     pub unchanged: usize,
 }
@@ -69,12 +73,13 @@ pub fn diff_offers(current: &[LiveOffer], events: &[Event]) -> OfferDiff {
             Some(_) => diff.updated += 1,
         }
     }
-    diff.withdrawn = live
-        .iter()
-        .filter(|(key, o)| {
-            !planned.contains_key(key)
-                && (withdrawals.contains(key) || published_years.contains(&(&o.ukprn, &o.academic_year)))
-        })
-        .count();
+    for (key, o) in live.iter().filter(|(key, _)| !planned.contains_key(key)) {
+        if withdrawals.contains(key) {
+            diff.withdrawn_by_file += 1;
+        } else if published_years.contains(&(&o.ukprn, &o.academic_year)) {
+            diff.withdrawn_missing_from_file += 1;
+        }
+    }
+    diff.withdrawn = diff.withdrawn_missing_from_file + diff.withdrawn_by_file;
     diff
 }

@@ -32,9 +32,11 @@
 //!   event's type, source and data, never its time.
 
 mod courses;
+mod csv_file;
 mod decode;
 mod diff;
 mod ids;
+mod lines;
 mod mapping;
 mod modes;
 mod options;
@@ -48,6 +50,7 @@ mod venue_rows;
 mod venues;
 mod xcri;
 
+pub use courses::COURSE_COLUMNS;
 pub use diff::{LiveOffer, OfferDiff, diff_offers};
 pub use ids::{EVENT_ID_PREFIX, offer_fingerprint};
 pub use mapping::{Mapping, MappingError, STARTER_MAPPING_JSON};
@@ -56,8 +59,8 @@ pub use modes::{
 };
 pub use options::ImportOptions;
 pub use postcodes::{PostcodeLookup, PostcodeLookupError, normalise_postcode};
-pub use report::{Format, ImportReport, Rejection, RenamedId, TextEncoding, VenueWithoutArea, Warning};
-pub use table::{COURSE_COLUMNS, VENUE_COLUMNS};
+pub use report::{Format, ImportReport, Rejection, RenamedId, TextEncoding, VenueReference, VenueWithoutArea, Warning};
+pub use venue_rows::VENUE_COLUMNS;
 pub use venues::{ONLINE_VENUE_ID, SYNTHETIC_VENUE_POSTCODE, WORKPLACE_VENUE_ID};
 
 use decode::Decoded;
@@ -108,9 +111,10 @@ pub fn import(
     let mut plan = match decoded.first_significant_byte()? {
         None => return Err(ImportError::EmptyFile),
         Some(b'<') => xcri::import(decoded, options, &mut progress)?,
-        Some(_) => table::import(decoded, options, &mut progress)?,
+        Some(_) => csv_file::import(decoded, options, &mut progress)?,
     };
-    plan.count_offers_at_unregistered_venues();
+    plan.report_unregistered_venues();
+    plan.report.sort_by_line();
     let events = publish::events(&plan, &options.time)?;
     Ok(ImportOutcome { events, report: plan.report })
 }

@@ -5,7 +5,7 @@
 //! id is claimed by the first row that names it, accepted or not, so a reference used twice
 //! is rejected the second time whatever became of the first.
 
-use crate::report::{Format, ImportReport, Rejection, RenamedId};
+use crate::report::{Format, ImportReport, Rejection, RenamedId, VenueWithoutArea};
 use provisio_events::vocab::{AcademicYear, LocalId, Timestamp, Ukprn, Vocab};
 use provisio_events::{OfferSpec, Payload, ProvisionOffered, ProvisionWithdrawn, VenueRegistered};
 use std::collections::{HashMap, HashSet};
@@ -32,6 +32,10 @@ pub(crate) struct Plan {
     pub(crate) offers: Vec<PlannedOffer>,
     pub(crate) withdrawals: Vec<ProvisionWithdrawn>,
     pub(crate) venue_slots: HashMap<(Ukprn, LocalId), VenueSlot>,
+    /// Venues that cannot be registered, reported once their offers are counted.
+    pub(crate) unregistered: Vec<VenueWithoutArea>,
+    /// Where each venue the file names but does not describe is in `report.referenced_venues`.
+    pub(crate) venue_references: HashMap<(Ukprn, LocalId), usize>,
     offer_claims: HashMap<(Ukprn, LocalId), u64>,
     renamed: HashSet<(&'static str, String)>,
     time: Timestamp,
@@ -45,6 +49,8 @@ impl Plan {
             offers: Vec::new(),
             withdrawals: Vec::new(),
             venue_slots: HashMap::new(),
+            unregistered: Vec::new(),
+            venue_references: HashMap::new(),
             offer_claims: HashMap::new(),
             renamed: HashSet::new(),
             time,
@@ -92,7 +98,7 @@ impl Plan {
 
     pub(crate) fn withdraw(&mut self, ukprn: Ukprn, offer_id: LocalId, reason: &str) {
         self.withdrawals.push(ProvisionWithdrawn { ukprn, offer_id, reason: Some(reason.to_owned()) });
-        self.report.withdrawn += 1;
+        self.report.withdrawals_in_file += 1;
     }
 
     /// Records, once per id, that an identifier of the file was turned into a contract id.

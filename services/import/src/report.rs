@@ -66,6 +66,35 @@ pub struct VenueWithoutArea {
     pub offers: usize,
 }
 
+impl VenueWithoutArea {
+    fn warning(&self) -> Warning {
+        let offers = match self.offers {
+            1 => "its offer counts".to_owned(),
+            n => format!("its {n} offers count"),
+        };
+        Warning {
+            line: Some(self.line),
+            message: format!(
+                "venue {} ({}) has no area ({}): {offers} in no partnership until it is registered with an area",
+                self.venue_id, self.name, self.reason
+            ),
+        }
+    }
+}
+
+/// A venue that accepted offers name and the file does not describe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VenueReference {
+    /// The first row naming it.
+    pub line: u64,
+    pub ukprn: String,
+    pub venue_id: String,
+    /// Its `VENUE_NAME` on that row, if any.
+    pub name: Option<String>,
+    /// Accepted offers at it.
+    pub offers: usize,
+}
+
 /// An identifier of the file that was not a valid contract id, and the id made from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenamedId {
@@ -90,8 +119,11 @@ pub struct ImportReport {
     pub rows_rejected: u64,
     /// Accepted offers.
     pub offers: usize,
-    /// Offers withdrawn by the file (XCRI `recstatus` 3).
-    pub withdrawn: usize,
+    /// Withdrawals the file itself gives (XCRI `recstatus` 3), live offers or not. Offers
+    /// withdrawn because a whole-curriculum file leaves them out are not here: only the service,
+    /// which knows the provider's live offers, can count those (`withdrawn_missing_from_file`
+    /// of the HTTP report).
+    pub withdrawals_in_file: usize,
     /// Venues registered.
     pub venues: usize,
     /// Whether the import is a partial update (`provision.offered` per offer) rather than
@@ -103,6 +135,9 @@ pub struct ImportReport {
     /// Columns the format needs that the file does not have.
     pub missing_columns: Vec<String>,
     pub venues_without_area: Vec<VenueWithoutArea>,
+    /// Venues that accepted offers name but the file does not describe (a courses CSV names
+    /// them by `YOUR_VENUE_REFERENCE`; the venues file registers them, with their areas).
+    pub referenced_venues: Vec<VenueReference>,
     pub renamed_ids: Vec<RenamedId>,
     pub warnings: Vec<Warning>,
 }
@@ -116,13 +151,14 @@ impl ImportReport {
             rows_read: 0,
             rows_rejected: 0,
             offers: 0,
-            withdrawn: 0,
+            withdrawals_in_file: 0,
             venues: 0,
             partial,
             rejected: Vec::new(),
             unknown_columns: Vec::new(),
             missing_columns: Vec::new(),
             venues_without_area: Vec::new(),
+            referenced_venues: Vec::new(),
             renamed_ids: Vec::new(),
             warnings: Vec::new(),
         }
@@ -138,6 +174,46 @@ impl ImportReport {
 
     pub(crate) fn warn(&mut self, line: Option<u64>, message: impl Into<String>) {
         self.warnings.push(Warning { line, message: message.into() });
+    }
+
+    /// Puts rejections and warnings in the order of the file (a record's problems can be found
+    /// after later records are read: an XCRI provider's come when it ends); warnings without a
+    /// line go last.
+    pub(crate) fn sort_by_line(&mut self) {
+        self.rejected.sort_by_key(|r| r.line);
+        self.warnings.sort_by_key(|w| w.line.unwrap_or(u64::MAX));
+    }
+
+    /// Lists a venue that cannot be registered, with a warning on its line.
+    pub(crate) fn venue_without_area(&mut self, venue: VenueWithoutArea) {
+        self.warnings.push(venue.warning());
+        self.venues_without_area.push(venue);
+    }
+
+    /// Settles the venues the file names but does not describe, given whether the service holds
+    /// each (a venue is held only with an area): those it does not hold join
+    /// `venues_without_area`, with a warning, since their offers would count nowhere.
+    pub fn check_referenced_venues(&mut self, held: impl Fn(&VenueReference) -> bool) {
+        let missing: Vec<VenueWithoutArea> = self
+            .referenced_venues
+            .iter()
+            .filter(|v| !held(v))
+            .map(|v| VenueWithoutArea {
+                line: v.line,
+                ukprn: v.ukprn.clone(),
+                venue_id: v.venue_id.clone(),
+                name: v.name.clone().unwrap_or_else(|| v.venue_id.clone()),
+                postcode: None,
+                reason: "the service holds no such venue for this provider: import the venues file, with its AREA \
+                         column, first"
+                    .to_owned(),
+                offers: v.offers,
+            })
+            .collect();
+        for venue in missing {
+            self.venue_without_area(venue);
+        }
+        self.sort_by_line();
     }
 }
 

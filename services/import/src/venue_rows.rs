@@ -13,6 +13,21 @@ use provisio_events::VenueRegistered;
 use provisio_events::vocab::{AreaCode, LocalId, Ukprn, Vocab};
 use std::collections::HashMap;
 
+/// Columns of a Course Directory venue upload, plus Provisio's `AREA`.
+pub const VENUE_COLUMNS: &[&str] = &[
+    "YOUR_VENUE_REFERENCE",
+    "VENUE_NAME",
+    "ADDRESS_LINE_1",
+    "ADDRESS_LINE_2",
+    "TOWN_OR_CITY",
+    "COUNTY",
+    "POSTCODE",
+    "EMAIL",
+    "PHONE",
+    "WEBSITE",
+    "AREA",
+];
+
 /// Columns a venue file needs, given what the options fill in.
 pub(crate) fn required_columns(opts: &ImportOptions) -> Vec<&'static str> {
     let mut columns = vec!["YOUR_VENUE_REFERENCE", "VENUE_NAME", "POSTCODE"];

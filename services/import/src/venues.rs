@@ -10,7 +10,7 @@
 use crate::options::ImportOptions;
 use crate::plan::{Plan, VenueSlot};
 use crate::postcodes::normalise_postcode;
-use crate::report::VenueWithoutArea;
+use crate::report::{VenueReference, VenueWithoutArea};
 use provisio_events::VenueRegistered;
 use provisio_events::vocab::{AreaCode, LocalId, Mode, Ukprn, Vocab};
 
@@ -146,7 +146,7 @@ impl Plan {
                 Some(self.venues.len() - 1)
             }
             (area, postcode) => {
-                self.report.venues_without_area.push(VenueWithoutArea {
+                self.unregistered.push(VenueWithoutArea {
                     line,
                     ukprn: ukprn.to_string(),
                     venue_id: draft.venue_id.to_string(),
@@ -185,14 +185,33 @@ impl Plan {
         self.venue_slots.insert(key, VenueSlot { line, registered: Some(self.venues.len() - 1) });
     }
 
-    /// Counts, for each venue left without an area, the accepted offers at it.
-    pub(crate) fn count_offers_at_unregistered_venues(&mut self) {
-        for v in &mut self.report.venues_without_area {
+    /// Notes a venue an accepted offer names that the file does not describe.
+    pub(crate) fn refer_to_venue(&mut self, line: u64, ukprn: &Ukprn, venue_id: &LocalId, name: Option<&str>) {
+        let references = &mut self.report.referenced_venues;
+        let at = *self.venue_references.entry((ukprn.clone(), venue_id.clone())).or_insert_with(|| {
+            references.push(VenueReference {
+                line,
+                ukprn: ukprn.to_string(),
+                venue_id: venue_id.to_string(),
+                name: name.map(str::to_owned),
+                offers: 0,
+            });
+            references.len() - 1
+        });
+        if let Some(reference) = references.get_mut(at) {
+            reference.offers += 1;
+        }
+    }
+
+    /// Reports each venue left without an area, with the accepted offers at it.
+    pub(crate) fn report_unregistered_venues(&mut self) {
+        for mut v in std::mem::take(&mut self.unregistered) {
             v.offers = self
                 .offers
                 .iter()
                 .filter(|o| o.ukprn.as_str() == v.ukprn && o.offer.venue_id.as_str() == v.venue_id)
                 .count();
+            self.report.venue_without_area(v);
         }
     }
 }

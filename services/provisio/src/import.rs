@@ -8,7 +8,7 @@ use crate::cli::ImportArgs;
 use anyhow::Context;
 use provisio_events::Event;
 use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
-use provisio_import::{ImportOptions, ImportReport, Mapping, PostcodeLookup, import};
+use provisio_import::{ImportOptions, Mapping, PostcodeLookup, import};
 use provisio_store::{AppendBatch, NewEvent, Store};
 use serde_json::{Value, json};
 use std::io::{BufReader, IsTerminal, Write};
@@ -88,6 +88,9 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
     let clean = outcome.report.rows_rejected == 0;
 
     let mut summary = serde_json::to_value(&outcome.report)?;
+    if args.server.is_none() {
+        unknown_offer_counts(&mut summary, args.partial);
+    }
     if let Some(server) = &args.server {
         // The service re-reads the file, compares it with what it holds, and publishes.
         summary = send_to_server(server, args.key.as_deref(), &args, &outcome.events).await?;
@@ -103,7 +106,7 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        print_report(&outcome.report, &summary);
+        print_report(&summary);
     }
     Ok(clean)
 }
@@ -193,45 +196,83 @@ async fn append_to_store(database_url: &str, events: &[Event]) -> anyhow::Result
     Ok(written)
 }
 
-fn print_report(report: &ImportReport, summary: &Value) {
+/// Only the service knows the provider's live offers, so a report made here says that the offer
+/// counts are unknown (`null`) rather than 0; a partial import withdraws nothing for being
+/// missing from the file, which is known.
+fn unknown_offer_counts(summary: &mut Value, partial: bool) {
+    for field in ["created", "updated", "unchanged", "withdrawn", "withdrawn_by_file"] {
+        summary[field] = Value::Null;
+    }
+    summary["withdrawn_missing_from_file"] = if partial { json!(0) } else { Value::Null };
+    summary["offer_counts_unknown_because"] = json!(
+        "only the service knows the provider's live offers: import with --server to count the offers this file creates, updates and withdraws"
+    );
+}
+
+/// What the import withdraws, in one line: the service's counts, or what can be known here.
+fn withdrawn_line(summary: &Value) -> String {
+    let count = |field: &str| summary[field].as_u64();
+    let in_file = match count("withdrawals_in_file") {
+        Some(n) if n > 0 => format!("; the file itself withdraws {n} (XCRI recstatus 3)"),
+        _ => String::new(),
+    };
+    match (count("withdrawn"), count("withdrawn_missing_from_file"), count("withdrawn_by_file")) {
+        (Some(total), Some(missing), Some(by_file)) => format!(
+            "withdrawn: {total} live offers ({missing} because missing from this file, {by_file} withdrawn by the file)"
+        ),
+        (_, Some(0), _) => format!("withdrawn because missing from this file: none (a partial import){in_file}"),
+        _ => format!(
+            "withdrawn because missing from this file: cannot be known without --server (only the service knows the provider's live offers){in_file}"
+        ),
+    }
+}
+
+/// Prints the report for a person, from the same JSON `--json` prints (the service's, with
+/// `--server`), so the two never disagree.
+fn print_report(summary: &Value) {
+    let count = |field: &str| summary[field].as_u64().unwrap_or(0);
+    let list = |field: &str| summary[field].as_array().cloned().unwrap_or_default();
+    let text = |v: &Value, field: &str| v[field].as_str().unwrap_or("").to_owned();
     println!(
         "format: {}   rows read: {}   rejected: {}",
-        summary["format"].as_str().unwrap_or("?"),
-        report.rows_read,
-        report.rows_rejected
+        text(summary, "format"),
+        count("rows_read"),
+        count("rows_rejected")
     );
-    println!(
-        "offers accepted: {}   venues: {}   withdrawn by the file: {}",
-        report.offers, report.venues, report.withdrawn
-    );
-    for field in ["created", "updated", "withdrawn", "unchanged"] {
-        if let Some(n) = summary.get(field).and_then(Value::as_u64) {
-            print!("{field}: {n}   ");
-        }
+    println!("offers accepted: {}   venues registered: {}", count("offers"), count("venues"));
+    if summary["created"].is_u64() {
+        println!("created: {}   updated: {}   unchanged: {}", count("created"), count("updated"), count("unchanged"));
     }
-    println!();
-    if !report.unknown_columns.is_empty() {
-        println!("unknown columns (ignored): {}", report.unknown_columns.join(", "));
+    println!("{}", withdrawn_line(summary));
+    let unknown: Vec<String> = list("unknown_columns").iter().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+    if !unknown.is_empty() {
+        println!("unknown columns (ignored): {}", unknown.join(", "));
     }
-    for v in &report.venues_without_area {
+    let referenced = list("referenced_venues");
+    if !referenced.is_empty() && !summary["created"].is_u64() {
+        let named: Vec<String> =
+            referenced.iter().map(|v| format!("{} (line {})", text(v, "venue_id"), v["line"])).collect();
         println!(
-            "venue without an area (its offers count for no partnership): line {} {} ({}) {}",
-            v.line, v.venue_id, v.name, v.reason
+            "venues the courses name, from the venues file: {}; offers at a venue the service does not hold count in no partnership (--server checks)",
+            named.join(", ")
         );
     }
-    if !report.rejected.is_empty() {
+    let rejected = list("rejected");
+    if !rejected.is_empty() {
         println!("\n{:>6}  {:<22} {:<24} REASON", "LINE", "COLUMN", "VALUE");
-        for r in &report.rejected {
-            let value: String = r.value.as_deref().unwrap_or("").chars().take(24).collect();
-            println!("{:>6}  {:<22} {:<24} {}", r.line, r.column.as_deref().unwrap_or("-"), value, r.reason);
+        for r in &rejected {
+            let value: String = text(r, "value").chars().take(24).collect();
+            let column = r["column"].as_str().unwrap_or("-");
+            println!("{:>6}  {:<22} {:<24} {}", r["line"].as_u64().unwrap_or(0), column, value, text(r, "reason"));
         }
     }
-    for w in &report.warnings {
-        println!("warning{}: {}", w.line.map(|l| format!(" (line {l})")).unwrap_or_default(), w.message);
+    for w in list("warnings") {
+        let line = w["line"].as_u64().map(|l| format!(" (line {l})")).unwrap_or_default();
+        println!("warning{line}: {}", text(&w, "message"));
     }
-    match summary.get("published").and_then(Value::as_bool) {
+    match summary["published"].as_bool() {
         Some(true) => println!("published."),
-        _ if report.rows_rejected > 0 => println!("nothing published: fix the rejected rows (or use --partial)."),
+        _ if count("rows_rejected") > 0 => println!("nothing published: fix the rejected rows (or use --partial)."),
         _ => println!("nothing published (dry run)."),
     }
 }

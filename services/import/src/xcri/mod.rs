@@ -109,22 +109,18 @@ pub(crate) fn import<R: Read>(
         presentation: None,
     };
     r.run(progress)?;
-    let decoded = r.xml.get_ref();
-    r.plan.report.encoding = decoded.encoding();
-    r.plan.report.bom = decoded.had_bom();
-    if decoded.had_replacements() {
-        r.plan.report.warn(None, "some bytes were not valid UTF-8 and were replaced by \u{FFFD}");
-    }
+    r.xml.get_ref().describe(&mut r.plan.report);
     Ok(r.plan)
 }
 
 impl<R: Read> Reader<'_, R> {
-    /// The line the next event starts on.
-    fn line(&self) -> u64 {
-        self.xml.get_ref().newlines_consumed() + 1
+    /// The line the next event starts on: the reader's byte offset, mapped to a line.
+    fn line(&mut self) -> u64 {
+        let offset = self.xml.buffer_position();
+        self.xml.get_mut().line_at(offset)
     }
 
-    fn xml_error(&self, e: quick_xml::Error) -> ImportError {
+    fn xml_error(&mut self, e: quick_xml::Error) -> ImportError {
         ImportError::Xml { line: self.line(), message: e.to_string() }
     }
 

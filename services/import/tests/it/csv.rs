@@ -111,6 +111,48 @@ fn every_broken_course_file_names_the_line_the_column_and_the_reason() {
     check("courses-zero-places.csv", &[(3, "PLACES", "0 places")], 1, &["ACC-L3-ONL-24", "ONLINE"]);
 }
 
+/// `courses-broken-lines.csv` has CRLF line ends, a quoted field over lines 3 to 5, a blank
+/// line 6, an `AREA` column and a byte that is not UTF-8 on line 8: each line below is the
+/// one a spreadsheet or an editor shows (the header is line 1).
+#[test]
+fn a_broken_file_names_the_lines_an_editor_shows() {
+    let out = import_file(&fixture("courses-broken-lines.csv"), &csv_options());
+    let r = &out.report;
+    let rejected: Vec<(u64, &str)> = r.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
+    assert_eq!(rejected, [(3, "SECTOR"), (7, "START_DATE"), (9, "YOUR_REFERENCE"), (10, "PLACES")]);
+    assert!(r.rejected[2].reason.contains("already used on line 2"), "{:?}", r.rejected[2]);
+    assert_eq!((r.rows_read, r.rows_rejected, r.offers), (6, 4, 2));
+    let warnings: Vec<(Option<u64>, &str)> = r.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings[0].0, Some(1));
+    assert!(warnings[0].1.contains("AREA column is ignored") && warnings[0].1.contains("venues file"));
+    assert_eq!(warnings[1].0, Some(8));
+    assert!(warnings[1].1.contains("not valid UTF-8"));
+    assert_eq!(offer(&offers(&out.events), "CAFE-1").title, "Caf\u{FFFD} Skills");
+    let referenced: Vec<(&str, u64, usize)> =
+        r.referenced_venues.iter().map(|v| (v.venue_id.as_str(), v.line, v.offers)).collect();
+    assert_eq!(referenced, [("CITY", 2, 1), ("HYLTON", 8, 1)]);
+}
+
+/// The same rows read through LF, CRLF and CR line ends, with blank lines in between, keep
+/// their lines.
+#[test]
+fn line_ends_and_blank_lines_do_not_shift_the_lines() {
+    let rows = [
+        "COURSE_NAME,YOUR_REFERENCE,SECTOR,EDUCATION_LEVEL,DELIVERY_MODE,STUDY_MODE,PLACES,AGE_GROUP,ACADEMIC_YEAR",
+        "",
+        "Bookkeeping,ACC-1,15.1,3,Online,,0,19+,2024/25",
+        "",
+        "",
+        "Bookkeeping,ACC-2,15.1,3,Online,,x,19+,2024/25",
+    ];
+    for end in ["\n", "\r\n", "\r"] {
+        let out = import_bytes((rows.join(end) + end).as_bytes(), &csv_options());
+        let lines: Vec<u64> = out.report.rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 6], "line end {end:?}");
+    }
+}
+
 #[test]
 fn a_missing_column_is_listed_in_the_report() {
     let out = import_file(&fixture("courses-missing-column.csv"), &csv_options());

@@ -115,12 +115,42 @@ fn diff_offers_counts_created_updated_withdrawn_and_unchanged() {
     let current = live(&import_bytes(good_csv().as_bytes(), &o));
     assert_eq!(current.len(), 6);
     let edited = import_bytes(edited_csv(true).as_bytes(), &o);
-    assert_eq!(diff_offers(&current, &edited.events), OfferDiff { created: 1, updated: 1, withdrawn: 1, unchanged: 4 });
-    assert_eq!(diff_offers(&[], &edited.events), OfferDiff { created: 6, updated: 0, withdrawn: 0, unchanged: 0 });
+    assert_eq!(
+        diff_offers(&current, &edited.events),
+        OfferDiff {
+            created: 1,
+            updated: 1,
+            withdrawn: 1,
+            withdrawn_missing_from_file: 1,
+            withdrawn_by_file: 0,
+            unchanged: 4
+        }
+    );
+    assert_eq!(
+        diff_offers(&[], &edited.events),
+        OfferDiff {
+            created: 6,
+            updated: 0,
+            withdrawn: 0,
+            withdrawn_missing_from_file: 0,
+            withdrawn_by_file: 0,
+            unchanged: 0
+        }
+    );
 
     o.partial = true;
     let edited = import_bytes(edited_csv(true).as_bytes(), &o);
-    assert_eq!(diff_offers(&current, &edited.events), OfferDiff { created: 1, updated: 1, withdrawn: 0, unchanged: 4 });
+    assert_eq!(
+        diff_offers(&current, &edited.events),
+        OfferDiff {
+            created: 1,
+            updated: 1,
+            withdrawn: 0,
+            withdrawn_missing_from_file: 0,
+            withdrawn_by_file: 0,
+            unchanged: 4
+        }
+    );
 }
 
 #[test]
@@ -137,5 +167,15 @@ fn diff_offers_counts_explicit_withdrawals_of_live_offers_only() {
         LiveOffer::new(ukprn.clone(), vocab("2023/24"), &old),
         LiveOffer::new(ukprn.clone(), vocab("2024/25"), &engineering),
     ];
-    assert_eq!(diff_offers(&current, &out.events), OfferDiff { created: 0, updated: 0, withdrawn: 1, unchanged: 1 });
+    assert_eq!(
+        diff_offers(&current, &out.events),
+        OfferDiff {
+            created: 0,
+            updated: 0,
+            withdrawn: 1,
+            withdrawn_missing_from_file: 0,
+            withdrawn_by_file: 1,
+            unchanged: 1
+        }
+    );
 }

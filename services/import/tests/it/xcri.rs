@@ -197,13 +197,33 @@ fn recstatus_3_withdraws_and_prefixes_and_xhtml_do_not_confuse_the_reader() {
         ("Engineering", "4.1", Level::L3, Mode::FullTime)
     );
     assert_eq!((eng.age_group, eng.venue_id.as_str(), eng.duration_weeks), (AgeGroup::Age16To18, "CITY", Some(42)));
-    assert_eq!(out.report.withdrawn, 3);
+    assert_eq!(out.report.withdrawals_in_file, 3);
 
     let hair: Vec<(u64, &str)> =
         out.report.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
     assert_eq!(hair, [(44, "dc:subject"), (44, "mlo:qualification"), (44, "studyMode"), (44, "age")]);
     assert_eq!(out.report.rows_rejected, 1);
     assert!(!mentioned_ids(&out.events).contains(&"HAIR-2024".to_owned()));
+}
+
+/// `xcri-broken-lines.xml` has CRLF line ends, a description over three lines, a presentation
+/// starting on the line where the one before it ends, a venue no area can be found for, and a
+/// byte that is not UTF-8: each is reported at the line of its element.
+#[test]
+fn a_broken_feed_names_the_lines_of_its_elements() {
+    let out = import_file(&fixture("xcri-broken-lines.xml"), &options());
+    let r = &out.report;
+    let rejected: Vec<(u64, &str)> = r.rejected.iter().map(|r| (r.line, r.column.as_deref().unwrap_or(""))).collect();
+    assert_eq!(rejected, [(24, "mlo:places"), (34, "dc:subject")]);
+    let venues: Vec<(&str, u64, usize)> =
+        r.venues_without_area.iter().map(|v| (v.venue_id.as_str(), v.line, v.offers)).collect();
+    assert_eq!(venues, [("MOOR", 16, 1)]);
+    let warnings: Vec<(Option<u64>, &str)> = r.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(warnings[0].0, Some(16));
+    assert!(warnings[0].1.contains("MOOR") && warnings[0].1.contains("in no partnership"), "{}", warnings[0].1);
+    assert_eq!(warnings[1].0, Some(32));
+    assert!(warnings[1].1.contains("not valid UTF-8"));
 }
 
 #[test]

@@ -243,3 +243,126 @@ async fn the_command_line_refuses_a_mapping_it_could_not_send_to_the_service() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--mapping cannot be used with --server"), "{stderr}");
 }
+
+/// Runs `provisio import` with `args` off the runtime (the service under test shares it) and
+/// answers its exit code and standard output.
+async fn import_command(args: Vec<String>) -> (Option<i32>, String) {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_provisio")).arg("import").args(args).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.stderr.is_empty() || output.status.code().is_some(), "{}", String::from_utf8_lossy(&output.stderr));
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn lines_and_columns(report: &Value) -> Vec<(u64, String)> {
+    let rejected = report["rejected"].as_array().unwrap();
+    rejected.iter().map(|r| (r["line"].as_u64().unwrap(), r["column"].as_str().unwrap_or("").to_owned())).collect()
+}
+
+fn warning_lines(report: &Value) -> Vec<Option<u64>> {
+    report["warnings"].as_array().unwrap().iter().map(|w| w["line"].as_u64()).collect()
+}
+
+/// `courses-broken-lines.csv` (CRLF, a quoted field over lines 3-5, a blank line 6, an AREA
+/// column, a byte that is not UTF-8 on line 8) and `xcri-broken-lines.xml` are reported at the
+/// lines an editor shows, by the service and by the command line alike.
+#[tokio::test]
+async fn a_broken_file_is_reported_at_the_lines_an_editor_shows() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let csv = fixture("courses-broken-lines.csv");
+    let expected: Vec<(u64, String)> = [(3, "SECTOR"), (7, "START_DATE"), (9, "YOUR_REFERENCE"), (10, "PLACES")]
+        .map(|(l, c)| (l, c.to_owned()))
+        .into();
+    let (status, report) =
+        upload(&app, std::fs::read(&csv).unwrap(), "text/csv", "dry_run=true&default_area=E08000024").await;
+    assert_eq!(status, 422, "{report}");
+    assert_eq!(lines_and_columns(&report), expected, "{report}");
+    // The service holds neither venue the courses name: their offers would count nowhere.
+    let held: Vec<(&str, u64)> = report["venues_without_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["venue_id"].as_str().unwrap(), v["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(held, [("CITY", 2), ("HYLTON", 8)], "{report}");
+    assert_eq!(warning_lines(&report), [Some(1), Some(2), Some(8), Some(8)], "{report}");
+
+    let (status, feed) =
+        upload(&app, std::fs::read(fixture("xcri-broken-lines.xml")).unwrap(), "application/xml", "dry_run=true").await;
+    assert_eq!(status, 422, "{feed}");
+    let expected_xcri: Vec<(u64, String)> = vec![(24, "mlo:places".into()), (34, "dc:subject".into())];
+    assert_eq!(lines_and_columns(&feed), expected_xcri, "{feed}");
+    assert_eq!(warning_lines(&feed), [Some(16), Some(32)], "{feed}");
+
+    let args = |file: &PathBuf| -> Vec<String> {
+        [file.to_str().unwrap(), "--ukprn", UKPRN, "--dry-run", "--json", "--default-area", "E08000024"]
+            .map(str::to_owned)
+            .into()
+    };
+    let (code, stdout) = import_command(args(&csv)).await;
+    assert_eq!(code, Some(2), "{stdout}");
+    let local: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(lines_and_columns(&local), expected, "{local}");
+    assert_eq!(warning_lines(&local), [Some(1), Some(8)], "here the venues cannot be checked: {local}");
+    let (_, stdout) = import_command(args(&fixture("xcri-broken-lines.xml"))).await;
+    let local: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(lines_and_columns(&local), expected_xcri, "{local}");
+    app.stop().await;
+}
+
+/// The service counts the live offers a whole-curriculum file withdraws by leaving them out;
+/// the command line alone cannot, and says so instead of printing 0. No report gives two
+/// withdrawn figures that disagree.
+#[tokio::test]
+async fn withdrawn_offers_are_counted_only_where_the_live_offers_are_known() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    register_sunderland(&app).await;
+    upload(&app, sunderland_venues().into_bytes(), "text/csv", "default_area=E08000024").await;
+    let good = std::fs::read_to_string(fixture("courses-good.csv")).unwrap();
+    let (status, first) = upload(&app, good.clone().into_bytes(), "text/csv", "default_area=E08000024").await;
+    assert_eq!((status, first["created"].as_u64()), (200, Some(6)), "{first}");
+
+    // Leave out the online and the work-based course of 2024/25, a year the file still has.
+    let records: Vec<String> =
+        csv_records(&good).into_iter().filter(|r| !r.contains("ACC-L3-ONL-24") && !r.contains("MV-L2-WB-24")).collect();
+    let shorter = std::env::temp_dir().join(format!("provisio-shorter-{}.csv", std::process::id()));
+    std::fs::write(&shorter, records.join("\n") + "\n").unwrap();
+    let (_, dry) =
+        upload(&app, std::fs::read(&shorter).unwrap(), "text/csv", "dry_run=true&default_area=E08000024").await;
+    assert_eq!(
+        (dry["withdrawn"].as_u64(), dry["withdrawn_missing_from_file"].as_u64(), dry["withdrawn_by_file"].as_u64()),
+        (Some(2), Some(2), Some(0)),
+        "{dry}"
+    );
+    assert_eq!(dry["withdrawals_in_file"].as_u64(), Some(0));
+    assert!(dry["venues_without_area"].as_array().unwrap().is_empty(), "the service holds both venues: {dry}");
+
+    let file = shorter.to_str().unwrap().to_owned();
+    let base =
+        vec![file, "--ukprn".into(), UKPRN.into(), "--dry-run".into(), "--default-area".into(), "E08000024".into()];
+    let (code, served) = import_command(
+        [base.clone(), vec!["--server".into(), app.base.clone(), "--key".into(), app.admin_key.clone()]].concat(),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{served}");
+    assert!(
+        served.contains("withdrawn: 2 live offers (2 because missing from this file, 0 withdrawn by the file)"),
+        "{served}"
+    );
+    assert_eq!(served.lines().filter(|l| l.contains("withdrawn")).count(), 1, "{served}");
+
+    let (code, here) = import_command(base.clone()).await;
+    assert_eq!(code, Some(0), "{here}");
+    assert!(here.contains("withdrawn because missing from this file: cannot be known without --server"), "{here}");
+    assert!(!here.contains("withdrawn: 0"), "{here}");
+    let (_, json_here) = import_command([base, vec!["--json".into()]].concat()).await;
+    let json_here: Value = serde_json::from_str(&json_here).unwrap();
+    assert_eq!(
+        (json_here["withdrawn"].clone(), json_here["withdrawn_missing_from_file"].clone()),
+        (Value::Null, Value::Null)
+    );
+    std::fs::remove_file(&shorter).unwrap();
+    app.stop().await;
+}
