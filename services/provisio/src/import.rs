@@ -218,7 +218,7 @@ fn withdrawn_line(summary: &Value) -> String {
     };
     match (count("withdrawn"), count("withdrawn_missing_from_file"), count("withdrawn_by_file")) {
         (Some(total), Some(missing), Some(by_file)) => format!(
-            "withdrawn: {total} live offers ({missing} because missing from this file, {by_file} withdrawn by the file)"
+            "withdrawn: {total} of the provider's live offers ({missing} because missing from this file, {by_file} withdrawn by the file)"
         ),
         (_, Some(0), _) => format!("withdrawn because missing from this file: none (a partial import){in_file}"),
         _ => format!(

@@ -348,7 +348,9 @@ async fn withdrawn_offers_are_counted_only_where_the_live_offers_are_known() {
     .await;
     assert_eq!(code, Some(0), "{served}");
     assert!(
-        served.contains("withdrawn: 2 live offers (2 because missing from this file, 0 withdrawn by the file)"),
+        served.contains(
+            "withdrawn: 2 of the provider's live offers (2 because missing from this file, 0 withdrawn by the file)"
+        ),
         "{served}"
     );
     assert_eq!(served.lines().filter(|l| l.contains("withdrawn")).count(), 1, "{served}");
