@@ -165,7 +165,7 @@ async fn run_import(
     body["last_position"] = json!(last_position);
     if !clean {
         body["not_published_because"] = json!(
-            "some rows were rejected; fix them, or import with partial=true to publish the accepted rows as single offers"
+            "some rows were rejected, and nothing is published while any is (partial or not): fix them and import the file again"
         );
     }
     let status = if clean { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -272,7 +272,9 @@ fn print_report(summary: &Value) {
     }
     match summary["published"].as_bool() {
         Some(true) => println!("published."),
-        _ if count("rows_rejected") > 0 => println!("nothing published: fix the rejected rows (or use --partial)."),
+        _ if count("rows_rejected") > 0 => {
+            println!("nothing published: fix the rejected rows and import the file again.")
+        }
         _ => println!("nothing published (dry run)."),
     }
 }
