@@ -44,3 +44,25 @@ pub fn check_subject(subject: &str, event: &Event) -> Result<(), FieldError> {
         ))
     }
 }
+
+/// The reply inbox prefix of NATS user `user`, `_INBOX_<user>`: `provisio nats-config` lets
+/// each user read only its own, and the clients take theirs from the user in their URL.
+/// `None` when the name cannot be one token of a subject.
+pub fn inbox_prefix_for(user: &str) -> Option<String> {
+    let plain = !user.is_empty() && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    plain.then(|| format!("_INBOX_{user}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inbox_prefix_for;
+
+    #[test]
+    fn a_user_s_inbox_prefix_is_one_subject_token() {
+        assert_eq!(inbox_prefix_for("0a1b2c3d4e5f").as_deref(), Some("_INBOX_0a1b2c3d4e5f"));
+        assert_eq!(inbox_prefix_for("provisio").as_deref(), Some("_INBOX_provisio"));
+        for user in ["", "a.b", "a*", ">", "a b", "ü"] {
+            assert_eq!(inbox_prefix_for(user), None, "{user:?}");
+        }
+    }
+}

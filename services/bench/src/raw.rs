@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 pub(crate) const WINDOW: usize = 1_024;
 
 pub(crate) async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
-    Ok(jetstream::new(async_nats::ConnectOptions::new().name("provisio-bench").connect(url).await?))
+    Ok(jetstream::new(provisio_ingest::connect_nats(url, "provisio-bench").await?))
 }
 
 async fn fresh_stream(js: &jetstream::Context, name: &str, subjects: &str) -> anyhow::Result<stream::Stream> {

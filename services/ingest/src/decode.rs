@@ -14,13 +14,7 @@ pub struct Candidate {
 
 impl Candidate {
     pub(crate) fn to_new_event(&self) -> NewEvent {
-        NewEvent {
-            id: self.event.id.to_string(),
-            source: self.event.source.uri(),
-            event_type: self.event.event_type().as_str().to_owned(),
-            body: self.raw.clone(),
-            key_id: self.key_id.clone(),
-        }
+        NewEvent::from_event(&self.event, self.raw.clone(), self.key_id.clone())
     }
 }
 

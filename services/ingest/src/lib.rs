@@ -14,9 +14,11 @@ mod decode;
 mod jetstream;
 mod local;
 mod metrics;
+mod nats_url;
 mod waiters;
 
 pub use decode::{Candidate, Rejection, decode};
+pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact_nats_url};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
 /// A producer publishing straight to NATS could set it too; NATS permissions bound what it may
@@ -45,21 +47,9 @@ pub enum IngestError {
     #[error("NATS: {0}")]
     Nats(String),
     #[error(transparent)]
+    Connect(#[from] NatsConnectError),
+    #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Connects to `nats://[user:password@]host:port`; the client library ignores credentials
-/// in the URL, so they are passed as options.
-async fn connect_nats(url: &str) -> Result<async_nats::Client, IngestError> {
-    let addr: async_nats::ServerAddr = url.parse().map_err(IngestError::nats)?;
-    let options = match (addr.username(), addr.password()) {
-        (Some(user), Some(password)) => {
-            async_nats::ConnectOptions::with_user_and_password(user.to_owned(), password.to_owned())
-        }
-        _ => async_nats::ConnectOptions::new(),
-    };
-    let bare = format!("{}://{}:{}", addr.scheme(), addr.host(), addr.port());
-    options.name("provisio").connect(bare).await.map_err(IngestError::nats)
 }
 
 impl IngestError {
@@ -166,7 +156,7 @@ impl Ingest {
     ) -> Result<Self, IngestError> {
         let (feed, _) = broadcast::channel(FEED_BATCHES);
         let nats = match &config.nats_url {
-            Some(url) => Some(connect_nats(url).await?),
+            Some(url) => Some(connect_nats(url, "provisio").await?),
             None => None,
         };
         let shared = Arc::new(Shared {

@@ -30,8 +30,9 @@ pub struct ServiceArgs {
         hide_env_values = true
     )]
     pub database_url: String,
-    /// NATS server with JetStream, e.g. nats://127.0.0.1:4222. Without it, an in-process bus.
-    #[arg(long, env = "PROVISIO_NATS_URL", global = true)]
+    /// NATS server with JetStream, e.g. nats://127.0.0.1:4222, or nats://USER:PASSWORD@HOST:PORT
+    /// (replies then come on the user's own inbox, _INBOX_<USER>). Without it, an in-process bus.
+    #[arg(long, env = "PROVISIO_NATS_URL", global = true, hide_env_values = true)]
     pub nats_url: Option<String>,
     /// Name of the durable JetStream consumer (and of its checkpoint in SQL).
     #[arg(long, env = "PROVISIO_CONSUMER", default_value = "provisio", global = true)]

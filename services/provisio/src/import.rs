@@ -157,8 +157,7 @@ async fn send_to_server(server: &str, key: Option<&str>, args: &ImportArgs, even
 }
 
 async fn publish_to_nats(url: &str, events: &[Event]) -> anyhow::Result<usize> {
-    let js =
-        async_nats::jetstream::new(async_nats::connect(url).await.with_context(|| format!("connecting to {url}"))?);
+    let js = async_nats::jetstream::new(provisio_ingest::connect_nats(url, "provisio-import").await?);
     let mut acks = Vec::with_capacity(events.len());
     for e in events {
         let subject = provisio_events::subject_for(&e.source, e.event_type());
@@ -178,16 +177,7 @@ async fn append_to_store(database_url: &str, events: &[Event]) -> anyhow::Result
     let mut written = 0;
     for chunk in events.chunks(1_000) {
         let batch = AppendBatch {
-            events: chunk
-                .iter()
-                .map(|e| NewEvent {
-                    id: e.id.to_string(),
-                    source: e.source.uri(),
-                    event_type: e.event_type().as_str().to_owned(),
-                    body: e.to_json().to_string(),
-                    key_id: None,
-                })
-                .collect(),
+            events: chunk.iter().map(|e| NewEvent::from_event(e, e.to_json().to_string(), None)).collect(),
             ..Default::default()
         };
         written += store.append(&batch).await?.appended.iter().filter(|a| !a.duplicate).count();

@@ -51,6 +51,11 @@ pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
 }
 
 pub async fn nats_config(config: &Config, args: NatsConfigArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        provisio_events::inbox_prefix_for(&args.service_user).is_some(),
+        "--service-user {:?}: use letters, digits, '-' and '_' only (the name prefixes the service's reply inbox)",
+        args.service_user
+    );
     let store = open(config).await?;
     let mut users = Vec::new();
     for k in store.list_keys().await?.into_iter().filter(|k| k.revoked_at.is_none()) {

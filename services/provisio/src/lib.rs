@@ -95,7 +95,7 @@ impl Application {
             message = "Provisio started.",
             listen = %listener.local_addr()?,
             database = %redact_url(&config.database_url),
-            bus = config.nats_url.as_deref().unwrap_or("in-process"),
+            bus = config.nats_url.as_deref().map_or("in-process".into(), provisio_ingest::redact_nats_url),
         );
         Ok(Self { listener, router, ingest, tracker, shutdown })
     }

@@ -18,6 +18,20 @@ pub struct NewEvent {
     pub key_id: Option<String>,
 }
 
+impl NewEvent {
+    /// The stored form of a valid `event` whose JSON text is `body` (as received, or as
+    /// written by whoever built the event), submitted by `key_id` when a key did.
+    pub fn from_event(event: &provisio_events::Event, body: String, key_id: Option<String>) -> Self {
+        Self {
+            id: event.id.to_string(),
+            source: event.source.uri(),
+            event_type: event.event_type().as_str().to_owned(),
+            body,
+            key_id,
+        }
+    }
+}
+
 /// A refused message, kept for operators.
 #[derive(Debug, Clone)]
 pub struct NewRejection {

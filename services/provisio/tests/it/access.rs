@@ -272,28 +272,12 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
     let keys_store = provisio_store::Store::connect(&url).await.unwrap();
     let key_a = create_key(&keys_store, "provider", Some(A)).await;
     let key_b = create_key(&keys_store, "provider", Some(B)).await;
-    let mut users = Vec::new();
-    for k in keys_store.list_keys().await.unwrap() {
-        let principal = provisio_access::Principal::from_parts(&k.role, k.scope.as_deref()).unwrap();
-        users.push(provisio_access::NatsUser { user: k.key_id, password_bcrypt: k.nats_password, principal });
-    }
-    let config = provisio_access::nats_config("provisio", &provisio_access::bcrypt_password("service-secret"), &users);
-    let dir = tempfile_dir();
-    let path = dir.join("auth.conf");
-    std::fs::write(&path, &config).unwrap();
-    let nats = provisio_testkit::NatsServer::start_with_args(&["-c", path.to_str().unwrap()]);
-    let service_url = format!("nats://provisio:service-secret@127.0.0.1:{}", nats.port);
-    let app = spawn_app_on(url, sqlite, Some(&service_url)).await;
+    let nats = crate::nats_access::SecuredNats::start(&url);
+    let app = spawn_app_on(url, sqlite, Some(&nats.service_url())).await;
 
     let connect = |key: String| {
-        let port = nats.port;
-        async move {
-            let user = key.split('_').nth(1).unwrap().to_owned();
-            async_nats::ConnectOptions::with_user_and_password(user, key)
-                .connect(format!("nats://127.0.0.1:{port}"))
-                .await
-                .unwrap()
-        }
+        let url = nats.url_for(&key);
+        async move { provisio_ingest::connect_nats(&url, "college").await.unwrap() }
     };
     let as_a = connect(key_a.clone()).await;
     let mut rejected_a = as_a.subscribe(format!("lp.rejected.{A}")).await.unwrap();
@@ -349,11 +333,4 @@ async fn the_nats_server_refuses_foreign_subjects_and_the_service_rejects_foreig
     assert_eq!(ids, ["nats-a1", "nats-b2"], "only the events each provider may publish are stored");
     assert_eq!(log.len(), 2);
     app.stop().await;
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("provisio-nats-{}-{}", std::process::id(), provisio_testkit::free_port()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

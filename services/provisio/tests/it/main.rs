@@ -7,5 +7,6 @@ mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
+mod nats_access;
 mod nats_ingest;
 mod reports;
