@@ -99,7 +99,8 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
             Some(url) => publish_to_nats(url, &outcome.events).await?,
             None => append_to_store(&config.database_url, &outcome.events).await?,
         };
-        summary["published"] = json!(published);
+        summary["published"] = json!(true);
+        summary["events_published"] = json!(published);
     } else {
         summary["published"] = json!(false);
     }
@@ -261,7 +262,10 @@ fn print_report(summary: &Value) {
         println!("warning{line}: {}", text(&w, "message"));
     }
     match summary["published"].as_bool() {
-        Some(true) => println!("published."),
+        Some(true) => match summary["events_published"].as_u64() {
+            Some(n) => println!("published: {n} events."),
+            None => println!("published."),
+        },
         _ if count("rows_rejected") > 0 => {
             println!("nothing published: fix the rejected rows and import the file again.")
         }

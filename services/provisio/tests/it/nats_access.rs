@@ -98,6 +98,9 @@ async fn an_import_with_a_provider_key_in_its_nats_url_publishes_every_event() {
     let output = provisio(&import_args(file, &["--nats-url", &nats_url]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["published"], true, "{report}");
+    assert_eq!(report["events_published"], expected.len(), "{report}");
     let log = app.wait_for_log(expected.len()).await;
     let stored: BTreeSet<String> = log.iter().map(|e| e["event"]["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(stored, expected, "every event of the file, and only those, reached the log");
