@@ -14,8 +14,14 @@ if [ ! -x "$venv/bin/st" ]; then
   "$venv/bin/pip" install -q 'schemathesis>=4,<5'
 fi
 
-bin=target/debug/provisio
-[ -x "$bin" ] || cargo build -q -p provisio
+# The binary where cargo puts it (CARGO_TARGET_DIR, .cargo/config.toml), built if it is stale.
+bin=$(cargo build -q -p provisio --bin provisio --message-format=json-render-diagnostics |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "provisio":
+        print(m["executable"])')
+[ -x "$bin" ] || { echo "cargo built no provisio binary" >&2; exit 1; }
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" demo --listen "127.0.0.1:$port" --database-url "sqlite://$work/st.db" --rate-limit 0 >"$work/demo.out" 2>"$work/demo.err" &

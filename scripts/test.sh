@@ -62,9 +62,14 @@ if [ -z "${PROVISIO_TEST_POSTGRES_URL:-}" ]; then
   export PROVISIO_TEST_POSTGRES_URL="$url"
 fi
 pg_ok "$PROVISIO_TEST_POSTGRES_URL" || { echo "PostgreSQL is not reachable at $PROVISIO_TEST_POSTGRES_URL" >&2; exit 1; }
-# Databases of earlier runs (each test makes its own).
-psql "$PROVISIO_TEST_POSTGRES_URL" -qAtc "select datname from pg_database where datname like 'provisio_t_%'" |
-  while read -r db; do psql "$PROVISIO_TEST_POSTGRES_URL" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
+# Each test drops the database it made; what is left belongs to test processes that were killed.
+# A name starts with the test process's id: the databases of a run still in progress are kept.
+psql "$PROVISIO_TEST_POSTGRES_URL" -qAtc "select datname from pg_database where datname like 'provisio\_t\_%'" |
+  while read -r db; do
+    pid=${db#provisio_t_}
+    [ -d "/proc/${pid%%_*}" ] && continue
+    psql "$PROVISIO_TEST_POSTGRES_URL" -qc "drop database if exists $db" >/dev/null 2>&1 || true
+  done
 
 # --- Chromium (the dashboard's browser test) ------------------------------------------
 # Debian's packages only: nothing may download a browser at run time.
@@ -72,16 +77,32 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   apt_install chromium chromium-driver
 fi
 
-# --- Tests ----------------------------------------------------------------------------
+# --- Checks ---------------------------------------------------------------------------
+# Every check runs even when one before it failed, so one failure hides no other; the script
+# fails at the end, naming each check that failed.
+failed=()
+say "cargo fmt --check"
+cargo fmt --all --check || failed+=("cargo fmt --check")
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings || failed+=("cargo clippy")
 say "building"
-cargo test --workspace --no-run --quiet
-cargo build --quiet -p provisio
+cargo test --workspace --no-run --quiet || failed+=("build")
 say "schemathesis against /openapi.json (short run; scripts/fuzz.sh runs a long one)"
-bash scripts/schemathesis.sh 20
+bash scripts/schemathesis.sh 20 || failed+=("schemathesis")
 say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
-cargo test --workspace -- --test-threads=4 2>&1 | tee "$state/cargo-test.log"
+# --no-fail-fast: every test binary runs even after one fails (pipefail keeps cargo's status).
+cargo test --workspace --no-fail-fast -- --test-threads=4 2>&1 | tee "$state/cargo-test.log" || failed+=("cargo test")
 say "benchmark, small configuration (checks only that it completes with sane figures, never a speed)"
-cargo run --quiet -p provisio-bench -- --small --json "$state/bench-small.json" >"$state/bench-small.log" 2>&1 ||
-  { tail -n 60 "$state/bench-small.log"; echo "the benchmark's small configuration failed" >&2; exit 1; }
-# One plain closing line over every test binary (the doc-test runs above end on "0 passed").
-awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$state/cargo-test.log"
+if ! cargo run --quiet -p provisio-bench -- --small --json "$state/bench-small.json" >"$state/bench-small.log" 2>&1; then
+  tail -n 60 "$state/bench-small.log"
+  failed+=("benchmark (small configuration)")
+fi
+# One plain closing line over every test binary (the doc-test runs above end on "0 passed"),
+# printed whatever failed; a binary that crashed before its summary is counted by cargo's list.
+awk '/^test result:/ {p += $4; f += $6} /^error: [0-9]+ targets? failed/ {t = $2}
+     END {print "tests: " p " passed, " f " failed" (t ? ", " t " test binaries failed" : "")}' "$state/cargo-test.log"
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "all checks passed"

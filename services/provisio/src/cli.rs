@@ -1,47 +1,78 @@
-//! Command-line interface: every flag also reads its `PROVISIO_*` environment variable.
+//! Command-line interface: each subcommand takes the flags it uses, and every flag also reads
+//! its `PROVISIO_*` environment variable (the demo's store excepted, see [`DemoArgs`]).
 
 use clap::{Args, Parser, Subcommand};
 
+/// Provisio: the shared ledger and radar of Learning Partnerships.
+///
+/// Provisio keeps the event log of a Learning Partnership's provision (offers, curricula,
+/// enrolments, needs, targets) and finds gaps and duplication.
+///
+/// With no flags `provisio serve` runs on the embedded default: a SQLite file and an in-process
+/// bus, nothing to install. Give --database-url postgres://… and --nats-url nats://… for
+/// production. `provisio help COMMAND` lists a subcommand's flags.
 #[derive(Debug, Parser)]
-#[command(
-    name = "provisio",
-    version,
-    about = "Provisio: the shared ledger and radar of Learning Partnerships.",
-    long_about = "Provisio keeps the event log of a Learning Partnership's provision (offers, curricula, enrolments, needs, targets) and finds gaps and duplication.\n\nWith no flags it runs on the embedded default: a SQLite file and an in-process bus, nothing to install. Give --database-url postgres://… and --nats-url nats://… for production."
-)]
+#[command(name = "provisio", version)]
 pub struct Cli {
-    #[command(flatten)]
-    pub service: ServiceArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: HTTP API, ingestion (JetStream or in-process) and the event store.
+    Serve(ServeArgs),
+    /// Run the service on an embedded store with demo partnerships loaded; prints the URL and keys.
+    Demo(DemoArgs),
+    /// Rebuild the report read models from the event log (run with the service stopped).
+    Rebuild(StoreArgs),
+    /// Manage API keys (in the database named by --database-url).
+    Keys(KeysArgs),
+    /// Print a nats-server `authorization` block: one user per key, allowed only its subjects.
+    NatsConfig(NatsConfigArgs),
+    /// Import a Course Directory CSV or an XCRI-CAP 1.2 file: validate it here, report every
+    /// rejected row, then publish (to --server, to --nats-url, or into --database-url).
+    Import(ImportArgs),
+}
+
+/// The event store. Global, so that `provisio keys --database-url X create` and
+/// `provisio keys create --database-url X` both work.
 #[derive(Debug, Clone, Args)]
-pub struct ServiceArgs {
-    /// Address the HTTP API listens on.
-    #[arg(long, env = "PROVISIO_LISTEN", default_value = "127.0.0.1:8080", global = true)]
-    pub listen: String,
+pub struct StoreArgs {
     /// Event store: sqlite://FILE (embedded) or postgres://USER@HOST/DB.
     #[arg(
         long,
         env = "PROVISIO_DATABASE_URL",
         default_value = "sqlite://provisio.db",
-        global = true,
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub database_url: String,
+}
+
+/// The JetStream connection of a service.
+#[derive(Debug, Clone, Args)]
+pub struct BusArgs {
     /// NATS server with JetStream, e.g. nats://127.0.0.1:4222, or nats://USER:PASSWORD@HOST:PORT
     /// (replies then come on the user's own inbox, _INBOX_<USER>). Without it, an in-process bus.
-    #[arg(long, env = "PROVISIO_NATS_URL", global = true, hide_env_values = true)]
+    #[arg(long, env = "PROVISIO_NATS_URL", hide_env_values = true)]
     pub nats_url: Option<String>,
     /// Name of the durable JetStream consumer (and of its checkpoint in SQL).
-    #[arg(long, env = "PROVISIO_CONSUMER", default_value = "provisio", global = true)]
+    #[arg(long, env = "PROVISIO_CONSUMER", default_value = "provisio")]
     pub consumer: String,
+}
+
+/// Flags of a running service, whatever its store and bus.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address the HTTP API listens on.
+    #[arg(long, env = "PROVISIO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
     /// Most events committed in one SQL transaction.
-    #[arg(long, env = "PROVISIO_MAX_BATCH", default_value_t = 1000, global = true)]
+    #[arg(long, env = "PROVISIO_MAX_BATCH", default_value_t = 1000)]
     pub max_batch: usize,
     /// Serve without API keys: every request is treated as an admin's. Never on a network.
-    #[arg(long, env = "PROVISIO_INSECURE_NO_AUTH", global = true)]
+    #[arg(long, env = "PROVISIO_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -51,28 +82,28 @@ pub struct ServiceArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Largest request body, in bytes.
-    #[arg(long, env = "PROVISIO_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, global = true)]
+    #[arg(long, env = "PROVISIO_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Largest course file POST /v1/providers/{ukprn}/imports reads, in bytes.
-    #[arg(long, env = "PROVISIO_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    #[arg(long, env = "PROVISIO_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_import_bytes: usize,
     /// Most events in one POST /v1/events.
-    #[arg(long, env = "PROVISIO_MAX_REQUEST_EVENTS", default_value_t = 1000, global = true)]
+    #[arg(long, env = "PROVISIO_MAX_REQUEST_EVENTS", default_value_t = 1000)]
     pub max_request_events: usize,
     /// Deepest JSON nesting accepted in a request body.
-    #[arg(long, env = "PROVISIO_MAX_JSON_DEPTH", default_value_t = 64, global = true)]
+    #[arg(long, env = "PROVISIO_MAX_JSON_DEPTH", default_value_t = 64)]
     pub max_json_depth: usize,
     /// Seconds a request (other than a live stream) may take.
-    #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
     /// Live (SSE) streams one key may hold open.
-    #[arg(long, env = "PROVISIO_SSE_PER_KEY", default_value_t = 8, global = true)]
+    #[arg(long, env = "PROVISIO_SSE_PER_KEY", default_value_t = 8)]
     pub sse_per_key: usize,
     /// Sustained requests per second per key (0: no limit).
-    #[arg(long, env = "PROVISIO_RATE_LIMIT", default_value_t = 200.0, global = true)]
+    #[arg(long, env = "PROVISIO_RATE_LIMIT", default_value_t = 200.0)]
     pub rate_limit: f64,
     /// Requests a key may make in a burst before the rate applies.
-    #[arg(long, env = "PROVISIO_RATE_BURST", default_value_t = 400.0, global = true)]
+    #[arg(long, env = "PROVISIO_RATE_BURST", default_value_t = 400.0)]
     pub rate_burst: f64,
 }
 
@@ -91,22 +122,73 @@ impl From<&LimitArgs> for provisio_api::Limits {
     }
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the service: HTTP API, ingestion (JetStream or in-process) and the event store.
-    Serve,
-    /// Run the service on a fresh embedded store with demo partnerships loaded; prints the URL.
-    Demo(DemoArgs),
-    /// Rebuild the report read models from the event log (run with the service stopped).
-    Rebuild,
-    /// Manage API keys (in the database named by --database-url).
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub bus: BusArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The demo's own store. PROVISIO_DATABASE_URL is not read, so that the demo never
+    /// writes its data into the store the environment names for the real service.
+    #[arg(long, default_value = "sqlite://provisio-demo.db")]
+    pub database_url: String,
+    /// Seed of the generated demo data (the same seed gives the same data).
+    #[arg(long, env = "PROVISIO_DEMO_SEED", default_value_t = 2001)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeysArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(subcommand)]
-    Keys(KeysCommand),
-    /// Print a nats-server `authorization` block: one user per key, allowed only its subjects.
-    NatsConfig(NatsConfigArgs),
-    /// Import a Course Directory CSV or an XCRI-CAP 1.2 file: validate it here, report every
-    /// rejected row, then publish (to --server, to --nats-url, or into --database-url).
-    Import(ImportArgs),
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it (alone, on standard output); it is not shown again.
+    Create {
+        /// admin, partnership, viewer or provider.
+        #[arg(long)]
+        role: String,
+        /// The partnership a partnership or viewer key is bound to.
+        #[arg(long)]
+        partnership: Option<String>,
+        /// The UKPRN a provider key is bound to.
+        #[arg(long)]
+        ukprn: Option<String>,
+        /// A name for people: who or what holds the key.
+        #[arg(long)]
+        label: String,
+    },
+    /// List keys (ids, roles, labels, dates; never the keys).
+    List,
+    /// Revoke a key by its id; a running service refuses it within 10 s.
+    Revoke {
+        /// The key's id, as `provisio keys list` shows it (not the key itself).
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NatsConfigArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The NATS user the service itself connects as.
+    #[arg(long, env = "PROVISIO_NATS_SERVICE_USER", default_value = "provisio")]
+    pub service_user: String,
+    /// That user's password (stored in the output as a bcrypt hash only).
+    #[arg(long, env = "PROVISIO_NATS_SERVICE_PASSWORD", hide_env_values = true)]
+    pub service_password: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -158,44 +240,43 @@ pub struct ImportArgs {
     /// The API key for --server (a provider key of this UKPRN, or an admin key).
     #[arg(long, env = "PROVISIO_KEY", hide_env_values = true)]
     pub key: Option<String>,
+    /// NATS server with JetStream to publish to, without --server: nats://HOST:PORT, or
+    /// nats://KEY_ID:KEY@HOST:PORT on a server configured by `provisio nats-config`.
+    #[arg(long, env = "PROVISIO_NATS_URL", hide_env_values = true)]
+    pub nats_url: Option<String>,
+    // Without --server or --nats-url, the events are appended to this store (a stopped service
+    // applies them at its next start).
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum KeysCommand {
-    /// Create a key and print it (alone, on standard output); it is not shown again.
-    Create {
-        /// admin, partnership, viewer or provider.
-        #[arg(long)]
-        role: String,
-        /// The partnership a partnership or viewer key is bound to.
-        #[arg(long)]
-        partnership: Option<String>,
-        /// The UKPRN a provider key is bound to.
-        #[arg(long)]
-        ukprn: Option<String>,
-        /// A name for people: who or what holds the key.
-        #[arg(long)]
-        label: String,
-    },
-    /// List keys (ids, roles, labels, dates; never the keys).
-    List,
-    /// Revoke a key by its id; it stops working at once.
-    Revoke { key_id: String },
-}
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
 
-#[derive(Debug, Clone, Args)]
-pub struct NatsConfigArgs {
-    /// The NATS user the service itself connects as.
-    #[arg(long, env = "PROVISIO_NATS_SERVICE_USER", default_value = "provisio")]
-    pub service_user: String,
-    /// That user's password (stored in the output as a bcrypt hash only).
-    #[arg(long, env = "PROVISIO_NATS_SERVICE_PASSWORD", hide_env_values = true)]
-    pub service_password: String,
-}
+    fn undescribed(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+            if arg.get_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() {
+                missing.push(sub_path.clone());
+            }
+            undescribed(sub, &sub_path, missing);
+        }
+    }
 
-#[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
-    /// Seed of the generated demo data (the same seed gives the same data).
-    #[arg(long, env = "PROVISIO_DEMO_SEED", default_value_t = 2001)]
-    pub seed: u64,
+    #[test]
+    fn every_subcommand_and_argument_says_what_it_is() {
+        let mut cli = Cli::command();
+        cli.build();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        undescribed(&cli, "provisio", &mut missing);
+        assert!(missing.is_empty(), "no description in --help: {missing:?}");
+    }
 }

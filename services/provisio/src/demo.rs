@@ -7,15 +7,9 @@ use provisio_ingest::{Candidate, Ingest, decode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Where the demo keeps its store unless `--database-url` names another SQLite file.
-const DEMO_DATABASE: &str = "sqlite://provisio-demo.db";
-
-pub async fn run(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
-    if !config.database_url.starts_with("sqlite:") || config.database_url == "sqlite://provisio.db" {
-        config.database_url = DEMO_DATABASE.into();
-    }
-    // The demo is the embedded default: no NATS even when the environment names one.
-    config.nats_url = None;
+/// Runs the demo: the embedded default, with no NATS even when the environment names one.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let config = Config::from_flags(&args.server, &args.database_url, None);
     let app = Application::build(&config).await?;
     let url = format!("http://{}/", app.local_addr());
     let ingest = app.ingest().clone();

@@ -3,7 +3,6 @@
 //! counts created/updated/withdrawn), straight to JetStream (`--nats-url`), or into the store
 //! of `--database-url` (a stopped service replays them at start).
 
-use crate::Config;
 use crate::cli::ImportArgs;
 use anyhow::Context;
 use provisio_events::Event;
@@ -43,7 +42,7 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
 }
 
 /// Runs the import; answers whether every row was accepted.
-pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
+pub async fn run(args: ImportArgs) -> anyhow::Result<bool> {
     // The service reads the file again with its own defaults: a mapping or postcode lookup
     // given here would shape this report and not what the service publishes.
     if args.server.is_some() {
@@ -95,9 +94,9 @@ pub async fn run(config: &Config, args: ImportArgs) -> anyhow::Result<bool> {
         // The service re-reads the file, compares it with what it holds, and publishes.
         summary = send_to_server(server, args.key.as_deref(), &args, &outcome.events).await?;
     } else if !args.dry_run && clean {
-        let published = match &config.nats_url {
+        let published = match &args.nats_url {
             Some(url) => publish_to_nats(url, &outcome.events).await?,
-            None => append_to_store(&config.database_url, &outcome.events).await?,
+            None => append_to_store(&args.store.database_url, &outcome.events).await?,
         };
         summary["published"] = json!(true);
         summary["events_published"] = json!(published);

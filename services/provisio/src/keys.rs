@@ -1,17 +1,16 @@
 //! `provisio keys create|list|revoke` and `provisio nats-config`.
 
-use crate::Config;
 use crate::cli::{KeysCommand, NatsConfigArgs};
 use anyhow::Context;
 use provisio_access::{NatsUser, Principal, bcrypt_password, nats_config as render};
 use provisio_store::{Store, redact_url};
 
-async fn open(config: &Config) -> anyhow::Result<Store> {
-    Store::connect(&config.database_url).await.with_context(|| format!("opening {}", redact_url(&config.database_url)))
+async fn open(database_url: &str) -> anyhow::Result<Store> {
+    Store::connect(database_url).await.with_context(|| format!("opening {}", redact_url(database_url)))
 }
 
-pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
-    let store = open(config).await?;
+pub async fn run(database_url: &str, command: KeysCommand) -> anyhow::Result<()> {
+    let store = open(database_url).await?;
     match command {
         KeysCommand::Create { role, partnership, ukprn, label } => {
             let scope = match (partnership.as_deref(), ukprn.as_deref()) {
@@ -50,13 +49,13 @@ pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn nats_config(config: &Config, args: NatsConfigArgs) -> anyhow::Result<()> {
+pub async fn nats_config(args: NatsConfigArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         provisio_events::inbox_prefix_for(&args.service_user).is_some(),
         "--service-user {:?}: use letters, digits, '-' and '_' only (the name prefixes the service's reply inbox)",
         args.service_user
     );
-    let store = open(config).await?;
+    let store = open(&args.store.database_url).await?;
     let mut users = Vec::new();
     for k in store.list_keys().await?.into_iter().filter(|k| k.revoked_at.is_none()) {
         let principal = Principal::from_parts(&k.role, k.scope.as_deref())?;

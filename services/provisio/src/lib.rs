@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Everything the service needs to start; see `cli::ServiceArgs` for flags and variables.
+/// Everything the service needs to start; `cli` lists the flags and variables that set it.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: String,
@@ -36,16 +36,17 @@ pub struct Config {
     pub limits: provisio_api::Limits,
 }
 
-impl From<&cli::ServiceArgs> for Config {
-    fn from(a: &cli::ServiceArgs) -> Self {
+impl Config {
+    /// The service of `serve` or `demo` from its flags; without `bus`, the in-process bus.
+    pub fn from_flags(server: &cli::ServerArgs, database_url: &str, bus: Option<&cli::BusArgs>) -> Self {
         Self {
-            listen: a.listen.clone(),
-            database_url: a.database_url.clone(),
-            nats_url: a.nats_url.clone(),
-            consumer: a.consumer.clone(),
-            max_batch: a.max_batch,
-            insecure_no_auth: a.insecure_no_auth,
-            limits: (&a.limits).into(),
+            listen: server.listen.clone(),
+            database_url: database_url.to_owned(),
+            nats_url: bus.and_then(|b| b.nats_url.clone()),
+            consumer: bus.map_or_else(|| IngestConfig::default().consumer_name, |b| b.consumer.clone()),
+            max_batch: server.max_batch,
+            insecure_no_auth: server.insecure_no_auth,
+            limits: (&server.limits).into(),
         }
     }
 }

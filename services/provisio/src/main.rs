@@ -9,18 +9,18 @@ use std::io::IsTerminal;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging();
-    let config = Config::from(&cli.service);
     match cli.command {
-        Command::Serve => {
-            let app = Application::build(&config).await?;
+        Command::Serve(args) => {
+            let app = Application::build(&Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus)))
+                .await?;
             app.run_until_stopped().await
         }
-        Command::Demo(args) => demo::run(config, args).await,
-        Command::Rebuild => rebuild::run(&config).await,
-        Command::Keys(command) => keys::run(&config, command).await,
-        Command::NatsConfig(args) => keys::nats_config(&config, args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Rebuild(store) => rebuild::run(&store.database_url).await,
+        Command::Keys(args) => keys::run(&args.store.database_url, args.command).await,
+        Command::NatsConfig(args) => keys::nats_config(args).await,
         Command::Import(args) => {
-            let clean = import::run(&config, args).await?;
+            let clean = import::run(args).await?;
             // Non-zero when any row was rejected, so scripts notice.
             std::process::exit(if clean { 0 } else { 2 });
         }

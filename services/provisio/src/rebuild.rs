@@ -1,16 +1,13 @@
 //! `provisio rebuild`: the report read models built again from the log, with progress.
 
-use crate::Config;
 use anyhow::Context;
 use provisio_projector::Projection;
 use provisio_store::{Store, redact_url};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-pub async fn run(config: &Config) -> anyhow::Result<()> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening {}", redact_url(&config.database_url)))?;
+pub async fn run(database_url: &str) -> anyhow::Result<()> {
+    let store = Store::connect(database_url).await.with_context(|| format!("opening {}", redact_url(database_url)))?;
     let projection = Projection::new(store.clone());
     let started = Instant::now();
     let terminal = std::io::stderr().is_terminal();

@@ -24,8 +24,9 @@ async fn all(store: &Store) -> Vec<provisio_store::StoredEvent> {
 
 #[tokio::test]
 async fn positions_increase_and_a_resent_id_keeps_its_first_body_and_position() {
-    for (url, _keep) in every_backend().await {
-        let store = Store::connect(&url).await.unwrap();
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
         let first = store
             .append(&batch(vec![event("a", "urn:ukprn:10000001", "t1"), event("b", "urn:ukprn:10000001", "t2")]))
             .await
@@ -49,8 +50,9 @@ async fn positions_increase_and_a_resent_id_keeps_its_first_body_and_position() 
 
 #[tokio::test]
 async fn an_id_twice_in_one_batch_is_written_once() {
-    for (url, _keep) in every_backend().await {
-        let store = Store::connect(&url).await.unwrap();
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
         let out =
             store.append(&batch(vec![event("x", "s", "t"), event("y", "s", "t"), event("x", "s", "t")])).await.unwrap();
         assert_eq!(out.appended[2], Appended { position: out.appended[0].position, duplicate: true }, "{url}");
@@ -60,8 +62,9 @@ async fn an_id_twice_in_one_batch_is_written_once() {
 
 #[tokio::test]
 async fn reads_filter_by_source_and_type_and_page_by_position() {
-    for (url, _keep) in every_backend().await {
-        let store = Store::connect(&url).await.unwrap();
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
         let events = (0..10)
             .map(|i| {
                 event(
@@ -99,8 +102,9 @@ fn serde_json_id(body: &str) -> String {
 
 #[tokio::test]
 async fn checkpoints_and_rejections_commit_with_the_batch() {
-    for (url, _keep) in every_backend().await {
-        let store = Store::connect(&url).await.unwrap();
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
         assert_eq!(store.checkpoint("c1").await.unwrap(), 0);
         let rejection = NewRejection {
             transport: "nats",
@@ -138,9 +142,9 @@ async fn a_reader_following_positions_never_skips_an_event_under_concurrent_appe
     // would); a reader follows `position > last seen` and must end up with every event, and
     // each append's `previous` is exactly where the append before it ended (what lets the
     // projector apply a handed-over batch without reading the log).
-    let url = provisio_testkit::postgres_database().await;
-    let writers: Vec<Store> = vec![Store::connect(&url).await.unwrap(), Store::connect(&url).await.unwrap()];
-    let reader = Store::connect(&url).await.unwrap();
+    let db = provisio_testkit::postgres_database().await;
+    let writers: Vec<Store> = vec![Store::connect(&db.url).await.unwrap(), Store::connect(&db.url).await.unwrap()];
+    let reader = Store::connect(&db.url).await.unwrap();
     let per_writer = 200;
     let mut tasks = Vec::new();
     for (w, store) in writers.into_iter().enumerate() {

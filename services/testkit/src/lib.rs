@@ -14,20 +14,72 @@ pub fn postgres_admin_url() -> String {
     std::env::var("PROVISIO_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-/// Creates an empty database named `provisio_t_…` and returns its URL. `.ci/run` drops old ones.
-pub async fn postgres_database() -> String {
+/// A PostgreSQL database made for one test, dropped when the value is dropped (also when the
+/// test fails). `scripts/test.sh` drops any left by a process that was killed.
+pub struct PostgresDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+/// Creates an empty database named `provisio_t_…` on [`postgres_admin_url`].
+pub async fn postgres_database() -> PostgresDatabase {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let admin = postgres_admin_url();
+    let admin_url = postgres_admin_url();
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let name = format!("provisio_t_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-    let mut conn = sqlx::PgConnection::connect(&admin)
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("PostgreSQL for tests is reachable (PROVISIO_TEST_POSTGRES_URL)");
     conn.execute(sqlx::AssertSqlSafe(format!("create database {name}"))).await.expect("create test database");
     conn.close().await.ok();
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-    format!("{base}/{name}")
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    PostgresDatabase { url: format!("{base}/{name}"), name, admin_url }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropped inside a test's runtime, which may be this very thread's: the statement runs
+        // on a thread with a runtime of its own. `with (force)` ends the connections a test's
+        // service still holds.
+        let dropped = std::thread::spawn(move || -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+                conn.execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).await?;
+                conn.close().await?;
+                Ok(())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("could not drop the test database {}: {error}", self.name),
+            Err(_) => eprintln!("could not drop the test database {}: the dropping thread panicked", self.name),
+        }
+    }
+}
+
+/// A database of either engine made for one test, removed when dropped.
+pub enum TestDatabase {
+    Postgres(PostgresDatabase),
+    Sqlite(SqliteFile),
+}
+
+impl TestDatabase {
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Postgres(db) => &db.url,
+            Self::Sqlite(file) => &file.url,
+        }
+    }
+}
+
+/// A fresh directory, removed with everything in it when the value is dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
 }
 
 /// A SQLite database file in a directory removed when the value is dropped.
@@ -38,15 +90,14 @@ pub struct SqliteFile {
 }
 
 pub fn sqlite_file() -> SqliteFile {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = temp_dir();
     let path = dir.path().join("provisio.db");
     SqliteFile { url: format!("sqlite://{}", path.display()), path, _dir: dir }
 }
 
 /// Both engines the store runs on, each fresh, for tests that must pass on both.
-pub async fn every_backend() -> Vec<(String, Option<SqliteFile>)> {
-    let sqlite = sqlite_file();
-    vec![(postgres_database().await, None), (sqlite.url.clone(), Some(sqlite))]
+pub async fn every_backend() -> Vec<TestDatabase> {
+    vec![TestDatabase::Postgres(postgres_database().await), TestDatabase::Sqlite(sqlite_file())]
 }
 
 /// A port nothing listens on right now.
@@ -90,7 +141,7 @@ impl NatsServer {
 
     /// Starts a server with extra arguments (a config file, say).
     pub fn start_with_args(extra: &[&str]) -> Self {
-        let store_dir = tempfile::tempdir().expect("temp dir");
+        let store_dir = temp_dir();
         let port = free_port();
         let child = spawn_nats(port, &store_dir, extra);
         let server = Self { child, port, url: format!("nats://127.0.0.1:{port}"), store_dir };

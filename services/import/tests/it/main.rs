@@ -1,5 +1,5 @@
-//! Integration tests of the import core: the three real XCRI-CAP feeds of `shared/`, the CSV
-//! fixtures of `tests/fixtures`, and what re-importing does to ids and counts.
+//! Integration tests of the import core: the three real XCRI-CAP feeds of `tests/fixtures/xcri`,
+//! the CSV fixtures of `tests/fixtures`, and what re-importing does to ids and counts.
 
 mod csv;
 mod sync;
@@ -10,9 +10,9 @@ use provisio_events::{Event, OfferSpec, Payload};
 use provisio_import::{ImportOptions, ImportOutcome, PostcodeLookup, import};
 use std::path::PathBuf;
 
-/// A real XCRI feed of `shared/fixtures/xcri` (the repo and `shared/` sit side by side).
-pub(crate) fn shared_xcri(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/xcri").join(name)
+/// A real XCRI-CAP feed of `tests/fixtures/xcri` (sources and licences in its README).
+pub(crate) fn real_xcri(name: &str) -> PathBuf {
+    fixture("xcri").join(name)
 }
 
 pub(crate) fn fixture(name: &str) -> PathBuf {

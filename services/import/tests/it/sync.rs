@@ -49,7 +49,7 @@ fn ids_by_subject(out: &ImportOutcome) -> BTreeMap<String, String> {
 fn importing_the_same_file_twice_gives_byte_identical_events() {
     for (path, opts) in [
         (fixture("courses-good.csv"), csv_options()),
-        (shared_xcri("generic-postgraduate.xml"), {
+        (real_xcri("generic-postgraduate.xml"), {
             let mut o = options();
             o.default_age_group = Some(provisio_events::vocab::AgeGroup::Age19Plus);
             o.default_area = Some(vocab("E06000014"));

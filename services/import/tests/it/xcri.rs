@@ -1,4 +1,4 @@
-//! The three real XCRI-CAP 1.2 feeds of `shared/fixtures/xcri`, and a small one of our own.
+//! The three real XCRI-CAP 1.2 feeds of `tests/fixtures/xcri`, and a small one of our own.
 
 use super::*;
 use provisio_events::vocab::{AgeGroup, Level, Mode};
@@ -22,7 +22,7 @@ fn adult_part_time(mut o: ImportOptions) -> ImportOptions {
 fn the_oxford_feed_gives_its_ukprn_places_and_venues_and_reports_presentations_without_places() {
     let mut o = adult_part_time(options());
     o.postcodes = lookup(&[("OX1 2JA", "E07000178"), ("SL6 5BQ", "E06000040"), ("RG1 6AF", "E06000038")]);
-    let out = import_file(&shared_xcri("oxford-conted.xml"), &o);
+    let out = import_file(&real_xcri("oxford-conted.xml"), &o);
     let r = &out.report;
     assert_eq!((r.rows_read, r.offers, r.rows_rejected), (8, 5, 3));
     assert_eq!(
@@ -76,7 +76,7 @@ fn default_places_fill_the_oxford_presentations_that_give_none() {
     let mut o = adult_part_time(options());
     o.default_area = Some(vocab("E07000178"));
     o.default_places = NonZeroU32::new(12);
-    let out = import_file(&shared_xcri("oxford-conted.xml"), &o);
+    let out = import_file(&real_xcri("oxford-conted.xml"), &o);
     assert_eq!((out.report.offers, out.report.rows_rejected), (8, 0));
     let offers = offers(&out.events);
     let conservation = offer(&offers, "E12C816J9Y");
@@ -93,7 +93,7 @@ fn the_open_university_feed_with_bom_and_crlf_gives_several_presentations_per_co
     o.default_age_group = Some(AgeGroup::Age19Plus);
     o.default_places = NonZeroU32::new(500);
     o.default_area = Some(vocab("E06000042"));
-    let out = import_file(&shared_xcri("open-university-example.xml"), &o);
+    let out = import_file(&real_xcri("open-university-example.xml"), &o);
     let r = &out.report;
     assert_eq!((r.encoding, r.bom, r.rows_read, r.offers, r.rows_rejected), (TextEncoding::Utf8, true, 4, 4, 0));
     let offers = offers(&out.events);
@@ -118,14 +118,14 @@ fn the_open_university_feed_with_bom_and_crlf_gives_several_presentations_per_co
 fn open_university_presentations_without_places_or_ukprn_are_reported_by_line() {
     let mut o = adult_part_time(options());
     o.ukprn = Some(vocab("10007773"));
-    let out = import_file(&shared_xcri("open-university-example.xml"), &o);
+    let out = import_file(&real_xcri("open-university-example.xml"), &o);
     let lines: Vec<(u64, String)> = rejections(&out).into_iter().map(|(l, c, _)| (l, c)).collect();
     assert_eq!(lines, [45, 60, 75, 114].map(|l| (l, "mlo:places".to_owned())));
     assert!(out.events.is_empty());
 
     o.ukprn = None;
     o.default_places = NonZeroU32::new(20);
-    let out = import_file(&shared_xcri("open-university-example.xml"), &o);
+    let out = import_file(&real_xcri("open-university-example.xml"), &o);
     assert_eq!(out.report.rows_rejected, 4);
     assert!(rejections(&out).iter().all(|(_, col, reason)| col == "provider" && reason.contains("no UKPRN")));
 }
@@ -135,7 +135,7 @@ fn the_generic_postgraduate_feed_maps_its_one_presentation_and_records_the_renam
     let mut o = options();
     o.default_age_group = Some(AgeGroup::Age19Plus);
     o.postcodes = lookup(&[("PP99 1PP", "E06000014")]);
-    let out = import_file(&shared_xcri("generic-postgraduate.xml"), &o);
+    let out = import_file(&real_xcri("generic-postgraduate.xml"), &o);
     let offers = offers(&out.events);
     let (year, mba) = &offers[0];
     assert_eq!(offers.len(), 1);
@@ -159,7 +159,7 @@ fn a_subject_the_mapping_does_not_know_is_reported_with_its_codes() {
     o.default_area = Some(vocab("E06000014"));
     o.default_level = Some(Level::L7);
     o.mapping = Mapping::default();
-    let out = import_file(&shared_xcri("generic-postgraduate.xml"), &o);
+    let out = import_file(&real_xcri("generic-postgraduate.xml"), &o);
     let r = &out.report.rejected;
     assert_eq!((r.len(), r[0].line, r[0].column.as_deref()), (1, 103, Some("dc:subject")));
     assert!(r[0].value.as_deref().is_some_and(|v| v.contains("JACS3:N200 Management studies")), "{:?}", r[0].value);

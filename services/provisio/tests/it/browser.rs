@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// The flags of shared/NOTES.md; the profile directory is added fresh for each run.
+/// What Chromium needs to run headless as root on a server and fetch nothing of its own; the
+/// profile directory is added fresh for each run.
 const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
     "--no-sandbox",

@@ -58,7 +58,8 @@ async fn log_count(client: &reqwest::Client, base: &str) -> Option<Vec<Value>> {
 #[tokio::test]
 async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
     let nats = provisio_testkit::NatsServer::start();
-    let database_url = provisio_testkit::postgres_database().await;
+    let database = provisio_testkit::postgres_database().await;
+    let database_url = database.url.clone();
     let client = reqwest::Client::new();
     let providers = ["10006570", "10000001", "10000002"];
     let per_provider = 1_500;
@@ -177,7 +178,8 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 
 #[tokio::test]
 async fn kill_9_in_the_middle_of_a_projection_then_restart_gives_the_reports_of_a_rebuild() {
-    let database_url = provisio_testkit::postgres_database().await;
+    let database = provisio_testkit::postgres_database().await;
+    let database_url = database.url.clone();
     let client = reqwest::Client::new();
     let events = provisio::demo::generate(11);
     let half = events.len() / 2;

@@ -3,7 +3,7 @@
 use provisio::{Application, Config};
 use provisio_events::EventType;
 use provisio_events::example::example_json;
-use provisio_testkit::SqliteFile;
+use provisio_testkit::TestDatabase;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,8 @@ pub(crate) struct TestApp {
     pub(crate) store: provisio_store::Store,
     shutdown: tokio_util::sync::CancellationToken,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _sqlite: Option<SqliteFile>,
+    /// Removed when the app is dropped (none when the test keeps it, to restart on it).
+    _database: Option<TestDatabase>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -27,28 +28,31 @@ pub(crate) enum Db {
 
 pub(crate) const BOTH: [Db; 2] = [Db::Postgres, Db::Sqlite];
 
-pub(crate) async fn database(db: Db) -> (String, Option<SqliteFile>) {
-    match db {
-        Db::Postgres => (provisio_testkit::postgres_database().await, None),
-        Db::Sqlite => {
-            let f = provisio_testkit::sqlite_file();
-            (f.url.clone(), Some(f))
-        }
-    }
+/// A fresh database of that engine, and its URL.
+pub(crate) async fn database(db: Db) -> (String, Option<TestDatabase>) {
+    let database = match db {
+        Db::Postgres => TestDatabase::Postgres(provisio_testkit::postgres_database().await),
+        Db::Sqlite => TestDatabase::Sqlite(provisio_testkit::sqlite_file()),
+    };
+    (database.url().to_owned(), Some(database))
 }
 
 pub(crate) async fn spawn_app(db: Db, nats_url: Option<&str>) -> TestApp {
-    let (database_url, sqlite) = database(db).await;
-    spawn_app_on(database_url, sqlite, nats_url).await
+    let (database_url, database) = database(db).await;
+    spawn_app_on(database_url, database, nats_url).await
 }
 
-pub(crate) async fn spawn_app_on(database_url: String, sqlite: Option<SqliteFile>, nats_url: Option<&str>) -> TestApp {
-    spawn_app_with(database_url, sqlite, nats_url, provisio_api::Limits::default()).await
+pub(crate) async fn spawn_app_on(
+    database_url: String,
+    database: Option<TestDatabase>,
+    nats_url: Option<&str>,
+) -> TestApp {
+    spawn_app_with(database_url, database, nats_url, provisio_api::Limits::default()).await
 }
 
 pub(crate) async fn spawn_app_with(
     database_url: String,
-    sqlite: Option<SqliteFile>,
+    database: Option<TestDatabase>,
     nats_url: Option<&str>,
     limits: provisio_api::Limits,
 ) -> TestApp {
@@ -70,7 +74,7 @@ pub(crate) async fn spawn_app_with(
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("authorization", format!("Bearer {admin_key}").parse().unwrap());
     let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    let test_app = TestApp { base, client, admin_key, store, shutdown, handle: Some(handle), _sqlite: sqlite };
+    let test_app = TestApp { base, client, admin_key, store, shutdown, handle: Some(handle), _database: database };
     test_app.wait_ready().await;
     test_app
 }

@@ -182,10 +182,7 @@ async fn a_broken_file_is_reported_row_by_row_and_publishes_nothing() {
 #[tokio::test]
 async fn a_real_xcri_feed_is_read_with_defaults_in_a_dry_run() {
     let app = spawn_app(Db::Sqlite, None).await;
-    let feed = std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/xcri/oxford-conted.xml"),
-    )
-    .unwrap();
+    let feed = std::fs::read(fixture("xcri/oxford-conted.xml")).unwrap();
     let (status, report) = app
         .client
         .post(format!("{}/v1/providers/10007774/imports?dry_run=true&academic_year=2012/13&default_level=4&default_age_group=19%2B&default_mode=part-time&default_area=E07000178&default_places=20", app.base))

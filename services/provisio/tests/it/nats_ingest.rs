@@ -111,8 +111,7 @@ async fn http_events_go_through_jetstream_and_answer_with_durable_positions() {
 #[tokio::test]
 async fn a_restarted_service_resumes_from_its_checkpoint_without_doubling() {
     let nats = provisio_testkit::NatsServer::start();
-    let (url, _sqlite) = database(Db::Sqlite).await;
-    let sqlite_guard = _sqlite;
+    let (url, database) = database(Db::Sqlite).await;
     let app = spawn_app_on(url.clone(), None, Some(&nats.url)).await;
     let js = jetstream::new(async_nats::connect(&nats.url).await.unwrap());
     for i in 0..30 {
@@ -125,7 +124,7 @@ async fn a_restarted_service_resumes_from_its_checkpoint_without_doubling() {
         let e = offer("10006570", &format!("R{i}"), &format!("r-{i}"));
         publish(&js, &subject_of(&e), e.to_string().into_bytes(), Some(&format!("r-{i}"))).await;
     }
-    let app = spawn_app_on(url, sqlite_guard, Some(&nats.url)).await;
+    let app = spawn_app_on(url, database, Some(&nats.url)).await;
     let log = app.wait_for_log(40).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.log().await.len(), 40);

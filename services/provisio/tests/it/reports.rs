@@ -266,8 +266,9 @@ async fn an_event_appended_by_another_writer_is_applied_before_the_next_handed_o
 /// resume after it from the history of the next start.
 #[tokio::test]
 async fn a_graceful_stop_records_every_change_already_pushed() {
-    let (url, sqlite) = database(Db::Postgres).await;
-    let app = spawn_app_on(url.clone(), sqlite, None).await;
+    // The test keeps the database: it reads it after the app has stopped.
+    let (url, _database) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), None, None).await;
     let (status, _) = app.post_events(&json!([registration(), venue("10006570", "v"), need(50)])).await;
     assert_eq!(status, 202);
     let mut live = Sse::open(&app, "sunderland", None).await;
