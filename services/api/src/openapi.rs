@@ -126,9 +126,14 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         }
         ("get", "/assets/subjects.json") => json!({"summary": "SSA tier 2 codes and names, for the dashboard",
             "responses": {"200": ok("The 50 subjects", json!({"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {"code": SubjectCode::json_schema(), "name": {"type": "string"}}}}))}}),
-        ("get", "/assets/app.css" | "/assets/app.js" | "/assets/icon.svg") => {
+        ("get", "/assets/app.css" | "/assets/icon.svg") => {
             json!({"summary": "A static file of the dashboard; `?v=` names its version",
             "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}})
+        }
+        ("get", "/assets/{script}") => {
+            json!({"summary": "One of the dashboard's JavaScript modules (the page loads `app.js`); `?v=` names its version",
+            "parameters": [{"name": "script", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]+\\.js$"}}],
+            "responses": {"200": {"description": "The module"}, "304": {"description": "Not modified (If-None-Match)"}, "404": problem("No such module")}})
         }
         ("get", "/v1/partnerships") => json!({
             "summary": "Registered partnerships",
