@@ -7,5 +7,6 @@ mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
+mod names;
 mod nats_ingest;
 mod reports;
