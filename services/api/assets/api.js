@@ -1,5 +1,6 @@
 // The service's API as the page uses it: the access key, requests that carry it, errors put in
-// words, and the reads of one partnership's reports.
+// words, and the reads of one partnership's reports, with the providers and needs they name
+// (never the event log, which a viewer's key may not read).
 
 import { state } from './state.js';
 
@@ -76,51 +77,11 @@ async function allPages(fetchPage) {
   return out;
 }
 
-/** Every page of the log after `after` that `params` select, or null when the key may not read it. */
-async function readLog(params, after) {
-  try {
-    return await allPages(async (from) => {
-      const page = await api('/v1/events', Object.assign({ after: from || after, limit: 1000 }, params));
-      return { items: page.events, next: page.events.length ? page.next_after : null };
-    });
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
-    throw error;
-  }
-}
-
-/**
- * Needs' details and providers' names come from the event log, for keys that may read it
- * (a viewer key may not: the page then shows need ids and UKPRNs). Read incrementally.
- */
-async function loadLogDetails(partnership) {
-  try {
-    if (state.needsReadable) {
-      const needs = await readLog({ source: `urn:lp:${partnership}`, type: 'lp.need.identified.v1' }, state.needsAfter);
-      if (needs === null) state.needsReadable = false;
-      for (const e of needs || []) {
-        state.needs.set(e.event.data.need_id, e.event.data);
-        state.needsAfter = Math.max(state.needsAfter, e.position);
-      }
-    }
-    if (state.providersReadable) {
-      const providers = await readLog({ type: 'lp.provider.registered.v1' }, state.providersAfter);
-      if (providers === null) state.providersReadable = false;
-      for (const e of providers || []) {
-        state.providers.set(e.event.data.ukprn, e.event.data.name);
-        state.providersAfter = Math.max(state.providersAfter, e.position);
-      }
-    }
-  } catch (_) {
-    // Details only: the reports are shown without them, and the next refresh tries again.
-  }
-}
-
-/** Reads every report of the partnership, at `minPosition` or later. */
+/** Reads every report of the partnership, and who and what they name, at `minPosition` or later. */
 export async function loadReports(partnership, minPosition) {
   const p = { min_position: minPosition || null };
   const base = partnershipPath(partnership);
-  const [detail, gaps, dups, targets, offers] = await Promise.all([
+  const [detail, gaps, dups, targets, offers, providers, needs] = await Promise.all([
     api(base, p),
     api(`${base}/gaps`, p),
     api(`${base}/duplications`, p),
@@ -129,7 +90,8 @@ export async function loadReports(partnership, minPosition) {
       const page = await api(`${base}/offers`, Object.assign({ limit: 1000, cursor }, p));
       return { items: page.offers, next: page.next_cursor };
     }),
-    loadLogDetails(partnership),
+    api(`${base}/providers`, p),
+    api(`${base}/needs`, p),
   ]);
   return {
     detail,
@@ -137,7 +99,9 @@ export async function loadReports(partnership, minPosition) {
     dups: dups.duplications,
     targets: targets.targets,
     offers,
-    position: Math.min(gaps.position, dups.position, targets.position),
+    providers: providers.providers,
+    needs: needs.needs,
+    position: Math.min(gaps.position, dups.position, targets.position, providers.position, needs.position),
   };
 }
 

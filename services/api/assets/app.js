@@ -16,8 +16,10 @@ import { loadSubjects } from './vocab.js';
 function applyReport(report, coverage) {
   state.report = report;
   state.coverage = coverage;
-  // Offers by "ukprn/offer id", for the detail rows.
+  // What the detail rows name: offers by "ukprn/offer id", providers, needs.
   state.offers = new Map(report.offers.map((o) => [`${o.ukprn}/${o.offer_id}`, o]));
+  state.providers = new Map(report.providers.map((p) => [p.ukprn, p]));
+  state.needs = new Map(report.needs.map((n) => [n.need_id, n]));
 }
 
 function currentAcademicYear() {
@@ -52,9 +54,6 @@ async function selectPartnership(id, { automatic = false } = {}) {
   stopStream();
   state.partnership = id;
   state.report = null;
-  state.needs = new Map();
-  state.needsAfter = 0;
-  state.needsReadable = true; // a partnership's key reads its own needs only
   state.expanded.clear();
   state.recent.clear();
   state.focus = null;

@@ -3,7 +3,7 @@
 
 import { announce, h } from './dom.js';
 import { inFocus, inView, state } from './state.js';
-import { providerName, sorted } from './tables.js';
+import { needText, providerName, sorted } from './tables.js';
 import { subjectName } from './vocab.js';
 
 function csvCell(v) {
@@ -33,8 +33,10 @@ export function exportGaps() {
   if (!state.report) return;
   const rows = sorted(visible(state.report.gaps), state.sort.gaps).map((g) => [
     g.academic_year, g.subject, subjectName(g.subject), g.level, g.age_group, g.demand, g.supply, g.unmet, g.coverage, g.severity,
-    g.needs.join(' '), g.offers.map((o) => `${o.ukprn}/${o.offer_id}`).join(' ')]);
-  download(fileName('gaps'), ['academic_year', 'subject', 'subject_name', 'level', 'age_group', 'demand', 'supply', 'unmet', 'coverage', 'severity', 'needs', 'offers'], rows);
+    g.needs.join(' '), g.offers.map((o) => `${o.ukprn}/${o.offer_id}`).join(' '),
+    g.needs.map((id) => (state.needs.has(id) ? `${id}: ${needText(state.needs.get(id))}` : id)).join('; '),
+    [...new Set(g.offers.map((o) => providerName(o.ukprn)))].join('; ')]);
+  download(fileName('gaps'), ['academic_year', 'subject', 'subject_name', 'level', 'age_group', 'demand', 'supply', 'unmet', 'coverage', 'severity', 'needs', 'offers', 'need_details', 'provider_names'], rows);
 }
 
 export function exportDups() {

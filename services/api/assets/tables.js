@@ -4,9 +4,20 @@
 import { gapKey, dupKey, tagFor, targetKey } from './changes.js';
 import { $, announce, dupIcon, h } from './dom.js';
 import { state } from './state.js';
-import { AGES, LEVELS, MODES, SEVERITY, ageShort, byCode, levelShort, modeLabel, num, pct, subjectName, targetName } from './vocab.js';
+import {
+  AGES, LEVELS, MODES, SEVERITY, ageShort, byCode, evidenceLabel, levelShort, modeLabel, num, pct, subjectName, targetName, targetScope,
+} from './vocab.js';
 
-export const providerName = (ukprn) => state.providers.get(ukprn) || `Provider ${ukprn}`;
+/** A provider's registered name; a provider not registered yet goes by its UKPRN. */
+export const providerName = (ukprn) => {
+  const p = state.providers.get(ukprn);
+  return (p && p.name) || `Provider ${ukprn}`;
+};
+
+/** What a planner reads of a need: "40 learners, evidence: employer survey, “note”". */
+export function needText(n) {
+  return `${num(n.learners)} learners, evidence: ${evidenceLabel(n.evidence)}${n.note ? `, “${n.note}”` : ''}`;
+}
 
 function offerLine(o, withFill) {
   const offer = state.offers.get(`${o.ukprn}/${o.offer_id}`);
@@ -14,15 +25,15 @@ function offerLine(o, withFill) {
   if (offer) parts.push(modeLabel(offer.mode).toLowerCase(), offer.status);
   if (withFill) parts.push(o.enrolled === null ? 'no enrolment reported' : `${num(o.enrolled)} enrolled (${pct(o.fill_rate)} full)`);
   return h('li', null,
-    h('strong', null, providerName(o.ukprn)), ': ', offer ? offer.title : o.offer_id, ' ',
+    h('strong', { class: 'provider', title: `UKPRN ${o.ukprn}` }, providerName(o.ukprn)), ': ', offer ? offer.title : o.offer_id, ' ',
     h('span', { class: 'code' }, `(${o.offer_id})`), ', ', parts.join(', '));
 }
 
 function needLine(id) {
   const n = state.needs.get(id);
   if (!n) return h('li', null, `Need ${id}`);
-  const evidence = String(n.evidence || '').replace(/-/g, ' ');
-  return h('li', null, h('strong', null, `${num(n.learners)} learners`), `, evidence: ${evidence}`,
+  return h('li', { class: 'need' }, h('strong', null, `${num(n.learners)} learners`),
+    `, evidence: ${evidenceLabel(n.evidence)}`, n.mode ? `, ${modeLabel(n.mode).toLowerCase()}` : '',
     n.note ? `, “${n.note}”` : '', ' ', h('span', { class: 'code' }, `(${id})`));
 }
 
@@ -98,8 +109,7 @@ export function renderGaps(rows) {
     h('td', null, severityBadge(g.severity)),
   ], () => h('div', { class: 'detail-grid' },
     h('div', null, h('h3', null, `Needs identified (${g.needs.length})`),
-      h('ul', null, g.needs.map(needLine)),
-      state.needsReadable ? null : h('p', { class: 'code' }, 'The details of each need are not available with this access key.')),
+      h('ul', null, g.needs.map(needLine))),
     h('div', null, h('h3', null, `Courses offering places (${g.offers.length})`),
       g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.'))), 8)));
 }
@@ -141,7 +151,7 @@ export function renderTargets(targets) {
       h('p', { class: 'target-figures', id: `${id}-figures` },
         `${num(t.current)} of ${num(t.value)} (${pct(t.progress)})`,
         met ? h('span', { class: 'target-met' }, ' ✓ met') : null,
-        h('span', { class: 'code' }, ` · target ${t.target_id}`)));
+        h('span', { class: 'code' }, `${t.title ? ` · ${targetScope(t)}` : ''} · target ${t.target_id}`)));
   }));
 }
 

@@ -13,11 +13,17 @@ export const SEVERITY = {
   overlap: { rank: 1, label: 'Overlap', icon: null, help: 'more places than the need' },
 };
 
+const EVIDENCE_LABEL = {
+  'employer-survey': 'employer survey', 'labour-market': 'labour market information', 'learner-survey': 'learner survey',
+  'careers-service': 'careers service', lsc: 'LSC', other: 'other evidence',
+};
+
 export const levelLabel = (l) => (l === 'entry' ? 'Entry' : `Level ${l}`);
 export const levelShort = (l) => (l === 'entry' ? 'Entry' : l);
 export const ageLabel = (a) => AGE_LABEL[a] || a;
 export const ageShort = (a) => a.replace('-', '–');
 export const modeLabel = (m) => MODE_LABEL[m] || m;
+export const evidenceLabel = (e) => EVIDENCE_LABEL[e] || String(e || '').replace(/-/g, ' ');
 export const fmt = new Intl.NumberFormat('en-GB');
 export const num = (n) => (n === null || n === undefined ? '–' : fmt.format(n));
 export const pct = (r) => (r === null || r === undefined ? 'not known' : `${Math.round(r * 100)}%`);
@@ -37,9 +43,13 @@ export async function loadSubjects() {
 
 export const subjectName = (code) => subjects.get(code) || 'Unknown subject';
 
-export function targetName(t) {
+/** What a target counts, from its fields: "Engineering (4.1), level 3: places offered". */
+export function targetScope(t) {
   const scope = [t.subject ? `${subjectName(t.subject)} (${t.subject})` : 'All subjects'];
   if (t.level) scope.push(levelLabel(t.level).toLowerCase());
   if (t.age_group) scope.push(`ages ${ageLabel(t.age_group)}`);
   return `${scope.join(', ')}: ${t.measure === 'places' ? 'places offered' : 'learners enrolled'}`;
 }
+
+/** A target by the partnership's title for it, else by what it counts. */
+export const targetName = (t) => t.title || targetScope(t);
