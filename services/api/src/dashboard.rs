@@ -187,7 +187,8 @@ mod tests {
             let served = body(script(Path((*name).into()), RawQuery(None), HeaderMap::new()).await).await;
             for import in served.split(" from './").skip(1) {
                 let target = import.split('\'').next().unwrap();
-                let (file, version) = target.split_once("?v=").unwrap_or_else(|| panic!("{name} imports {target} unversioned"));
+                let (file, version) =
+                    target.split_once("?v=").unwrap_or_else(|| panic!("{name} imports {target} unversioned"));
                 assert_eq!(version, *JS_VERSION, "{name} imports {target}");
                 assert!(SCRIPTS.iter().any(|(other, _)| *other == file), "{name} imports {file}, which is not served");
             }
