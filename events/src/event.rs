@@ -220,6 +220,9 @@ pub struct ProviderRegistered {
     pub ukprn: Ukprn,
     pub name: String,
     pub kind: ProviderKind,
+    /// v2: the provider's web address (`http://` or `https://`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,4 +328,7 @@ pub struct TargetSet {
     pub level: Option<Level>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_group: Option<AgeGroup>,
+    /// v2: what the target is for, in the partnership's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }

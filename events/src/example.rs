@@ -13,9 +13,11 @@ pub fn example_json(t: EventType) -> Value {
                    "areas": ["E08000024"],
                    "rules": {"surplus_tolerance": 0.25, "viable_fill_rate": 0.5, "min_group_size": 10}}),
         ),
-        EventType::ProviderRegistered => {
-            ("urn:ukprn:10006570", json!({"ukprn": "10006570", "name": "Sunderland College", "kind": "fe-college"}))
-        }
+        EventType::ProviderRegistered => (
+            "urn:ukprn:10006570",
+            json!({"ukprn": "10006570", "name": "Sunderland College", "kind": "fe-college",
+                                         "website": "https://www.sunderlandcollege.ac.uk"}),
+        ),
         EventType::VenueRegistered => (
             "urn:ukprn:10006570",
             json!({"ukprn": "10006570", "venue_id": "CITY", "name": "City Campus", "postcode": "SR1 3AD",
@@ -60,7 +62,8 @@ pub fn example_json(t: EventType) -> Value {
         EventType::TargetSet => (
             "urn:lp:sunderland",
             json!({"partnership_id": "sunderland", "target_id": "T-ENG", "academic_year": "2001/02",
-                   "measure": "places", "value": 120, "subject": "4.1", "level": "3", "age_group": "16-18"}),
+                   "measure": "places", "value": 120, "subject": "4.1", "level": "3", "age_group": "16-18",
+                   "title": "Level 3 engineering places for 16-18s"}),
         ),
     };
     json!({

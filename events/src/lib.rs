@@ -16,4 +16,7 @@ pub mod vocab;
 pub use error::{ErrorCode, FieldError};
 pub use event::*;
 pub use subject::*;
-pub use validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, event_id_of, validate};
+pub use validate::{
+    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS, event_id_of, validate,
+    validate_stored,
+};

@@ -3,7 +3,7 @@
 //! they differ, and another checks each schema's fields against the validator.
 
 use crate::event::EventType;
-use crate::validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS};
+use crate::validate::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS};
 use crate::vocab::*;
 use serde_json::{Map, Value, json};
 
@@ -12,8 +12,13 @@ use serde_json::{Map, Value, json};
 pub enum FieldKind {
     Vocab(fn() -> Value),
     Text(usize),
+    /// An `http://` or `https://` address of at most this many characters.
+    Url(usize),
     Integer(u32),
-    Number { min: f64, max: Option<f64> },
+    Number {
+        min: f64,
+        max: Option<f64>,
+    },
     Areas,
     Rules,
     Offers,
@@ -68,7 +73,9 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
         EventType::PartnershipRegistered => {
             vec![partnership, name, req("areas", FieldKind::Areas), opt("rules", FieldKind::Rules)]
         }
-        EventType::ProviderRegistered => vec![ukprn, name, req("kind", v::<ProviderKind>())],
+        EventType::ProviderRegistered => {
+            vec![ukprn, name, req("kind", v::<ProviderKind>()), opt("website", FieldKind::Url(MAX_URL_CHARS))]
+        }
         EventType::VenueRegistered => vec![
             ukprn,
             req("venue_id", v::<LocalId>()),
@@ -110,6 +117,7 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
             opt("subject", v::<SubjectCode>()),
             opt("level", v::<Level>()),
             opt("age_group", v::<AgeGroup>()),
+            opt("title", FieldKind::Text(MAX_TITLE_CHARS)),
         ],
     }
 }
@@ -118,6 +126,7 @@ fn field_schema(kind: FieldKind) -> Value {
     match kind {
         FieldKind::Vocab(schema) => schema(),
         FieldKind::Text(max) => json!({"type": "string", "minLength": 1, "maxLength": max}),
+        FieldKind::Url(max) => json!({"type": "string", "maxLength": max, "pattern": "^https?://[^/\\s][^\\s]*$"}),
         FieldKind::Integer(min) => json!({"type": "integer", "minimum": min, "maximum": u32::MAX}),
         FieldKind::Number { min, max } => {
             let mut s = json!({"type": "number", "minimum": min});

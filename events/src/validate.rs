@@ -16,9 +16,24 @@ pub const MAX_NAME_CHARS: usize = 500;
 pub const MAX_NOTE_CHARS: usize = 4000;
 /// Most offers one curriculum plan may list.
 pub const MAX_PLAN_OFFERS: usize = 20_000;
+/// Longest target title (v2), in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest web address (v2), in characters.
+pub const MAX_URL_CHARS: usize = 2_000;
 
 /// Validates one event. The error list is never empty.
 pub fn validate(value: &Value) -> Result<Event, Vec<FieldError>> {
+    run(value, Validator::default())
+}
+
+/// Reads an event from the log. The log holds accepted events only, but one accepted before
+/// the v2 fields existed may carry one (then an unknown field) that breaks their forms: that
+/// field is read as absent (CONTRACT section 11) instead of losing the whole event.
+pub fn validate_stored(value: &Value) -> Result<Event, Vec<FieldError>> {
+    run(value, Validator { stored: true, ..Validator::default() })
+}
+
+fn run(value: &Value, mut v: Validator) -> Result<Event, Vec<FieldError>> {
     let Value::Object(map) = value else {
         return Err(vec![FieldError::new(
             ErrorCode::NotAnEvent,
@@ -26,7 +41,6 @@ pub fn validate(value: &Value) -> Result<Event, Vec<FieldError>> {
             format!("expected a CloudEvents object, got {}", json_kind(value)),
         )]);
     };
-    let mut v = Validator::default();
     let event = v.event(map);
     match event {
         Some(e) if v.errors.is_empty() => Ok(e),
@@ -90,6 +104,8 @@ impl<'a, 'p> Obj<'a, 'p> {
 #[derive(Default)]
 struct Validator {
     errors: Vec<FieldError>,
+    /// Reading the log: a v2 optional field that breaks its form is read as absent.
+    stored: bool,
 }
 
 impl Validator {
@@ -176,6 +192,33 @@ impl Validator {
             None => Some(None),
             Some(v) => self.text(o.at(key), v, max).map(Some),
         }
+    }
+
+    /// A v2 optional field: as `read` finds it, except that in a stored event a malformed
+    /// one is absent.
+    fn v2<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<Option<T>>) -> Option<Option<T>> {
+        let before = self.errors.len();
+        let value = read(self);
+        if value.is_none() && self.stored {
+            self.errors.truncate(before);
+            return Some(None);
+        }
+        value
+    }
+
+    /// An optional `http://` or `https://` address with a host and no spaces.
+    fn opt_url(&mut self, o: &Obj<'_, '_>, key: &str) -> Option<Option<String>> {
+        let url = self.opt_text(o, key, MAX_URL_CHARS)?;
+        let Some(url) = url else { return Some(None) };
+        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let formed = host.is_some_and(|h| !h.is_empty() && !h.starts_with('/'))
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !formed {
+            let message = format!("{} is not an http:// or https:// address", quote(&url));
+            self.err(ErrorCode::InvalidValue, o.at(key).to_string(), message);
+            return None;
+        }
+        Some(Some(url))
     }
 
     fn integer(&mut self, path: Path<'_>, v: &Value, min: u32) -> Option<u32> {
@@ -374,7 +417,8 @@ impl Validator {
             EventType::ProviderRegistered => {
                 let name = self.req_text(d, "name", MAX_NAME_CHARS);
                 let kind = self.req_vocab::<ProviderKind>(d, "kind");
-                Payload::ProviderRegistered(ProviderRegistered { ukprn, name: name?, kind: kind? })
+                let website = self.v2(|v| v.opt_url(d, "website"));
+                Payload::ProviderRegistered(ProviderRegistered { ukprn, name: name?, kind: kind?, website: website? })
             }
             EventType::VenueRegistered => {
                 let venue_id = self.req_vocab::<LocalId>(d, "venue_id");
@@ -548,6 +592,7 @@ impl Validator {
                 let subject = self.opt_vocab::<SubjectCode>(d, "subject");
                 let level = self.opt_vocab::<Level>(d, "level");
                 let age_group = self.opt_vocab::<AgeGroup>(d, "age_group");
+                let title = self.v2(|v| v.opt_text(d, "title", MAX_TITLE_CHARS));
                 Payload::TargetSet(TargetSet {
                     partnership_id,
                     target_id: target_id?,
@@ -557,6 +602,7 @@ impl Validator {
                     subject: subject?,
                     level: level?,
                     age_group: age_group?,
+                    title: title?,
                 })
             }
             _ => unreachable!("provider event types are handled by provider_payload"),

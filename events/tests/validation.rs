@@ -1,7 +1,7 @@
 //! Validation of events against CONTRACT sections 1 and 2, data-driven through `check`.
 
 use provisio_events::example::example_json;
-use provisio_events::{ErrorCode, Event, EventType, Payload, validate};
+use provisio_events::{ErrorCode, Event, EventType, Payload, validate, validate_stored};
 use serde_json::{Value, json};
 
 /// Applies `edit` to the example of `t` and expects exactly these `(code, field)` errors.
@@ -196,4 +196,38 @@ fn huge_strings_are_refused_without_echoing_them() {
     e["data"]["name"] = json!("x".repeat(100_000));
     let msg = message_for(&e, "data.name");
     assert!(msg.len() < 200, "{msg}");
+}
+
+#[test]
+fn v2_target_titles_and_provider_websites_are_checked_in_new_events() {
+    check(EventType::TargetSet, |e| e["data"]["title"] = json!("x".repeat(200)), &[]);
+    check(
+        EventType::TargetSet,
+        |e| e["data"]["title"] = json!("x".repeat(201)),
+        &[(ErrorCode::InvalidValue, "data.title")],
+    );
+    check(EventType::TargetSet, |e| e["data"]["title"] = json!(7), &[(ErrorCode::InvalidType, "data.title")]);
+    check(EventType::ProviderRegistered, |e| e["data"]["website"] = json!("http://example.org/a?b=c"), &[]);
+    for bad in ["www.example.org", "https://", "https:///path", "https://exa mple.org", "ftp://example.org"] {
+        check(
+            EventType::ProviderRegistered,
+            |e| e["data"]["website"] = json!(bad),
+            &[(ErrorCode::InvalidValue, "data.website")],
+        );
+    }
+}
+
+#[test]
+fn a_stored_event_reads_a_malformed_v2_field_as_absent_and_keeps_the_rest() {
+    let mut target = example_json(EventType::TargetSet);
+    target["data"]["title"] = json!("x".repeat(201));
+    let Payload::TargetSet(t) = validate_stored(&target).unwrap().payload else { panic!() };
+    assert_eq!((t.title, t.value), (None, 120));
+    let mut provider = example_json(EventType::ProviderRegistered);
+    provider["data"]["website"] = json!("not an address");
+    let Payload::ProviderRegistered(p) = validate_stored(&provider).unwrap().payload else { panic!() };
+    assert_eq!((p.website, p.name.as_str()), (None, "Sunderland College"));
+    // Only the v2 fields are forgiven: a stored event that breaks a v1 rule is still refused.
+    target["data"]["value"] = json!(0);
+    assert_eq!(validate_stored(&target).unwrap_err()[0].field, "data.value");
 }

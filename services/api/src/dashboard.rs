@@ -5,9 +5,12 @@
 //!
 //! Caching: the page is revalidated on every load (`no-cache` with an `ETag`); it names its
 //! script and style with a `?v=` fingerprint of their content, and a request carrying the
-//! current fingerprint may be cached for a year, so a new binary is picked up at once.
+//! current fingerprint may be cached for a year, so a new binary is picked up at once. The
+//! script is a handful of ES modules that import each other as `./name.js`: they share one
+//! fingerprint, of them all, written into each import as it is served.
 
-use axum::extract::RawQuery;
+use crate::problem::ApiError;
+use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provisio_events::vocab::SSA_TIER2;
@@ -17,14 +20,27 @@ use std::sync::LazyLock;
 routes! {
     get "/" => index,
     get "/assets/app.css" => css,
-    get "/assets/app.js" => js,
     get "/assets/icon.svg" => icon,
     get "/assets/subjects.json" => subjects,
+    get "/assets/{script}" => script,
 }
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 const APP_CSS: &str = include_str!("../assets/app.css");
-const APP_JS: &str = include_str!("../assets/app.js");
+/// The page's script modules by file name; `app.js` is the one the page loads.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("api.js", include_str!("../assets/api.js")),
+    ("app.js", include_str!("../assets/app.js")),
+    ("changes.js", include_str!("../assets/changes.js")),
+    ("csv.js", include_str!("../assets/csv.js")),
+    ("dom.js", include_str!("../assets/dom.js")),
+    ("heatmap.js", include_str!("../assets/heatmap.js")),
+    ("live.js", include_str!("../assets/live.js")),
+    ("render.js", include_str!("../assets/render.js")),
+    ("state.js", include_str!("../assets/state.js")),
+    ("tables.js", include_str!("../assets/tables.js")),
+    ("vocab.js", include_str!("../assets/vocab.js")),
+];
 const ICON_SVG: &str = include_str!("../assets/icon.svg");
 
 /// The page may load only what this service serves; the API is reached with `fetch`.
@@ -51,7 +67,25 @@ fn fingerprint(bytes: &[u8]) -> String {
 }
 
 static CSS: LazyLock<Asset> = LazyLock::new(|| Asset::new(APP_CSS.to_owned(), "text/css; charset=utf-8"));
-static JS: LazyLock<Asset> = LazyLock::new(|| Asset::new(APP_JS.to_owned(), "text/javascript; charset=utf-8"));
+/// One fingerprint of every script module, names included.
+static JS_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let all: Vec<u8> = SCRIPTS.iter().flat_map(|(name, body)| [name.as_bytes(), body.as_bytes()].concat()).collect();
+    fingerprint(&all)
+});
+/// The script modules, each importing the others by their shared fingerprint, so that a
+/// module cached for a year never meets another's older version.
+static JS: LazyLock<Vec<(&str, Asset)>> = LazyLock::new(|| {
+    let version = &*JS_VERSION;
+    SCRIPTS
+        .iter()
+        .map(|(name, body)| {
+            let body = SCRIPTS.iter().fold((*body).to_owned(), |body, (other, _)| {
+                body.replace(&format!("from './{other}';"), &format!("from './{other}?v={version}';"))
+            });
+            (*name, Asset { body, version: version.clone(), content_type: "text/javascript; charset=utf-8" })
+        })
+        .collect()
+});
 static ICON: LazyLock<Asset> = LazyLock::new(|| Asset::new(ICON_SVG.to_owned(), "image/svg+xml"));
 static SUBJECTS: LazyLock<Asset> = LazyLock::new(|| {
     let list: Vec<_> = SSA_TIER2.iter().map(|(code, name)| json!({"code": code, "name": name})).collect();
@@ -61,7 +95,7 @@ static SUBJECTS: LazyLock<Asset> = LazyLock::new(|| {
 static INDEX: LazyLock<Asset> = LazyLock::new(|| {
     let html = INDEX_HTML
         .replace("{{css}}", &CSS.version)
-        .replace("{{js}}", &JS.version)
+        .replace("{{js}}", &JS_VERSION)
         .replace("{{icon}}", &ICON.version)
         .replace("{{subjects}}", &SUBJECTS.version);
     Asset::new(html, "text/html; charset=utf-8")
@@ -104,8 +138,11 @@ async fn css(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
     serve(&CSS, q.as_deref(), &headers)
 }
 
-async fn js(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
-    serve(&JS, q.as_deref(), &headers)
+async fn script(Path(name): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
+    match JS.iter().find(|(script, _)| *script == name) {
+        Some((_, asset)) => serve(asset, q.as_deref(), &headers),
+        None => ApiError::NotFound.into_response(),
+    }
 }
 
 async fn icon(RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
@@ -133,15 +170,31 @@ mod tests {
         assert!(page.headers().contains_key(header::CONTENT_SECURITY_POLICY));
         let html = body(page).await;
         assert!(!html.contains("{{"), "every placeholder is filled");
-        let src = format!("/assets/app.js?v={}", JS.version);
+        let src = format!("<script type=\"module\" src=\"/assets/app.js?v={}\">", *JS_VERSION);
         assert!(html.contains(&src), "{src}");
 
-        let fresh = js(RawQuery(Some(format!("v={}", JS.version))), HeaderMap::new()).await;
+        let fresh = script(Path("app.js".into()), RawQuery(Some(format!("v={}", *JS_VERSION))), HeaderMap::new()).await;
         assert_eq!(fresh.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
         assert_eq!(fresh.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
         let stale = css(RawQuery(Some("v=0".into())), HeaderMap::new()).await;
         assert_eq!(stale.headers()[header::CACHE_CONTROL], "no-cache");
         assert_eq!(stale.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    }
+
+    #[tokio::test]
+    async fn every_module_imports_served_modules_by_the_current_fingerprint() {
+        for (name, _) in SCRIPTS {
+            let served = body(script(Path((*name).into()), RawQuery(None), HeaderMap::new()).await).await;
+            for import in served.split(" from './").skip(1) {
+                let target = import.split('\'').next().unwrap();
+                let (file, version) =
+                    target.split_once("?v=").unwrap_or_else(|| panic!("{name} imports {target} unversioned"));
+                assert_eq!(version, *JS_VERSION, "{name} imports {target}");
+                assert!(SCRIPTS.iter().any(|(other, _)| *other == file), "{name} imports {file}, which is not served");
+            }
+        }
+        let unknown = script(Path("nothing.js".into()), RawQuery(None), HeaderMap::new()).await;
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

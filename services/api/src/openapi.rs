@@ -6,7 +6,7 @@ use crate::{dashboard, events, health, imports, keys, live, reports};
 use axum::Json;
 use provisio_events::EventType;
 use provisio_events::schema::event_schema;
-use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, SubjectCode, Vocab};
+use provisio_events::vocab::{AcademicYear, AgeGroup, Evidence, Level, Mode, ProviderKind, SubjectCode, Vocab};
 use serde_json::{Map, Value, json};
 
 routes! {
@@ -126,9 +126,14 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         }
         ("get", "/assets/subjects.json") => json!({"summary": "SSA tier 2 codes and names, for the dashboard",
             "responses": {"200": ok("The 50 subjects", json!({"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {"code": SubjectCode::json_schema(), "name": {"type": "string"}}}}))}}),
-        ("get", "/assets/app.css" | "/assets/app.js" | "/assets/icon.svg") => {
+        ("get", "/assets/app.css" | "/assets/icon.svg") => {
             json!({"summary": "A static file of the dashboard; `?v=` names its version",
             "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}})
+        }
+        ("get", "/assets/{script}") => {
+            json!({"summary": "One of the dashboard's JavaScript modules (the page loads `app.js`); `?v=` names its version",
+            "parameters": [{"name": "script", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]+\\.js$"}}],
+            "responses": {"200": {"description": "The module"}, "304": {"description": "Not modified (If-None-Match)"}, "404": problem("No such module")}})
         }
         ("get", "/v1/partnerships") => json!({
             "summary": "Registered partnerships",
@@ -150,6 +155,16 @@ fn describe(method: &str, path: &str) -> Option<Value> {
             report("Demand and supply of every cell with either", "cells", "CoverageCell", false)
         }
         ("get", "/v1/partnerships/{id}/targets") => report("Targets and progress", "targets", "TargetRow", false),
+        ("get", "/v1/partnerships/{id}/needs") => {
+            report("The live needs, with their evidence and notes, by need id", "needs", "NeedRow", false)
+        }
+        ("get", "/v1/partnerships/{id}/providers") => json!({
+            "summary": "The providers with live offers, with their names (null until registered), by UKPRN",
+            "parameters": [id_param(),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "responses": {"200": ok("The providers", report_body("providers", "ProviderRow")), "400": problem("A parameter is not valid"),
+                          "404": problem("The partnership is not registered"), "503": problem("min_position not applied within 5 s")}
+        }),
         ("get", "/v1/partnerships/{id}/offers") => json!({
             "summary": "Live offers of the partnership, paginated",
             "parameters": [id_param(),
@@ -278,10 +293,17 @@ fn components() -> Value {
                     "properties": {"ukprn": string, "offer_id": string, "places": int, "enrolled": nullable(int.clone()), "fill_rate": nullable(json!({"type": "number"}))}}}}))},
         "CoverageCell": {"type": "object", "required": ["subject", "level", "age_group", "demand", "supply"],
             "properties": {"subject": SubjectCode::json_schema(), "level": Level::json_schema(), "age_group": AgeGroup::json_schema(), "demand": int, "supply": int}},
-        "TargetRow": {"type": "object", "required": ["target_id", "academic_year", "measure", "value", "subject", "level", "age_group", "current", "progress"],
+        "TargetRow": {"type": "object", "required": ["target_id", "academic_year", "measure", "value", "subject", "level", "age_group", "title", "current", "progress"],
             "properties": {"target_id": string, "academic_year": AcademicYear::json_schema(), "measure": {"enum": ["places", "enrolled"]}, "value": int,
                 "subject": nullable(SubjectCode::json_schema()), "level": nullable(Level::json_schema()), "age_group": nullable(AgeGroup::json_schema()),
-                "current": int, "progress": {"type": "number"}}},
+                "title": nullable(string.clone()), "current": int, "progress": {"type": "number"}}},
+        "ProviderRow": {"type": "object", "required": ["ukprn", "name", "kind", "website", "live_offers"],
+            "properties": {"ukprn": string, "name": nullable(string.clone()), "kind": nullable(ProviderKind::json_schema()),
+                "website": nullable(string.clone()), "live_offers": int}},
+        "NeedRow": {"type": "object", "required": ["need_id", "academic_year", "subject", "level", "age_group", "learners", "evidence", "mode", "area", "note"],
+            "properties": {"need_id": string, "academic_year": AcademicYear::json_schema(), "subject": SubjectCode::json_schema(), "level": Level::json_schema(),
+                "age_group": AgeGroup::json_schema(), "learners": int, "evidence": Evidence::json_schema(), "mode": nullable(Mode::json_schema()),
+                "area": nullable(string.clone()), "note": nullable(string.clone())}},
         "OfferRow": {"type": "object", "required": ["ukprn", "offer_id", "venue_id", "title", "subject", "level", "age_group", "mode", "places", "status", "academic_year", "enrolled"],
             "properties": {"ukprn": string, "offer_id": string, "venue_id": string, "title": string, "subject": SubjectCode::json_schema(), "level": Level::json_schema(),
                 "age_group": AgeGroup::json_schema(), "mode": Mode::json_schema(), "places": int, "status": {"enum": ["planned", "confirmed"]},

@@ -1,5 +1,6 @@
-//! The report API (CONTRACT section 5): partnerships, gaps, duplications, coverage, targets
-//! and offers, read from a snapshot of the planning engine.
+//! The report API (CONTRACT section 5): partnerships, gaps, duplications, coverage, targets,
+//! offers, and (v2) the providers and needs they name, read from a snapshot of the planning
+//! engine.
 
 use crate::auth::Authenticated;
 use crate::{AppState, problem::ApiError};
@@ -27,6 +28,8 @@ routes! {
     get "/v1/partnerships/{id}/coverage" => coverage,
     get "/v1/partnerships/{id}/targets" => targets,
     get "/v1/partnerships/{id}/offers" => offers,
+    get "/v1/partnerships/{id}/providers" => providers,
+    get "/v1/partnerships/{id}/needs" => needs,
 }
 
 /// Query parameters of every report; each endpoint reads the ones it knows.
@@ -160,6 +163,26 @@ async fn targets(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     report(&state, &caller, id, &p, "targets", None, |e, id, f| e.targets(id, f)).await
+}
+
+/// Takes no filter (CONTRACT section 5 gives it none): every provider with live offers.
+async fn providers(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, ApiError> {
+    let p = ReportParams { min_position: p.min_position, ..ReportParams::default() };
+    report(&state, &caller, id, &p, "providers", None, |e, id, _| e.provider_directory(id)).await
+}
+
+async fn needs(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, ApiError> {
+    report(&state, &caller, id, &p, "needs", None, |e, id, f| e.needs(id, f)).await
 }
 
 async fn coverage(

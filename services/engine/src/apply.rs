@@ -5,6 +5,7 @@
 //! always subtracts exactly what putting in added, so the aggregates cannot drift.
 
 use crate::Engine;
+use crate::directory::ProviderRegistration;
 use crate::keys::{OfferKey, Year};
 use crate::partnership::{Partnership, Touch, Touches};
 use crate::world::{Offer, Report};
@@ -19,8 +20,10 @@ impl Engine {
     pub(crate) fn dispatch(&mut self, position: u64, payload: &Payload, touches: &mut Touches) {
         match payload {
             Payload::PartnershipRegistered(e) => self.register(e, touches),
-            // Providers' names and kinds do not enter any report.
-            Payload::ProviderRegistered(_) => {}
+            // Names no report row: no partnership is touched.
+            Payload::ProviderRegistered(e) => {
+                self.world.providers.insert(e.ukprn.clone(), ProviderRegistration::of(e));
+            }
             Payload::VenueRegistered(e) => self.venue(e, touches),
             Payload::ProvisionOffered(e) => self.offer(&e.ukprn, (&e.academic_year).into(), &e.offer, touches),
             Payload::ProvisionWithdrawn(e) => {

@@ -46,10 +46,11 @@ pub(crate) struct Registration {
     pub(crate) rules: EffectiveRules,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Need {
-    cell: Cell,
-    learners: u32,
+    pub(crate) cell: Cell,
+    pub(crate) learners: u32,
+    pub(crate) detail: Arc<crate::directory::NeedDetail>,
 }
 
 /// Demand and supply of one cell, and what makes them up.
@@ -118,7 +119,7 @@ pub(crate) type Touches = BTreeMap<PartnershipId, Touch>;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Partnership {
     pub(crate) registration: Option<Registration>,
-    needs: CowMap<LocalId, Need>,
+    pub(crate) needs: CowMap<LocalId, Need>,
     pub(crate) cells: CowMap<Cell, CellAgg>,
     pub(crate) keys: CowMap<DuplicationKey, BTreeMap<OfferKey, Seat>>,
     /// Live offers by provider, in the order the offer listing pages through them.
@@ -195,7 +196,13 @@ impl Partnership {
         let agg = self.cells.entry_or_default(cell);
         agg.demand += u64::from(e.learners);
         agg.needs.insert(e.need_id.clone());
-        self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners });
+        let detail = crate::directory::NeedDetail {
+            evidence: e.evidence,
+            mode: e.mode,
+            area: e.area.clone(),
+            note: e.note.clone(),
+        };
+        self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners, detail: Arc::new(detail) });
     }
 
     pub(crate) fn withdraw_need(&mut self, need_id: &LocalId, touch: &mut Touch) {

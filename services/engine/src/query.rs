@@ -23,7 +23,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn matches(&self, cell: &Cell) -> bool {
+    pub(crate) fn matches(&self, cell: &Cell) -> bool {
         self.academic_year.as_ref().is_none_or(|y| Year::of(y) == cell.academic_year)
             && self.subject.is_none_or(|s| s == cell.subject)
             && self.level.is_none_or(|l| l == cell.level)
@@ -42,7 +42,7 @@ fn summary(id: &PartnershipId, p: &Partnership) -> Option<PartnershipSummary> {
 }
 
 impl Engine {
-    fn registered(&self, id: &str) -> Option<&Partnership> {
+    pub(crate) fn registered(&self, id: &str) -> Option<&Partnership> {
         let p = self.partnerships.get(&PartnershipId::parse(id)?)?;
         p.registration.is_some().then_some(&**p)
     }

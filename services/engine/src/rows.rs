@@ -102,6 +102,8 @@ pub struct TargetRow {
     pub subject: Option<SubjectCode>,
     pub level: Option<Level>,
     pub age_group: Option<AgeGroup>,
+    /// v2: the partnership's words for it, `null` when it gave none.
+    pub title: Option<String>,
     pub current: u64,
     pub progress: f64,
 }

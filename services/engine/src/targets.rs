@@ -21,6 +21,7 @@ pub(crate) struct Target {
     subject: Option<SubjectCode>,
     level: Option<Level>,
     age_group: Option<AgeGroup>,
+    title: Option<String>,
     current: u64,
     /// The row last published; `None` while the partnership is not registered.
     pub(crate) shown: Option<Arc<TargetRow>>,
@@ -50,6 +51,7 @@ impl Target {
             subject: self.subject,
             level: self.level,
             age_group: self.age_group,
+            title: self.title.clone(),
             current: self.current,
             progress: self.current as f64 / f64::from(self.value),
         }
@@ -66,6 +68,7 @@ impl Partnership {
             subject: e.subject,
             level: e.level,
             age_group: e.age_group,
+            title: e.title.clone(),
             current: 0,
             shown: None,
         };

@@ -5,6 +5,7 @@
 //! partnership follows from its venue's area and the partnerships listing that area.
 
 use crate::cow::CowMap;
+use crate::directory::ProviderRegistration;
 use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
 use foldhash::HashSet;
 use provisio_events::OfferSpec;
@@ -102,6 +103,8 @@ pub(crate) struct World {
     offers_by_plan: CowMap<(Ukprn, Year), OfferSet, BY_PROVIDER>,
     /// The registered partnerships listing each area.
     partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
+    /// The last registration of each provider, for the reports that name providers.
+    pub(crate) providers: CowMap<Ukprn, ProviderRegistration, BY_PROVIDER>,
 }
 
 impl World {

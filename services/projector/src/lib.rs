@@ -7,7 +7,7 @@
 //! in after each applied batch, so a report is always consistent with one position.
 
 use provisio_engine::{Change, Engine};
-use provisio_events::{Event, validate};
+use provisio_events::{Event, validate_stored};
 use provisio_store::{CommittedEvents, LogQuery, PROJECTOR_CHECKPOINT, Store, StoredChange, StoredEvent};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -532,7 +532,7 @@ async fn record_queued(
 fn parse_page(page: &[StoredEvent]) -> ParsedEvents {
     page.iter()
         .map(|stored| {
-            let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok());
+            let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate_stored(&v).ok());
             if parsed.is_none() {
                 tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position);
             }

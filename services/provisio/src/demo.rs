@@ -98,6 +98,7 @@ struct Provider {
     ukprn: &'static str,
     name: &'static str,
     kind: &'static str,
+    website: Option<&'static str>,
     /// (venue id, name, postcode, area)
     venues: &'static [(&'static str, &'static str, &'static str, &'static str)],
     subjects: &'static [&'static str],
@@ -108,6 +109,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10006570",
         name: "Sunderland College",
         kind: "fe-college",
+        website: Some("https://www.sunderlandcollege.ac.uk"),
         venues: &[("CITY", "City Campus", "SR1 3AD", "E08000024"), ("BEDE", "Bede Campus", "SR3 4AH", "E08000024")],
         subjects: &["4.1", "4.3", "5.2", "1.3", "6.1", "7.4", "9.1", "15.2", "14.2", "2.2"],
     },
@@ -115,6 +117,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10004577",
         name: "Southmoor Academy Sixth Form",
         kind: "school",
+        website: None,
         venues: &[("MAIN", "Southmoor Academy", "SR2 7TF", "E08000024")],
         subjects: &["2.1", "2.2", "12.1", "10.1", "11.2", "9.2"],
     },
@@ -122,6 +125,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10036143",
         name: "Wearside Engineering Training",
         kind: "training-provider",
+        website: None,
         venues: &[("HUB", "Pallion Hub", "SR4 6SN", "E08000024")],
         subjects: &["4.1", "4.2", "4.3"],
     },
@@ -129,6 +133,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10001920",
         name: "Sunderland Adult Learning Service",
         kind: "adult-community",
+        website: None,
         venues: &[("LIB", "City Library", "SR1 1RE", "E08000024")],
         subjects: &["14.1", "6.2", "12.2", "1.5"],
     },
@@ -136,6 +141,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10066201",
         name: "Washington Automotive Skills Centre",
         kind: "employer",
+        website: None,
         venues: &[("WASH", "Washington Plant", "NE37 3HW", "E08000024")],
         subjects: &["4.1", "4.2"],
     },
@@ -143,6 +149,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10006407",
         name: "South Tyneside College",
         kind: "fe-college",
+        website: None,
         venues: &[
             ("WESTOE", "Westoe Campus", "NE33 3BT", "E08000023"),
             ("MARINE", "Marine School", "NE34 9PD", "E08000023"),
@@ -153,6 +160,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10033440",
         name: "Tyne Coast Training",
         kind: "training-provider",
+        website: None,
         venues: &[("JARROW", "Jarrow Centre", "NE32 3DT", "E08000023")],
         subjects: &["1.3", "1.5", "15.2"],
     },
@@ -160,6 +168,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10002061",
         name: "Hull College",
         kind: "fe-college",
+        website: Some("https://www.hull-college.ac.uk"),
         venues: &[("QG", "Queen's Gardens", "HU1 3DG", "E06000010")],
         subjects: &["4.1", "5.2", "9.1", "9.3", "1.3", "7.4", "6.1", "8.1"],
     },
@@ -167,6 +176,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10003161",
         name: "Wyke Sixth Form College",
         kind: "sixth-form-college",
+        website: None,
         venues: &[("WYKE", "Wyke Campus", "HU5 4NT", "E06000010")],
         subjects: &["2.1", "2.2", "12.1", "11.4", "10.3", "9.2"],
     },
@@ -174,6 +184,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10000952",
         name: "Bishop Burton College",
         kind: "fe-college",
+        website: None,
         venues: &[("BB", "Bishop Burton Campus", "HU17 8QG", "E06000011")],
         subjects: &["3.1", "3.2", "3.3", "3.4", "8.1"],
     },
@@ -181,6 +192,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10007138",
         name: "Humber Engineering Training",
         kind: "training-provider",
+        website: None,
         venues: &[("STONE", "Stoneferry", "HU8 8BT", "E06000010")],
         subjects: &["4.1", "4.2", "5.2"],
     },
@@ -188,6 +200,7 @@ const PROVIDERS: &[Provider] = &[
         ukprn: "10001142",
         name: "East Riding Adult Learning",
         kind: "adult-community",
+        website: None,
         venues: &[
             ("BEV", "Beverley Centre", "HU17 9BA", "E06000011"),
             ("GOOLE", "Goole Centre", "DN14 5TE", "E06000011"),
@@ -200,6 +213,33 @@ const LEVELS: &[&str] = &["entry", "1", "2", "2", "3", "3", "3", "4"];
 const AGE_GROUPS: &[&str] = &["16-18", "16-18", "19+", "19+", "14-16"];
 const MODES: &[&str] = &["full-time", "full-time", "part-time", "part-time", "work-based", "distance"];
 const EVIDENCE: &[&str] = &["employer-survey", "labour-market", "learner-survey", "careers-service", "lsc", "other"];
+/// Each partnership's targets for 2026/27: title, measure, value, and the fields narrowing it.
+type TargetSpec = (&'static str, &'static str, u32, &'static [(&'static str, &'static str)]);
+const TARGETS: &[TargetSpec] = &[
+    ("Places on offer across the partnership", "places", 900, &[]),
+    (
+        "Level 3 engineering places for 16-18s",
+        "places",
+        60,
+        &[("subject", "4.1"), ("level", "3"), ("age_group", "16-18")],
+    ),
+    ("Learners enrolled by October", "enrolled", 600, &[]),
+];
+/// Notes a planner would write beside a need, for each kind of evidence (in EVIDENCE's order).
+const NOTES: [&[&str]; 6] = [
+    &["Nissan supplier survey, spring", "Chamber of Commerce skills survey", "Port employers' forum, March"],
+    &["Local skills improvement plan", "ONS vacancy data, last four quarters", "Growth sector review"],
+    &["Year 11 destinations survey", "Adult learners' course requests", "Sixth-form options evening"],
+    &["Careers advisers: unplaced 16-18s", "Jobcentre referrals", "Connexions caseload review"],
+    &["LSC area review", "LSC funding allocation note", "LSC 16-19 participation figures"],
+    &["Raised by the council's regeneration team", "Partnership board, autumn meeting", "Trade union learning reps"],
+];
+
+/// A note for a need of this evidence, the `n`th of its kind.
+fn note(evidence: &str, n: u64) -> &'static str {
+    let notes = NOTES[EVIDENCE.iter().position(|e| *e == evidence).unwrap_or(EVIDENCE.len() - 1)];
+    notes[(n % notes.len() as u64) as usize]
+}
 const YEARS: &[&str] = &["2025/26", "2026/27"];
 
 /// Builds CloudEvents with ids and times derived from the seed and a counter.
@@ -246,7 +286,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
         out.emit(
             source.clone(),
             "lp.provider.registered.v1",
-            json!({"ukprn": provider.ukprn, "name": provider.name, "kind": provider.kind}),
+            json!({"ukprn": provider.ukprn, "name": provider.name, "kind": provider.kind, "website": provider.website}),
         );
         for (venue_id, name, postcode, area) in provider.venues {
             out.emit(source.clone(), "lp.venue.registered.v1", json!({"ukprn": provider.ukprn, "venue_id": venue_id, "name": name, "postcode": postcode, "area": area}));
@@ -300,17 +340,17 @@ pub fn generate(seed: u64) -> Vec<Value> {
                 let c = rng.pick(&mine);
                 (c.1.clone(), c.2, c.3, c.4)
             };
+            let (learners, evidence) = (10 + rng.below(70), *rng.pick(EVIDENCE));
             out.emit(format!("urn:lp:{}", p.id), "lp.need.identified.v1", json!({
                 "partnership_id": p.id, "need_id": format!("N{i}-{n:02}"), "subject": subject, "level": level, "age_group": age,
-                "academic_year": year, "learners": 10 + rng.below(70), "evidence": rng.pick(EVIDENCE),
+                "academic_year": year, "learners": learners, "evidence": evidence, "note": note(evidence, n),
             }));
         }
-        for (t, (subject, measure, value)) in
-            [(None, "places", 900), (Some("4.1"), "places", 150), (None, "enrolled", 600)].into_iter().enumerate()
-        {
-            let mut data = json!({"partnership_id": p.id, "target_id": format!("T{t}"), "academic_year": "2026/27", "measure": measure, "value": value});
-            if let Some(s) = subject {
-                data["subject"] = json!(s);
+        for (t, (title, measure, value, narrowed)) in TARGETS.iter().enumerate() {
+            let mut data = json!({"partnership_id": p.id, "target_id": format!("T{t}"), "academic_year": "2026/27",
+                                  "measure": measure, "value": value, "title": title});
+            for (field, code) in *narrowed {
+                data[*field] = json!(code);
             }
             out.emit(format!("urn:lp:{}", p.id), "lp.target.set.v1", data);
         }
@@ -428,11 +468,12 @@ impl Trickle {
         }
         let rng = &mut self.rng;
         let p = rng.pick(PARTNERSHIPS);
+        let evidence = *rng.pick(EVIDENCE);
         json!({
             "specversion": "1.0", "id": id, "source": format!("urn:lp:{}", p.id), "type": "lp.need.identified.v1", "time": time,
             "data": {"partnership_id": p.id, "need_id": format!("LIVE-{started}-{n}"), "subject": rng.pick(&["4.1", "1.3", "6.1", "7.4"]),
                      "level": rng.pick(&["2", "3"]), "age_group": "16-18", "academic_year": "2026/27", "learners": 5 + rng.below(20),
-                     "evidence": rng.pick(EVIDENCE)},
+                     "evidence": evidence, "note": note(evidence, n)},
         })
     }
 }

@@ -83,7 +83,7 @@ fn a_target_row_is_the_contracts_json() {
     assert_eq!(
         serde_json::to_value(&rows).expect("serialises"),
         json!([{"target_id": "T", "academic_year": "2001/02", "measure": "places", "value": 120,
-                "subject": "4.1", "level": null, "age_group": null, "current": 30, "progress": 0.25}])
+                "subject": "4.1", "level": null, "age_group": null, "title": null, "current": 30, "progress": 0.25}])
     );
 }
 

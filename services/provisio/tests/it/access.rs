@@ -51,7 +51,13 @@ const A: &str = "10006570";
 const B: &str = "10000001";
 
 /// Sends a request with `key` (`None`: no header; `Some("")`: a malformed header).
-async fn call(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let client = reqwest::Client::new();
     let url = format!("{}{path}", app.base);
     let mut request = match method {

@@ -329,6 +329,58 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     wait_for(&browser, "the live stream", "return document.getElementById('live-status').dataset.state === 'live'")
         .await;
 
+    // Names, not codes, with a viewer's key: a provider's name, a need's evidence and note,
+    // a target's title.
+    let (_, providers) = app.get("/v1/partnerships/sunderland/providers").await;
+    let names: Vec<&str> =
+        providers["providers"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert!(names.contains(&"Sunderland College"), "{providers}");
+    let with_offers = gaps["gaps"].as_array().unwrap().iter().position(|g| !g["offers"].as_array().unwrap().is_empty());
+    let row = with_offers.expect("a demo gap with courses");
+    let key = |g: &Value| {
+        format!(
+            "gap|{}|{}|{}|{}",
+            g["academic_year"].as_str().unwrap(),
+            g["subject"].as_str().unwrap(),
+            g["level"].as_str().unwrap(),
+            g["age_group"].as_str().unwrap()
+        )
+    };
+    let opened = key(&gaps["gaps"][row]);
+    browser
+        .find(Locator::Css(&format!("#gaps tr[data-key=\"{opened}\"] button.expand")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let named = wait_for(&browser, "the gap's providers and needs by name", &format!("const r = document.querySelector('#gaps tr[data-key=\"{opened}\"]').nextElementSibling; return !r.hidden && [[...r.querySelectorAll('strong.provider')].map(p => [p.textContent, p.title]), [...r.querySelectorAll('li.need')].map(n => n.textContent)]")).await;
+    let shown_providers = named[0].as_array().unwrap();
+    assert!(!shown_providers.is_empty(), "{named}");
+    for p in shown_providers {
+        assert!(names.contains(&p[0].as_str().unwrap()), "a provider by its name: {p}");
+        assert!(p[1].as_str().unwrap().starts_with("UKPRN 1"), "its UKPRN on hover: {p}");
+    }
+    let (_, needs) = app.get(&format!("/v1/partnerships/sunderland/needs?academic_year={year}")).await;
+    let first_need = gaps["gaps"][row]["needs"][0].as_str().unwrap();
+    let need = needs["needs"].as_array().unwrap().iter().find(|n| n["need_id"] == first_need).unwrap();
+    let need_line = named[1][0].as_str().unwrap();
+    assert!(
+        need_line.contains(&format!("{} learners, evidence: ", need["learners"]))
+            && need_line.contains(need["note"].as_str().unwrap()),
+        "a need with its evidence and note: {need_line} for {need}"
+    );
+    let targets = wait_for(
+        &browser,
+        "the targets",
+        "const t = document.getElementById('targets'); return t.children.length > 0 && t.textContent",
+    )
+    .await;
+    assert!(
+        targets.as_str().unwrap().contains("Level 3 engineering places for 16-18s"),
+        "a target by its title: {targets}"
+    );
+
     // Sorting by a header: by click, then by keyboard (Enter on the header's button).
     browser.find(Locator::Css("#gaps th[data-key='subject'] button")).await.unwrap().click().await.unwrap();
     assert_eq!(
@@ -410,6 +462,7 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     let detail = wait_for(&browser, "the row's detail", &format!("const r = document.querySelector('#gaps tr[data-key=\"{key}\"]').nextElementSibling; return !r.hidden && r.textContent")).await;
     let detail = detail.as_str().unwrap();
     assert!(detail.contains("BROWSER-1") && detail.contains("No course offers places here"), "{detail}");
+    assert!(detail.contains("42 learners, evidence: employer survey, “Asked for by the hospital trust”"), "{detail}");
 
     // The network drops; a second need arrives meanwhile; after reconnecting with
     // Last-Event-ID the page catches up.
@@ -464,9 +517,14 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
         .execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)", vec![])
         .await
         .unwrap();
-    for asset in ["/assets/app.js", "/assets/app.css", "/assets/subjects.json"] {
+    for asset in ["/assets/app.js", "/assets/api.js", "/assets/app.css", "/assets/subjects.json"] {
         assert!(loaded.as_array().unwrap().iter().any(|p| p == asset), "{asset} in {loaded}");
     }
+    // Names come from the reports: the page never asked for the log (a viewer may not read it).
+    let requests = relay.requests();
+    assert!(requests.iter().any(|r| r.starts_with("GET /v1/partnerships/sunderland/needs?")), "the needs are read");
+    let log_reads: Vec<&String> = requests.iter().filter(|r| r.starts_with("GET /v1/events")).collect();
+    assert!(log_reads.is_empty(), "no request to the log: {log_reads:?}");
 
     // The export is the list on screen, as CSV, made in the page.
     let csv = browser
@@ -495,6 +553,12 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     );
     assert_eq!(lines.len(), expected + 3, "a header and one line per gap");
     assert!(text.contains("1.1,Medicine and Dentistry,4,19+,42,0,42"), "{text}");
+    assert!(lines[0].ends_with(",needs,offers,need_details,provider_names"), "{}", lines[0]);
+    assert!(
+        text.contains("BROWSER-1: 42 learners, evidence: employer survey, “Asked for by the hospital trust”"),
+        "{text}"
+    );
+    assert!(names.iter().any(|n| text.contains(n)), "the providers' names: {text}");
 
     let desktop = screenshot(&browser, 1280, "dashboard.png").await;
     let tablet = screenshot(&browser, 768, "dashboard-tablet.png").await;

@@ -8,6 +8,7 @@ mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
+mod names;
 mod nats_access;
 mod nats_ingest;
 mod reports;

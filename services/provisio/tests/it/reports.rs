@@ -55,18 +55,18 @@ impl Sse {
     }
 }
 
-fn registration() -> Value {
+pub(crate) fn registration() -> Value {
     json!({"specversion": "1.0", "id": "reg", "source": "urn:lp:sunderland", "type": "lp.partnership.registered.v1",
            "time": "2026-09-01T09:00:00Z", "data": {"partnership_id": "sunderland", "name": "Sunderland", "areas": ["E08000024"]}})
 }
 
-fn provider_event(ukprn: &str, id: &str, ty: &str, data: Value) -> Value {
+pub(crate) fn provider_event(ukprn: &str, id: &str, ty: &str, data: Value) -> Value {
     let mut data = data;
     data["ukprn"] = json!(ukprn);
     json!({"specversion": "1.0", "id": id, "source": format!("urn:ukprn:{ukprn}"), "type": ty, "time": "2026-09-01T09:00:00Z", "data": data})
 }
 
-fn venue(ukprn: &str, id: &str) -> Value {
+pub(crate) fn venue(ukprn: &str, id: &str) -> Value {
     provider_event(
         ukprn,
         id,
@@ -75,7 +75,7 @@ fn venue(ukprn: &str, id: &str) -> Value {
     )
 }
 
-fn engineering_offer(ukprn: &str, offer_id: &str, places: u32, id: &str) -> Value {
+pub(crate) fn engineering_offer(ukprn: &str, offer_id: &str, places: u32, id: &str) -> Value {
     provider_event(
         ukprn,
         id,

@@ -108,6 +108,9 @@ impl Gen {
                         data[field] = json!(self.mostly(values));
                     }
                 }
+                if self.rng.bool() {
+                    data["title"] = json!(format!("Goal {}", self.rng.u32(1..=3)));
+                }
                 ("lp", "target.set", data)
             }
             _ => ("ukprn", "provider.registered", json!({"ukprn": u, "name": "P", "kind": "fe-college"})),

@@ -220,7 +220,7 @@ impl Model {
                 };
                 let value = t["value"].as_u64().unwrap_or(1);
                 json!({"target_id": id, "academic_year": t["academic_year"], "measure": t["measure"], "value": value,
-                    "subject": t["subject"], "level": t["level"], "age_group": t["age_group"], "current": current,
+                    "subject": t["subject"], "level": t["level"], "age_group": t["age_group"], "title": t["title"], "current": current,
                     "progress": current as f64 / value as f64})
             })
             .collect();
