@@ -1,6 +1,7 @@
 //! `POST /v1/events` and `GET /v1/events` (CONTRACT section 5).
 
-use crate::auth::{ANONYMOUS, Authenticated, json_depth};
+use crate::auth::{ANONYMOUS, Authenticated};
+use crate::limits::json_depth;
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::body::Bytes;
