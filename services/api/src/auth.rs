@@ -43,18 +43,26 @@ impl Access {
     }
 
     /// The key's record: from the cache while it is fresh, else from SQL (and then cached).
+    /// While the database is unreachable a key already looked up keeps its last record (so
+    /// known keys go on working from memory) and is looked up again `KEY_CACHE_TTL` later: a
+    /// revocation made meanwhile counts within that delay of the database coming back.
     async fn key_record(&self, store: &Store, key_id: &str) -> Result<Option<Arc<ApiKey>>, StoreError> {
-        let cached = self
-            .keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key_id)
-            .filter(|(at, _)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(_, k)| k.clone());
-        if let Some(record) = cached {
-            return Ok(record);
+        let cached = self.keys.lock().unwrap_or_else(|e| e.into_inner()).get(key_id).cloned();
+        if let Some((at, record)) = &cached
+            && at.elapsed() < KEY_CACHE_TTL
+        {
+            return Ok(record.clone());
         }
-        let record = store.find_key(key_id).await?.map(Arc::new);
+        let record = match store.find_key(key_id).await {
+            Ok(found) => found.map(Arc::new),
+            Err(error) => match cached {
+                Some((_, stale)) if error.is_unreachable() => {
+                    tracing::warn!(message = "The database is unreachable; using the key's last record.", key_id);
+                    stale
+                }
+                _ => return Err(error),
+            },
+        };
         let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= KEY_CACHE_MAX {
             keys.retain(|_, (at, k)| k.is_some() && at.elapsed() < KEY_CACHE_TTL);

@@ -1,8 +1,9 @@
-//! How much a caller may send and use: the configured limits of the HTTP surface, the JSON
-//! depth check run before parsing, per-key rate limits (a token bucket per key) and per-key
-//! live stream counts. Who the caller is comes from `auth`.
+//! How much a caller may send and use: the configured limits of the HTTP surface (an event's
+//! own limits are ingestion's, shared with NATS), per-key rate limits (a token bucket per key)
+//! and per-key live stream counts. Who the caller is comes from `auth`.
 
 use crate::problem::ApiError;
+use provisio_ingest::EventLimits;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,8 +17,8 @@ pub struct Limits {
     pub max_import_bytes: usize,
     /// Most events in one `POST /v1/events`.
     pub max_batch: usize,
-    /// Deepest JSON nesting accepted in an event body.
-    pub max_json_depth: usize,
+    /// What one event may be; the JetStream consumer applies the same.
+    pub events: EventLimits,
     /// Longest a request (other than a live stream) may take.
     pub request_timeout: Duration,
     /// Open live streams per key.
@@ -34,40 +35,13 @@ impl Default for Limits {
             max_body_bytes: 4 * 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             max_batch: 1_000,
-            max_json_depth: 64,
+            events: EventLimits::default(),
             request_timeout: Duration::from_secs(30),
             sse_per_key: 8,
             rate_per_second: 200.0,
             rate_burst: 400.0,
         }
     }
-}
-
-/// The depth of the deepest array or object in a JSON text, strings skipped; cheap enough to
-/// run before parsing, so a hostile body cannot make the parser recurse.
-pub(crate) fn json_depth(body: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
 }
 
 struct Bucket {
@@ -141,14 +115,6 @@ impl Drop for StreamSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn depth_counts_containers_not_brackets_in_strings() {
-        assert_eq!(json_depth(br#"{"a": [1, {"b": "[[[["}]}"#), 3);
-        assert_eq!(json_depth(b"42"), 0);
-        assert_eq!(json_depth(br#"{"a": "\"{"}"#), 1);
-        assert_eq!(json_depth(&vec![b'['; 10_000]), 10_000);
-    }
 
     #[test]
     fn a_key_over_its_rate_is_told_to_wait() {

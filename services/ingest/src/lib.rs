@@ -16,7 +16,9 @@ mod local;
 mod metrics;
 mod waiters;
 
-pub use decode::{Candidate, Rejection, decode};
+pub use decode::{
+    Candidate, EventLimits, MAX_ECHOED_ID_BYTES, MAX_STORED_BODY_BYTES, Rejection, bounded_prefix, decode, json_depth,
+};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
 /// A producer publishing straight to NATS could set it too; NATS permissions bound what it may
@@ -82,6 +84,8 @@ pub struct IngestConfig {
     pub max_batch: usize,
     /// How long an HTTP request waits for JetStream-routed events to become durable.
     pub commit_wait: Duration,
+    /// What one event may be: the same limits as over HTTP.
+    pub event_limits: EventLimits,
 }
 
 impl Default for IngestConfig {
@@ -91,6 +95,7 @@ impl Default for IngestConfig {
             consumer_name: "provisio".into(),
             max_batch: 1_000,
             commit_wait: Duration::from_secs(30),
+            event_limits: EventLimits::default(),
         }
     }
 }
@@ -101,6 +106,7 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
+    pub(crate) event_limits: EventLimits,
     /// Each commit's new events, for followers that would otherwise read them back.
     feed: broadcast::Sender<Arc<CommittedEvents>>,
     ready: AtomicBool,
@@ -174,6 +180,7 @@ impl Ingest {
             metrics: Arc::new(Metrics::default()),
             waiters: Waiters::default(),
             nats: nats.clone(),
+            event_limits: config.event_limits.clone(),
             feed,
             ready: AtomicBool::new(false),
         });
@@ -206,6 +213,9 @@ impl Ingest {
                 tx.send(local::AppendRequest { events, reply }).await.map_err(|_| IngestError::Unavailable)?;
                 rx.await.map_err(|_| IngestError::Unavailable)?
             }
+            // A consumer that is not running (the database away, say) would leave the request
+            // waiting for a commit that cannot come: refuse at once, to be sent again.
+            Route::Nats(_) if !self.is_ready() => Err(IngestError::Unavailable),
             Route::Nats(js) => self.submit_via_jetstream(js, events).await,
         }
     }

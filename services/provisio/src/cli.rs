@@ -58,9 +58,12 @@ pub struct LimitArgs {
     /// Most events in one POST /v1/events.
     #[arg(long, env = "PROVISIO_MAX_REQUEST_EVENTS", default_value_t = 1000, global = true)]
     pub max_request_events: usize,
-    /// Deepest JSON nesting accepted in a request body.
+    /// Deepest JSON nesting accepted in an event, over HTTP and NATS alike.
     #[arg(long, env = "PROVISIO_MAX_JSON_DEPTH", default_value_t = 64, global = true)]
     pub max_json_depth: usize,
+    /// Longest JSON text of one event, in bytes, over HTTP and NATS alike.
+    #[arg(long, env = "PROVISIO_MAX_EVENT_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_event_bytes: usize,
     /// Seconds a request (other than a live stream) may take.
     #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
     pub request_timeout_secs: u64,
@@ -81,7 +84,10 @@ impl From<&LimitArgs> for provisio_api::Limits {
             max_body_bytes: a.max_body_bytes,
             max_import_bytes: a.max_import_bytes,
             max_batch: a.max_request_events,
-            max_json_depth: a.max_json_depth,
+            events: provisio_ingest::EventLimits {
+                max_event_bytes: a.max_event_bytes,
+                max_json_depth: a.max_json_depth,
+            },
             request_timeout: std::time::Duration::from_secs(a.request_timeout_secs.max(1)),
             sse_per_key: a.sse_per_key,
             rate_per_second: a.rate_limit,

@@ -70,6 +70,7 @@ impl Application {
             nats_url: config.nats_url.clone(),
             consumer_name: config.consumer.clone(),
             max_batch: config.max_batch.max(1),
+            event_limits: config.limits.events.clone(),
             ..Default::default()
         };
         let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone())

@@ -7,5 +7,7 @@ mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
+mod limits;
 mod nats_ingest;
+mod outage;
 mod reports;
