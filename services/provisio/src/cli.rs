@@ -70,6 +70,16 @@ pub struct LimitArgs {
     /// Live (SSE) streams one key may hold open.
     #[arg(long, env = "PROVISIO_SSE_PER_KEY", default_value_t = 8, global = true)]
     pub sse_per_key: usize,
+    /// Most HTTP connections open at once (keep it below the process's descriptor limit); at the
+    /// cap a new connection replaces the oldest one with no request in hand.
+    #[arg(long, env = "PROVISIO_MAX_CONNECTIONS", default_value_t = 10_000, global = true)]
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head.
+    #[arg(long, env = "PROVISIO_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may move no byte before it is closed.
+    #[arg(long, env = "PROVISIO_IDLE_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub idle_timeout_secs: u64,
     /// Sustained requests per second per key (0: no limit).
     #[arg(long, env = "PROVISIO_RATE_LIMIT", default_value_t = 200.0, global = true)]
     pub rate_limit: f64,
@@ -92,6 +102,16 @@ impl From<&LimitArgs> for provisio_api::Limits {
             sse_per_key: a.sse_per_key,
             rate_per_second: a.rate_limit,
             rate_burst: a.rate_burst.max(1.0),
+        }
+    }
+}
+
+impl From<&LimitArgs> for crate::serve::ConnectionLimits {
+    fn from(a: &LimitArgs) -> Self {
+        Self {
+            max_connections: a.max_connections.max(1),
+            header_read_timeout: std::time::Duration::from_secs(a.header_read_timeout_secs.max(1)),
+            idle_timeout: std::time::Duration::from_secs(a.idle_timeout_secs.max(1)),
         }
     }
 }

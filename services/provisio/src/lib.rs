@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod keys;
 pub mod rebuild;
+pub mod serve;
 
 /// The engine allocates and frees small values (shared keys, copied shards) at every event;
 /// glibc's allocator spent about a third of the service's CPU on them (perf, BENCHMARKS.md).
@@ -34,6 +35,7 @@ pub struct Config {
     pub max_batch: usize,
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
+    pub connections: serve::ConnectionLimits,
 }
 
 impl From<&cli::ServiceArgs> for Config {
@@ -46,6 +48,7 @@ impl From<&cli::ServiceArgs> for Config {
             max_batch: a.max_batch,
             insecure_no_auth: a.insecure_no_auth,
             limits: (&a.limits).into(),
+            connections: (&a.limits).into(),
         }
     }
 }
@@ -54,6 +57,7 @@ impl From<&cli::ServiceArgs> for Config {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    connections: serve::ConnectionLimits,
     ingest: Ingest,
     tracker: TaskTracker,
     shutdown: CancellationToken,
@@ -98,7 +102,7 @@ impl Application {
             database = %redact_url(&config.database_url),
             bus = config.nats_url.as_deref().unwrap_or("in-process"),
         );
-        Ok(Self { listener, router, ingest, tracker, shutdown })
+        Ok(Self { listener, router, connections: config.connections.clone(), ingest, tracker, shutdown })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -126,7 +130,7 @@ impl Application {
                 shutdown.cancel();
             }
         });
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await?;
+        serve::serve(self.listener, self.router, self.connections, shutdown.clone()).await;
         shutdown.cancel();
         self.tracker.close();
         self.tracker.wait().await;

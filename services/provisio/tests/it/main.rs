@@ -3,6 +3,7 @@
 
 mod access;
 mod browser;
+mod connections;
 mod crash;
 mod helpers;
 mod http_ingest;
