@@ -49,8 +49,13 @@ impl Default for ConnectionLimits {
 /// How often the same warning (cap reached, descriptors exhausted) is logged at most.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
-/// How long accepting pauses when the process has no descriptor left, instead of spinning.
+/// How long accepting pauses when the process has no descriptor left and no idle connection to
+/// close, instead of spinning.
 const NO_DESCRIPTOR_PAUSE: Duration = Duration::from_millis(100);
+
+/// How long accepting pauses after closing an idle connection for a descriptor: enough for its
+/// task to drop the socket.
+const EVICTION_PAUSE: Duration = Duration::from_millis(1);
 
 /// Serves `router` on `listener` until `shutdown`, then lets open requests finish.
 pub(crate) async fn serve(
@@ -81,8 +86,8 @@ pub(crate) async fn serve(
                     };
                     tracing::warn!(message, %error, times);
                 });
-                open.evict_oldest_idle();
-                tokio::time::sleep(NO_DESCRIPTOR_PAUSE).await;
+                let pause = if open.evict_oldest_idle() { EVICTION_PAUSE } else { NO_DESCRIPTOR_PAUSE };
+                tokio::time::sleep(pause).await;
                 continue;
             }
         };
@@ -200,15 +205,14 @@ impl OpenConnections {
 
     /// Closes the connection opened longest ago among those with no request in hand (waiting
     /// for a request's head, or idle between requests); a request being served is never cut.
-    fn evict_oldest_idle(&self) {
+    /// False when every connection has a request in hand.
+    fn evict_oldest_idle(&self) -> bool {
         let open = self.lock();
         let oldest = open
             .values()
             .filter(|c| c.requests.load(Ordering::Relaxed) == 0 && !c.evicted.is_cancelled())
             .min_by_key(|c| c.opened);
-        if let Some(connection) = oldest {
-            connection.evicted.cancel();
-        }
+        oldest.inspect(|connection| connection.evicted.cancel()).is_some()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
