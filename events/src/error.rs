@@ -25,6 +25,10 @@ pub enum ErrorCode {
     SubjectMismatch,
     /// Two offers of one curriculum plan share an offer id.
     DuplicateOfferId,
+    /// The event's JSON text is longer than the service accepts (on every way in).
+    TooLarge,
+    /// The event's JSON is nested deeper than the service accepts (on every way in).
+    TooDeep,
 }
 
 impl ErrorCode {
@@ -39,6 +43,8 @@ impl ErrorCode {
             ErrorCode::SourceMismatch => "source-mismatch",
             ErrorCode::SubjectMismatch => "subject-mismatch",
             ErrorCode::DuplicateOfferId => "duplicate-offer-id",
+            ErrorCode::TooLarge => "too-large",
+            ErrorCode::TooDeep => "too-deep",
         }
     }
 }

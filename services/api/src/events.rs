@@ -1,6 +1,6 @@
 //! `POST /v1/events` and `GET /v1/events` (CONTRACT section 5).
 
-use crate::auth::{ANONYMOUS, Authenticated, json_depth};
+use crate::auth::{ANONYMOUS, Authenticated};
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::body::Bytes;
@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use provisio_access::LogScope;
-use provisio_ingest::{Candidate, decode};
+use provisio_ingest::{Candidate, decode, json_depth};
 use provisio_store::LogQuery;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -73,14 +73,17 @@ async fn submit(
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: limits.max_body_bytes },
         _ => ApiError::InvalidJson(rejection.body_text()),
     })?;
-    if json_depth(&body) > limits.max_json_depth {
-        return Err(ApiError::TooDeep { limit: limits.max_json_depth });
+    // Refused before parsing; the array around a batch is one level more than its events may have.
+    let max_depth = limits.events.max_json_depth;
+    let batch_level = usize::from(body.trim_ascii_start().first() == Some(&b'['));
+    if json_depth(&body) > max_depth + batch_level {
+        return Err(ApiError::TooDeep { limit: max_depth });
     }
     let items = split_events(&body, limits.max_batch)?;
     let mut candidates: Vec<(usize, Candidate)> = Vec::new();
     let mut rejected = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        match decode(item.get(), None) {
+        match decode(item.get(), None, &limits.events) {
             Ok(candidate) => candidates.push((index, candidate)),
             Err(rejection) => {
                 let claimed = serde_json::from_str::<HashMap<String, serde_json::Value>>(item.get()).ok();

@@ -142,7 +142,8 @@ async fn run_import(
                     }
                     _ => json["id"] = json!(format!("{}-{tag}", e.id)),
                 }
-                decode(&json.to_string(), None).map(|c| Candidate { key_id: key_id.clone(), ..c })
+                decode(&json.to_string(), None, &state.access.limits.events)
+                    .map(|c| Candidate { key_id: key_id.clone(), ..c })
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|r| ApiError::internal(&format!("an imported event does not validate: {:?}", r.errors)))?;

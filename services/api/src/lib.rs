@@ -19,14 +19,16 @@ mod events;
 mod health;
 mod imports;
 mod keys;
+mod limits;
 mod live;
 mod openapi;
 mod problem;
 mod report_cache;
 mod reports;
 
-pub use auth::{ANONYMOUS, Access, Limits};
+pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
+pub use limits::Limits;
 pub use problem::ApiError;
 pub use report_cache::ReportCache;
 

@@ -39,7 +39,7 @@ async fn live(
     if state.projection.snapshot().engine.partnership(&id).is_none() {
         return Err(ApiError::PartnershipNotFound(id));
     }
-    let slot = state.access.open_stream(&caller.key_id)?;
+    let slot = state.access.usage.open_stream(&state.access.limits, &caller.key_id)?;
     let last_event_id =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     // Subscribe before reading history, so nothing falls between the two.

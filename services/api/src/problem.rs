@@ -93,6 +93,10 @@ impl ApiError {
 
 impl From<provisio_store::StoreError> for ApiError {
     fn from(error: provisio_store::StoreError) -> Self {
+        if error.is_unreachable() {
+            tracing::warn!(message = "The database is unreachable; answering 503.", %error);
+            return ApiError::Unavailable("the database is unreachable; retry shortly".into());
+        }
         ApiError::internal(&error)
     }
 }

@@ -173,7 +173,7 @@ pub(crate) async fn bulk_append(url: &str, events: &[Ev]) -> anyhow::Result<f64>
         let events = chunk
             .iter()
             .map(|e| {
-                let c = provisio_ingest::decode(std::str::from_utf8(&e.body)?, None)
+                let c = provisio_ingest::decode(std::str::from_utf8(&e.body)?, None, &Default::default())
                     .map_err(|r| anyhow::anyhow!("generated event {} is invalid: {:?}", e.id, r.errors))?;
                 Ok(NewEvent::from_event(&c.event, c.raw, None))
             })

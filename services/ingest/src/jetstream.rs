@@ -6,7 +6,7 @@
 //! delivered again in stream order, and a redelivered message at or below the checkpoint is
 //! only acknowledged. Together with the log's unique ids this gives no loss, no double.
 
-use crate::decode::decode;
+use crate::decode::{MAX_STORED_BODY_BYTES, bounded_prefix, decode};
 use crate::{Candidate, IngestError, Shared};
 use async_nats::jetstream::{self, consumer, stream};
 use futures_util::StreamExt;
@@ -53,6 +53,7 @@ pub(crate) async fn run_consumer(
             Ok(()) => break,
             Err(error) => {
                 shared.set_ready(false);
+                shared.waiters.fail_all();
                 tracing::warn!(message = "JetStream consumer failed; resuming from the SQL checkpoint.", %error);
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -216,7 +217,7 @@ fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) 
     *seen = sequence;
     let subject = message.subject.as_str();
     let body = String::from_utf8_lossy(&message.payload);
-    let outcome = match decode(&body, Some(subject)) {
+    let outcome = match decode(&body, Some(subject), &shared.event_limits) {
         Ok(mut candidate) => {
             candidate.key_id =
                 message.headers.as_ref().and_then(|h| h.get(crate::KEY_ID_HEADER)).map(|v| v.as_str().to_owned());
@@ -239,7 +240,7 @@ fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) 
                     event_id: rejection.id,
                     owner: subject_owner(subject).map(str::to_owned),
                     errors,
-                    body: body.into_owned(),
+                    body: bounded_prefix(&body, MAX_STORED_BODY_BYTES).into_owned(),
                 },
             }
         }

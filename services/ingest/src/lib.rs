@@ -17,7 +17,9 @@ mod metrics;
 mod nats_url;
 mod waiters;
 
-pub use decode::{Candidate, Rejection, decode};
+pub use decode::{
+    Candidate, EventLimits, MAX_ECHOED_ID_BYTES, MAX_STORED_BODY_BYTES, Rejection, bounded_prefix, decode, json_depth,
+};
 pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact_nats_url};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
@@ -72,6 +74,8 @@ pub struct IngestConfig {
     pub max_batch: usize,
     /// How long an HTTP request waits for JetStream-routed events to become durable.
     pub commit_wait: Duration,
+    /// What one event may be: the same limits as over HTTP.
+    pub event_limits: EventLimits,
 }
 
 impl Default for IngestConfig {
@@ -81,6 +85,7 @@ impl Default for IngestConfig {
             consumer_name: "provisio".into(),
             max_batch: 1_000,
             commit_wait: Duration::from_secs(30),
+            event_limits: EventLimits::default(),
         }
     }
 }
@@ -91,6 +96,7 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
+    pub(crate) event_limits: EventLimits,
     /// Each commit's new events, for followers that would otherwise read them back.
     feed: broadcast::Sender<Arc<CommittedEvents>>,
     ready: AtomicBool,
@@ -164,6 +170,7 @@ impl Ingest {
             metrics: Arc::new(Metrics::default()),
             waiters: Waiters::default(),
             nats: nats.clone(),
+            event_limits: config.event_limits.clone(),
             feed,
             ready: AtomicBool::new(false),
         });
@@ -196,6 +203,9 @@ impl Ingest {
                 tx.send(local::AppendRequest { events, reply }).await.map_err(|_| IngestError::Unavailable)?;
                 rx.await.map_err(|_| IngestError::Unavailable)?
             }
+            // A consumer that is not running (the database away, say) would leave the request
+            // waiting for a commit that cannot come: refuse at once, to be sent again.
+            Route::Nats(_) if !self.is_ready() => Err(IngestError::Unavailable),
             Route::Nats(js) => self.submit_via_jetstream(js, events).await,
         }
     }

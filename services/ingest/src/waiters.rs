@@ -39,6 +39,12 @@ impl Waiters {
         }
     }
 
+    /// Tells everyone waiting that their events are not coming (the consumer failed, say the
+    /// database is away): they answer at once, to be sent again, instead of waiting it out.
+    pub(crate) fn fail_all(&self) {
+        self.lock().clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<oneshot::Sender<Appended>>>> {
         // A panic while holding this lock cannot leave the map inconsistent; keep serving.
         self.by_id.lock().unwrap_or_else(|e| e.into_inner())

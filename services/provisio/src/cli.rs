@@ -90,15 +90,28 @@ pub struct LimitArgs {
     /// Most events in one POST /v1/events.
     #[arg(long, env = "PROVISIO_MAX_REQUEST_EVENTS", default_value_t = 1000)]
     pub max_request_events: usize,
-    /// Deepest JSON nesting accepted in a request body.
+    /// Deepest JSON nesting accepted in an event, over HTTP and NATS alike.
     #[arg(long, env = "PROVISIO_MAX_JSON_DEPTH", default_value_t = 64)]
     pub max_json_depth: usize,
+    /// Longest JSON text of one event, in bytes, over HTTP and NATS alike.
+    #[arg(long, env = "PROVISIO_MAX_EVENT_BYTES", default_value_t = 1024 * 1024)]
+    pub max_event_bytes: usize,
     /// Seconds a request (other than a live stream) may take.
     #[arg(long, env = "PROVISIO_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
     /// Live (SSE) streams one key may hold open.
     #[arg(long, env = "PROVISIO_SSE_PER_KEY", default_value_t = 8)]
     pub sse_per_key: usize,
+    /// Most HTTP connections open at once (keep it below the process's descriptor limit); at the
+    /// cap a new connection replaces the oldest one with no request in hand.
+    #[arg(long, env = "PROVISIO_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head.
+    #[arg(long, env = "PROVISIO_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may move no byte before it is closed.
+    #[arg(long, env = "PROVISIO_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
     /// Sustained requests per second per key (0: no limit).
     #[arg(long, env = "PROVISIO_RATE_LIMIT", default_value_t = 200.0)]
     pub rate_limit: f64,
@@ -113,11 +126,24 @@ impl From<&LimitArgs> for provisio_api::Limits {
             max_body_bytes: a.max_body_bytes,
             max_import_bytes: a.max_import_bytes,
             max_batch: a.max_request_events,
-            max_json_depth: a.max_json_depth,
+            events: provisio_ingest::EventLimits {
+                max_event_bytes: a.max_event_bytes,
+                max_json_depth: a.max_json_depth,
+            },
             request_timeout: std::time::Duration::from_secs(a.request_timeout_secs.max(1)),
             sse_per_key: a.sse_per_key,
             rate_per_second: a.rate_limit,
             rate_burst: a.rate_burst.max(1.0),
+        }
+    }
+}
+
+impl From<&LimitArgs> for crate::serve::ConnectionLimits {
+    fn from(a: &LimitArgs) -> Self {
+        Self {
+            max_connections: a.max_connections.max(1),
+            header_read_timeout: std::time::Duration::from_secs(a.header_read_timeout_secs.max(1)),
+            idle_timeout: std::time::Duration::from_secs(a.idle_timeout_secs.max(1)),
         }
     }
 }

@@ -55,7 +55,7 @@ async fn demo_keys(
 }
 
 fn to_candidate(event: Value) -> anyhow::Result<Candidate> {
-    decode(&event.to_string(), None)
+    decode(&event.to_string(), None, &Default::default())
         .map_err(|r| anyhow::anyhow!("generated demo event {:?} is invalid: {:?}", r.id, r.errors))
 }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod keys;
 pub mod rebuild;
+pub mod serve;
 
 /// The engine allocates and frees small values (shared keys, copied shards) at every event;
 /// glibc's allocator spent about a third of the service's CPU on them (perf, BENCHMARKS.md).
@@ -34,6 +35,7 @@ pub struct Config {
     pub max_batch: usize,
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
+    pub connections: serve::ConnectionLimits,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             max_batch: server.max_batch,
             insecure_no_auth: server.insecure_no_auth,
             limits: (&server.limits).into(),
+            connections: (&server.limits).into(),
         }
     }
 }
@@ -55,6 +58,7 @@ impl Config {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    connections: serve::ConnectionLimits,
     ingest: Ingest,
     tracker: TaskTracker,
     shutdown: CancellationToken,
@@ -71,6 +75,7 @@ impl Application {
             nats_url: config.nats_url.clone(),
             consumer_name: config.consumer.clone(),
             max_batch: config.max_batch.max(1),
+            event_limits: config.limits.events.clone(),
             ..Default::default()
         };
         let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone())
@@ -98,7 +103,7 @@ impl Application {
             database = %redact_url(&config.database_url),
             bus = config.nats_url.as_deref().map_or("in-process".into(), provisio_ingest::redact_nats_url),
         );
-        Ok(Self { listener, router, ingest, tracker, shutdown })
+        Ok(Self { listener, router, connections: config.connections.clone(), ingest, tracker, shutdown })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -126,7 +131,7 @@ impl Application {
                 shutdown.cancel();
             }
         });
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await?;
+        serve::serve(self.listener, self.router, self.connections, shutdown.clone()).await;
         shutdown.cancel();
         self.tracker.close();
         self.tracker.wait().await;

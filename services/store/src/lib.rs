@@ -35,6 +35,22 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// True when the database could not be reached (down, refusing or dropping connections,
+    /// no connection free in time), as opposed to a statement that failed: worth retrying.
+    pub fn is_unreachable(&self) -> bool {
+        use sqlx::Error as E;
+        matches!(self, StoreError::Database(E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed))
+    }
+}
+
+/// How long a query waits for a PostgreSQL connection. While the database is away, every query
+/// waits this long (sqlx retries a refused connection until then) before failing as
+/// unreachable, so it is short: a request that needs the database is answered `503` within a
+/// second instead of hanging (it was 10 s). A healthy pool of 8 hands a connection out in
+/// microseconds; one this busy is better refused than queued.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// Which SQL engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -73,7 +89,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Pool::Postgres(
-                PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await?,
+                PgPoolOptions::new().max_connections(8).acquire_timeout(PG_ACQUIRE_TIMEOUT).connect(url).await?,
             )
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?

@@ -2,6 +2,10 @@
 //! test, a SQLite file per test, and a private `nats-server` with JetStream per test, so tests
 //! run in parallel without seeing each other's data. Real servers, never mocks.
 
+mod proxy;
+
+pub use proxy::TcpProxy;
+
 use sqlx::{Connection, Executor};
 use std::net::TcpListener;
 use std::path::PathBuf;

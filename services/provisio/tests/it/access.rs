@@ -233,7 +233,7 @@ async fn limits_answer_429_with_retry_after_and_refuse_deep_json() {
         rate_per_second: 1.0,
         rate_burst: 3.0,
         sse_per_key: 1,
-        max_json_depth: 8,
+        events: provisio_ingest::EventLimits { max_json_depth: 8, ..Default::default() },
         ..Default::default()
     };
     let app = spawn_app_with(url, sqlite, None, limits).await;

@@ -56,7 +56,12 @@ pub(crate) async fn spawn_app_with(
     nats_url: Option<&str>,
     limits: provisio_api::Limits,
 ) -> TestApp {
-    let config = Config {
+    spawn_app_from(config(database_url, nats_url, limits), database).await
+}
+
+/// The configuration `spawn_app_with` starts the application with.
+pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provisio_api::Limits) -> Config {
+    Config {
         listen: "127.0.0.1:0".into(),
         database_url,
         nats_url: nats_url.map(str::to_owned),
@@ -64,7 +69,11 @@ pub(crate) async fn spawn_app_with(
         max_batch: 500,
         insecure_no_auth: false,
         limits,
-    };
+        connections: Default::default(),
+    }
+}
+
+pub(crate) async fn spawn_app_from(config: Config, database: Option<TestDatabase>) -> TestApp {
     let app = Application::build(&config).await.expect("the application starts");
     let store = app.ingest().store().clone();
     let admin_key = create_key(&store, "admin", None).await;

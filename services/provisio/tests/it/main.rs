@@ -4,11 +4,14 @@
 mod access;
 mod browser;
 mod cli;
+mod connections;
 mod crash;
 mod helpers;
 mod http_ingest;
 mod imports;
+mod limits;
 mod names;
 mod nats_access;
 mod nats_ingest;
+mod outage;
 mod reports;

@@ -187,15 +187,7 @@ async fn a_failing_nats_connection_never_shows_the_password() {
 
     // The service started with a wrong password says so without it.
     let wrong_service = format!("nats://provisio:not-{SERVICE_PASSWORD}@127.0.0.1:{}", nats.server.port);
-    let config = provisio::Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: url,
-        nats_url: Some(wrong_service),
-        consumer: "provisio".into(),
-        max_batch: 500,
-        insecure_no_auth: false,
-        limits: Default::default(),
-    };
+    let config = crate::helpers::config(url, Some(&wrong_service), Default::default());
     let error = format!("{:#}", provisio::Application::build(&config).await.err().expect("refused"));
     assert!(error.contains("nats://provisio:***@127.0.0.1") && !error.contains(SERVICE_PASSWORD), "{error}");
 }
