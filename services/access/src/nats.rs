@@ -5,6 +5,8 @@
 //! the configuration as a bcrypt hash (nats-server verifies bcrypt passwords).
 
 use crate::Principal;
+use provisio_events::live_subject;
+use provisio_events::vocab::Vocab;
 use std::fmt::Write;
 
 /// One NATS user: a key id, the bcrypt hash of its key, and what it may do.
@@ -34,9 +36,9 @@ fn permissions(p: &Principal) -> (Vec<String>, Vec<String>) {
         Principal::Provider(u) => (vec![format!("lp.v1.provider.{u}.>")], vec![format!("lp.rejected.{u}"), inbox]),
         Principal::Partnership(id) => (
             vec![format!("lp.v1.partnership.{id}.>")],
-            vec![format!("lp.rejected.{id}"), format!("lp.live.{id}.>"), inbox],
+            vec![format!("lp.rejected.{id}"), live_subject(id.as_str(), ">"), inbox],
         ),
-        Principal::Viewer(id) => (vec![], vec![format!("lp.live.{id}.>")]),
+        Principal::Viewer(id) => (vec![], vec![live_subject(id.as_str(), ">")]),
     }
 }
 

@@ -7,7 +7,7 @@
 //! in after each applied batch, so a report is always consistent with one position.
 
 use provisio_engine::{Change, Engine};
-use provisio_events::{Event, validate};
+use provisio_events::{Event, live_subject, validate};
 use provisio_store::{CommittedEvents, LogQuery, PROJECTOR_CHECKPOINT, Store, StoredChange, StoredEvent};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -471,7 +471,7 @@ impl Follower {
         }
         if let Some(client) = &self.nats {
             for c in live.iter() {
-                let subject = format!("lp.live.{}.{}", c.partnership_id, c.kind);
+                let subject = live_subject(&c.partnership_id, &c.kind);
                 if let Err(error) = client.publish(subject, c.body.as_bytes().to_vec().into()).await {
                     tracing::warn!(message = "Failed to publish a live change.", %error);
                 }
