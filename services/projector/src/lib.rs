@@ -62,6 +62,8 @@ struct Inner {
     sent: AtomicU64,
     /// The last position whose changes are recorded.
     recorded: watch::Sender<u64>,
+    /// The recorder's last attempt failed: it is retrying and reports fall behind meanwhile.
+    recorder_failing: AtomicBool,
     store: Store,
 }
 
@@ -83,6 +85,7 @@ impl Projection {
                 ready: AtomicBool::new(false),
                 sent: AtomicU64::new(0),
                 recorded: watch::channel(0).0,
+                recorder_failing: AtomicBool::new(false),
                 store,
             }),
         }
@@ -116,6 +119,17 @@ impl Projection {
     pub async fn wait_recorded(&self, n: u64, timeout: Duration) -> bool {
         let mut rx = self.inner.recorded.subscribe();
         tokio::time::timeout(timeout, rx.wait_for(|p| *p >= n)).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// The last position whose changes are recorded.
+    pub fn recorded_position(&self) -> u64 {
+        *self.inner.recorded.borrow()
+    }
+
+    /// True while the recorder cannot record (its last attempt failed): the reports read
+    /// from the record, and `min_position` reads, fall behind until it succeeds.
+    pub fn recorder_is_failing(&self) -> bool {
+        self.inner.recorder_failing.load(Ordering::Relaxed)
     }
 
     /// True once the engine has caught up with the read model recorded before start.
