@@ -104,6 +104,9 @@ impl From<provisio_ingest::IngestError> for ApiError {
         tracing::warn!(message = "Ingestion refused a request.", %error);
         match error {
             provisio_ingest::IngestError::NotYetDurable => ApiError::Unavailable(error.to_string()),
+            provisio_ingest::IngestError::Nats(_) => ApiError::Unavailable(
+                "the event bus (NATS) is unavailable; send the events again with the same ids".into(),
+            ),
             _ => {
                 ApiError::Unavailable("the event store is unavailable; send the events again with the same ids".into())
             }

@@ -8,4 +8,5 @@ mod helpers;
 mod http_ingest;
 mod imports;
 mod nats_ingest;
+mod readiness;
 mod reports;

@@ -1,0 +1,61 @@
+//! `/readyz` and the dependency gauges of `/metrics` through outages of PostgreSQL and NATS:
+//! readiness turns within about 2 s, names what is down, and comes back after.
+
+use crate::helpers::{Db, TestApp, database, event, spawn_app, spawn_app_on};
+use provisio_events::EventType;
+use std::time::{Duration, Instant};
+
+/// Polls `/readyz` until it answers `status`, at most `within`; answers its body.
+async fn readyz_turns(app: &TestApp, status: u16, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let r = app.client.get(format!("{}/readyz", app.base)).send().await.unwrap();
+        let (answered, body) = (r.status().as_u16(), r.text().await.unwrap());
+        if answered == status {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "/readyz still answers {answered} {body:?} after {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn metrics(app: &TestApp) -> String {
+    app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn readyz_names_postgres_within_two_seconds_of_an_outage_and_is_ready_again_after() {
+    let (url, _) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), None, None).await;
+    assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"postgres\"} 1"));
+
+    provisio_testkit::set_postgres_reachable(&url, false).await;
+    let body = readyz_turns(&app, 503, Duration::from_millis(2_500)).await;
+
+    assert!(body.contains("postgres") && !body.contains("starting") && !body.contains("NATS"), "{body}");
+    assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"postgres\"} 0"));
+    provisio_testkit::set_postgres_reachable(&url, true).await;
+    readyz_turns(&app, 200, Duration::from_secs(10)).await;
+    assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"postgres\"} 1"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readyz_names_nats_when_it_is_down_and_refused_events_do_not_blame_the_store() {
+    let mut nats = provisio_testkit::NatsServer::start();
+    let app = spawn_app(Db::Postgres, Some(&nats.url)).await;
+    assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"nats\"} 1"));
+
+    let killed = std::process::Command::new("kill").args(["-9", &nats.pid().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let body = readyz_turns(&app, 503, Duration::from_millis(2_500)).await;
+
+    assert!(body.contains("NATS") && !body.contains("database") && !body.contains("starting"), "{body}");
+    assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"nats\"} 0"));
+    let (status, problem) = app.post_events(&event(EventType::PartnershipRegistered, "during-outage")).await;
+    assert_eq!(status, 503, "{problem}");
+    assert!(!problem["detail"].as_str().unwrap().contains("event store"), "{problem}");
+    nats.restart();
+    readyz_turns(&app, 200, Duration::from_secs(30)).await;
+    app.stop().await;
+}
