@@ -47,6 +47,14 @@ pub async fn set_postgres_reachable(database_url: &str, reachable: bool) {
     conn.close().await.ok();
 }
 
+/// Runs `sql` (one or more statements, as a test's own) on a test database, behind the
+/// service's back: to break or mend something the service depends on.
+pub async fn postgres_execute(database_url: &str, sql: &str) {
+    let mut conn = sqlx::PgConnection::connect(database_url).await.expect("the test database is reachable");
+    conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.expect("the test's SQL runs");
+    conn.close().await.ok();
+}
+
 /// A SQLite database file in a directory removed when the value is dropped.
 pub struct SqliteFile {
     _dir: tempfile::TempDir,

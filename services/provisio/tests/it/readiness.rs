@@ -59,3 +59,33 @@ async fn readyz_names_nats_when_it_is_down_and_refused_events_do_not_blame_the_s
     readyz_turns(&app, 200, Duration::from_secs(30)).await;
     app.stop().await;
 }
+
+/// A recorder that cannot record (here a trigger refuses every change) shows in `/readyz`
+/// and `/metrics` while the log goes on, and the reports catch up once it can again.
+#[tokio::test]
+async fn a_recorder_that_cannot_record_makes_readyz_say_so_until_it_can_again() {
+    let (url, _) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), None, None).await;
+    provisio_testkit::postgres_execute(
+        &url,
+        "create function refuse_changes() returns trigger language plpgsql as \
+         $$ begin raise exception 'changes refused by the test'; end $$; \
+         create trigger refuse_changes before insert on changes execute function refuse_changes()",
+    )
+    .await;
+
+    for (i, t) in [EventType::PartnershipRegistered, EventType::NeedIdentified].into_iter().enumerate() {
+        let (status, answer) = app.post_events(&event(t, &format!("e{i}"))).await;
+        assert_eq!(status, 202, "the log goes on: {answer}");
+    }
+    let body = readyz_turns(&app, 503, Duration::from_secs(5)).await;
+
+    assert!(body.contains("recorder") && !body.contains("database"), "{body}");
+    assert!(metrics(&app).await.contains("provisio_recorder_failing 1"));
+    provisio_testkit::postgres_execute(&url, "drop trigger refuse_changes on changes").await;
+    readyz_turns(&app, 200, Duration::from_secs(5)).await;
+    let metrics = metrics(&app).await;
+    assert!(metrics.contains("provisio_recorder_failing 0"), "{metrics}");
+    assert!(metrics.contains("provisio_recorder_position 2\n"), "{metrics}");
+    app.stop().await;
+}
