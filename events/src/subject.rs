@@ -27,6 +27,12 @@ pub fn rejected_subject(subject: &str) -> String {
     format!("lp.rejected.{}", subject_owner(subject).unwrap_or("unknown"))
 }
 
+/// `lp.live.<partnership id>.<kind>`: where a change of a partnership's report row is pushed
+/// on core NATS. The kind `>` makes the pattern of all of a partnership's live changes.
+pub fn live_subject(partnership_id: &str, kind: &str) -> String {
+    format!("lp.live.{partnership_id}.{kind}")
+}
+
 /// Checks that the subject a message arrived on names the event's source and type.
 pub fn check_subject(subject: &str, event: &Event) -> Result<(), FieldError> {
     let expected = subject_for(&event.source, event.event_type());

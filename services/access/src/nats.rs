@@ -7,7 +7,8 @@
 //! which no other user may read; the clients take that prefix from the user in their URL.
 
 use crate::Principal;
-use provisio_events::inbox_prefix_for;
+use provisio_events::vocab::Vocab;
+use provisio_events::{inbox_prefix_for, live_subject};
 use std::fmt::Write;
 
 /// One NATS user: a key id, the bcrypt hash of its key, and what it may do.
@@ -44,9 +45,9 @@ fn permissions(user: &str, p: &Principal) -> (Vec<String>, Vec<String>) {
         }
         Principal::Partnership(id) => (
             vec![format!("lp.v1.partnership.{id}.>")],
-            [vec![format!("lp.rejected.{id}"), format!("lp.live.{id}.>")], inbox].concat(),
+            [vec![format!("lp.rejected.{id}"), live_subject(id.as_str(), ">")], inbox].concat(),
         ),
-        Principal::Viewer(id) => (vec![], vec![format!("lp.live.{id}.>")]),
+        Principal::Viewer(id) => (vec![], vec![live_subject(id.as_str(), ">")]),
     }
 }
 

@@ -25,6 +25,7 @@ mod openapi;
 mod problem;
 mod report_cache;
 mod reports;
+mod request_span;
 
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
@@ -78,5 +79,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(DefaultBodyLimit::max(state.access.limits.max_body_bytes))
+        .layer(middleware::from_fn(request_span::request_span))
         .with_state(state)
 }

@@ -13,6 +13,7 @@ use futures_util::stream::{self, Stream};
 use provisio_projector::LiveChange;
 use std::convert::Infallible;
 use tokio::sync::{broadcast, mpsc};
+use tracing::Instrument;
 
 /// Events buffered per client before it counts as too slow and is dropped.
 const CLIENT_BUFFER: usize = 4_096;
@@ -45,10 +46,14 @@ async fn live(
     // Subscribe before reading history, so nothing falls between the two.
     let live = state.projection.subscribe();
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
-    tokio::spawn(async move {
-        feed(state, id, last_event_id, live, tx).await;
-        drop(slot);
-    });
+    // The stream outlives the handler: its log lines stay in the request's span.
+    tokio::spawn(
+        async move {
+            feed(state, id, last_event_id, live, tx).await;
+            drop(slot);
+        }
+        .in_current_span(),
+    );
     let events = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

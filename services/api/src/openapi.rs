@@ -112,7 +112,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
             json!({"summary": "Liveness", "responses": {"200": {"description": "The process is up"}}})
         }
         ("get", "/readyz") => {
-            json!({"summary": "Readiness", "responses": {"200": {"description": "Events can be accepted and served"}, "503": {"description": "Starting"}}})
+            json!({"summary": "Readiness", "responses": {"200": {"description": "Events can be accepted and served"}, "503": {"description": "Not ready: the text names what is down (the database, NATS, the report recorder) or says starting"}}})
         }
         ("get", "/metrics") => {
             json!({"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}}})

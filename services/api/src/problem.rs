@@ -1,5 +1,6 @@
 //! Every API error, with its stable `code` and HTTP status, mapped once to RFC 9457
-//! `application/problem+json`. Internal detail is logged, never sent.
+//! `application/problem+json`. Internal detail is never sent: the answer carries it to the
+//! request span (`request_span`), which logs it inside the request with its correlation id.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -39,21 +40,22 @@ pub enum ApiError {
     TooDeep { limit: usize },
     #[error("the request took longer than {0} s")]
     Timeout(u64),
-    #[error("internal error; quote correlation id {0} when reporting it")]
-    Internal(String),
+    #[error("internal error; quote correlation id {correlation_id} when reporting it")]
+    Internal { correlation_id: String, detail: String },
 }
 
-/// A fresh id tying an internal error's answer to its log line.
-pub(crate) fn correlation_id() -> String {
-    provisio_access::random_hex(8)
+/// An internal error's detail and the correlation id its answer quotes, handed to the request
+/// span in the response's extensions to be logged there.
+#[derive(Debug, Clone)]
+pub(crate) struct InternalError {
+    pub(crate) correlation_id: String,
+    pub(crate) detail: String,
 }
 
 impl ApiError {
-    /// Logs the detail under a new correlation id and answers only that id.
+    /// An internal error under a fresh correlation id, which ties the answer to its log line.
     pub(crate) fn internal(detail: &dyn std::fmt::Display) -> Self {
-        let id = correlation_id();
-        tracing::error!(message = "Internal error while serving a request.", error = %detail, correlation_id = %id);
-        ApiError::Internal(id)
+        ApiError::Internal { correlation_id: provisio_access::random_hex(8), detail: detail.to_string() }
     }
 }
 
@@ -86,7 +88,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
             ApiError::TooDeep { .. } => (StatusCode::BAD_REQUEST, "too-deep", "JSON nested too deeply"),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            ApiError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
 }
@@ -106,6 +108,9 @@ impl From<provisio_ingest::IngestError> for ApiError {
         tracing::warn!(message = "Ingestion refused a request.", %error);
         match error {
             provisio_ingest::IngestError::NotYetDurable => ApiError::Unavailable(error.to_string()),
+            provisio_ingest::IngestError::Nats(_) => ApiError::Unavailable(
+                "the event bus (NATS) is unavailable; send the events again with the same ids".into(),
+            ),
             _ => {
                 ApiError::Unavailable("the event store is unavailable; send the events again with the same ids".into())
             }
@@ -116,18 +121,20 @@ impl From<provisio_ingest::IngestError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();
-        let body = json!({
+        let mut body = json!({
             "type": format!("https://provisio.example/problems/{code}"),
             "title": title,
             "status": status.as_u16(),
             "detail": self.to_string(),
             "code": code,
         });
-        let mut body = body;
-        if let ApiError::Internal(id) = &self {
-            body["correlation_id"] = json!(id);
+        if let ApiError::Internal { correlation_id, .. } = &self {
+            body["correlation_id"] = json!(correlation_id);
         }
         let mut response = (status, body.to_string()).into_response();
+        if let ApiError::Internal { correlation_id, detail } = self {
+            response.extensions_mut().insert(InternalError { correlation_id, detail });
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         match status {

@@ -29,18 +29,19 @@ mod partnership;
 mod query;
 mod report;
 mod rows;
+mod rules;
 mod targets;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};
 pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
-pub use partnership::EffectiveRules;
 pub use query::Filter;
 pub use rows::{
     CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
     PartnershipSummary, TargetRow,
 };
+pub use rules::EffectiveRules;
 
 use partnership::{Partnership, Touches};
 use provisio_events::Event;

@@ -4,39 +4,13 @@
 use crate::cow::CowMap;
 use crate::keys::{Cell, DuplicationKey, OfferKey, Year};
 use crate::rows::{DuplicationRow, GapRow};
+use crate::rules::EffectiveRules;
 use crate::targets::Target;
 use crate::world::Offer;
 use provisio_events::vocab::{AreaCode, LocalId, Mode, PartnershipId, Ukprn};
-use provisio_events::{NeedIdentified, PartnershipRegistered, Rules};
-use serde::Serialize;
+use provisio_events::{NeedIdentified, PartnershipRegistered};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// The rules of a partnership with every key filled in (CONTRACT section 3's defaults).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct EffectiveRules {
-    pub surplus_tolerance: f64,
-    pub viable_fill_rate: f64,
-    pub min_group_size: u32,
-}
-
-impl Default for EffectiveRules {
-    fn default() -> Self {
-        EffectiveRules { surplus_tolerance: 0.2, viable_fill_rate: 0.6, min_group_size: 12 }
-    }
-}
-
-impl EffectiveRules {
-    pub fn of(rules: Option<&Rules>) -> Self {
-        let d = EffectiveRules::default();
-        let Some(r) = rules else { return d };
-        EffectiveRules {
-            surplus_tolerance: r.surplus_tolerance.unwrap_or(d.surplus_tolerance),
-            viable_fill_rate: r.viable_fill_rate.unwrap_or(d.viable_fill_rate),
-            min_group_size: r.min_group_size.unwrap_or(d.min_group_size),
-        }
-    }
-}
 
 /// What the last `partnership.registered` said.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! as integers, rates as numbers or `null`.
 
 use crate::keys::{OfferKey, Year};
-use crate::partnership::EffectiveRules;
+use crate::rules::EffectiveRules;
 use provisio_events::vocab::{
     AgeGroup, AreaCode, Date, Level, LocalId, Measure, Mode, OfferStatus, PartnershipId, SubjectCode, Ukprn,
 };

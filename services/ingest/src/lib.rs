@@ -279,4 +279,9 @@ impl Ingest {
     pub fn nats(&self) -> Option<&async_nats::Client> {
         self.shared.nats.as_ref()
     }
+
+    /// Whether the NATS connection is up right now; `None` without NATS (in-process bus).
+    pub fn nats_connected(&self) -> Option<bool> {
+        self.nats().map(|c| c.connection_state() == async_nats::connection::State::Connected)
+    }
 }

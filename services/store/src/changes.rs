@@ -24,6 +24,10 @@ const CHANGES_PER_STATEMENT: usize = 5_000;
 impl Store {
     /// Records the changes made by positions up to `through`, and `through` as the
     /// projector's checkpoint, in one transaction.
+    ///
+    /// Idempotent: a change already recorded under its (position, seq) is left as it is, so
+    /// a retry after a commit whose answer was lost (the connection died after COMMIT) finds
+    /// its own earlier write and succeeds. The same positions always make the same changes.
     #[tracing::instrument(skip_all, fields(changes = changes.len(), through))]
     pub async fn record_changes(&self, changes: &[StoredChange], through: i64) -> Result<(), StoreError> {
         match &self.pool {
@@ -36,7 +40,8 @@ impl Store {
                     sqlx::query(
                         "with recorded as ( \
                              insert into changes (position, seq, partnership_id, kind, body) \
-                             select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])) \
+                             select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) \
+                             on conflict (position, seq) do nothing) \
                          insert into consumer_checkpoints (name, stream_sequence) values ($6, $7) \
                          on conflict (name) do update set stream_sequence = excluded.stream_sequence",
                     )
@@ -62,7 +67,8 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 for c in changes {
                     sqlx::query(
-                        "insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5)",
+                        "insert into changes (position, seq, partnership_id, kind, body) values ($1, $2, $3, $4, $5) \
+                         on conflict (position, seq) do nothing",
                     )
                     .bind(c.position)
                     .bind(c.seq)
@@ -111,6 +117,12 @@ impl Store {
         }))
         .collect::<Result<Vec<_>, sqlx::Error>>()?);
         Ok(rows)
+    }
+
+    /// Answers once the database answers a trivial query: how readiness checks it is reachable.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => _ = sqlx::query("select 1").execute(pool).await?);
+        Ok(())
     }
 
     /// Forgets the read model, so that the projector rebuilds it from the log.

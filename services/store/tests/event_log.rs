@@ -187,3 +187,32 @@ async fn a_reader_following_positions_never_skips_an_event_under_concurrent_appe
         end = last;
     }
 }
+
+/// A commit whose answer is lost (the connection dies after COMMIT) is retried by the
+/// recorder with the very same changes: the retry finds them recorded and succeeds, one
+/// statement or several (more than 5,000 changes) alike.
+#[tokio::test]
+async fn recording_the_same_changes_again_succeeds_and_keeps_one_copy() {
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
+        for (through, count) in [(3, 3), (7_000, 6_000)] {
+            let changes: Vec<provisio_store::StoredChange> = (0..count)
+                .map(|i| provisio_store::StoredChange {
+                    position: through - i64::from(i) / 2,
+                    seq: i % 2,
+                    partnership_id: "hull".into(),
+                    kind: "gap.changed".into(),
+                    body: format!("{{\"n\":{i}}}"),
+                })
+                .rev()
+                .collect();
+            store.record_changes(&changes, through).await.unwrap();
+            store.record_changes(&changes, through).await.expect("the retry of a recorded batch succeeds");
+            assert_eq!(store.checkpoint(provisio_store::PROJECTOR_CHECKPOINT).await.unwrap(), through as u64, "{url}");
+        }
+        let recorded = store.read_changes("hull", (0, -1), 100_000).await.unwrap();
+        assert_eq!(recorded.len(), 3 + 6_000, "{url}: each change once");
+        store.close().await;
+    }
+}

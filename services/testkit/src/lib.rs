@@ -86,6 +86,31 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// Makes a test database refuse new connections and ends the open ones (`false`), which is
+/// how a PostgreSQL outage looks to a service using it, or lets connections in again (`true`).
+pub async fn set_postgres_reachable(database_url: &str, reachable: bool) {
+    let name = database_url.rsplit('/').next().expect("a database URL names its database");
+    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.expect("PostgreSQL for tests is reachable");
+    let alter = format!("alter database {name} with allow_connections {reachable}");
+    conn.execute(sqlx::AssertSqlSafe(alter)).await.expect("alter the test database");
+    if !reachable {
+        sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1")
+            .bind(name)
+            .execute(&mut conn)
+            .await
+            .expect("end the test database's connections");
+    }
+    conn.close().await.ok();
+}
+
+/// Runs `sql` (one or more statements, as a test's own) on a test database, behind the
+/// service's back: to break or mend something the service depends on.
+pub async fn postgres_execute(database_url: &str, sql: &str) {
+    let mut conn = sqlx::PgConnection::connect(database_url).await.expect("the test database is reachable");
+    conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.expect("the test's SQL runs");
+    conn.close().await.ok();
+}
+
 /// A SQLite database file in a directory removed when the value is dropped.
 pub struct SqliteFile {
     _dir: tempfile::TempDir,

@@ -14,4 +14,5 @@ mod names;
 mod nats_access;
 mod nats_ingest;
 mod outage;
+mod readiness;
 mod reports;
