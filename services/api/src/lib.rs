@@ -13,6 +13,7 @@ macro_rules! routes {
     };
 }
 
+mod as_of;
 mod auth;
 mod dashboard;
 mod events;

@@ -60,6 +60,22 @@ fn report_filters(with_mode: bool) -> Vec<Value> {
     params
 }
 
+/// The report as it was after an earlier position (CONTRACT section 10).
+fn as_of_params() -> [Value; 2] {
+    [
+        query(
+            "as_of_position",
+            "The report after this log position was applied (waits for it, as min_position does); the answer's position is it",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        query(
+            "as_of",
+            "The report at this instant: after the greatest position recorded at or before it (0 when none)",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+    ]
+}
+
 fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -84,8 +100,9 @@ fn describe(method: &str, path: &str) -> Option<Value> {
     let report = |summary: &str, name: &str, item: &str, with_mode: bool| {
         let mut params = vec![id_param()];
         params.extend(report_filters(with_mode));
+        params.extend(as_of_params());
         json!({"summary": summary, "parameters": params,
-               "responses": {"200": ok(summary, report_body(name, item)), "400": problem("A filter is not valid"),
+               "responses": {"200": ok(summary, report_body(name, item)), "400": problem("A filter is not valid, or both as_of_position and as_of are given"),
                              "404": problem("The partnership is not registered"), "503": problem("min_position not applied within 5 s")}})
     };
     Some(match (method, path) {

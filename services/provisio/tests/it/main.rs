@@ -9,4 +9,5 @@ mod http_ingest;
 mod imports;
 mod nats_access;
 mod nats_ingest;
+mod over_time;
 mod reports;
