@@ -54,9 +54,7 @@ pub(crate) async fn resolve(state: &AppState, moment: Moment) -> Result<u64, Api
 }
 
 /// The position a moment stands for and the engine after it was applied, for partnership
-/// `id`, given the `current` snapshot (already at any `min_position` asked for). A position
-/// not applied yet is waited for as `min_position` is; whether the partnership exists is
-/// judged by the current state (`404` only when it is not registered now).
+/// `id`, given the `current` snapshot (already at any `min_position` asked for).
 pub(crate) async fn engine_for(
     state: &AppState,
     current: Snapshot,
@@ -64,14 +62,33 @@ pub(crate) async fn engine_for(
     moment: Moment,
 ) -> Result<(u64, Arc<Engine>), ApiError> {
     let n = resolve(state, moment).await?;
+    let current = current_through(state, current, id, n).await?;
+    Ok((n, engine_at(state, &current, n).await?))
+}
+
+/// The current snapshot once position `n` is applied: a position not applied yet is waited
+/// for as `min_position` is. Whether the partnership exists is judged by the current state
+/// (`404` only when it is not registered now).
+pub(crate) async fn current_through(
+    state: &AppState,
+    current: Snapshot,
+    id: &str,
+    n: u64,
+) -> Result<Snapshot, ApiError> {
     let current = if current.position < n { crate::reports::snapshot_at(state, n).await? } else { current };
     if current.engine.partnership(id).is_none() {
         return Err(ApiError::PartnershipNotFound(id.to_owned()));
     }
+    Ok(current)
+}
+
+/// The engine after position `n` (at most `current`'s) was applied: `current` itself when it
+/// is at `n`, else the log replayed up to `n`.
+pub(crate) async fn engine_at(state: &AppState, current: &Snapshot, n: u64) -> Result<Arc<Engine>, ApiError> {
     if current.position == n {
-        return Ok((n, current.engine));
+        return Ok(current.engine.clone());
     }
-    Ok((n, Arc::new(replay(state, n).await?)))
+    Ok(Arc::new(replay(state, n).await?))
 }
 
 /// A fresh engine with the log applied up to position `through`. Parsing and applying run

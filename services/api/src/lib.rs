@@ -22,6 +22,7 @@ mod imports;
 mod keys;
 mod live;
 mod openapi;
+mod over_time;
 mod problem;
 mod report_cache;
 mod reports;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(live::router())
         .merge(openapi::router())
+        .merge(over_time::router())
         .merge(keys::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })

@@ -2,7 +2,7 @@
 //! the modules' `ROUTES` (the same lists their routers are built from), event bodies from the
 //! event JSON Schemas, and a test fails when a route has no description here.
 
-use crate::{dashboard, events, health, imports, keys, live, reports};
+use crate::{dashboard, events, health, imports, keys, live, over_time, reports};
 use axum::Json;
 use provisio_events::EventType;
 use provisio_events::schema::event_schema;
@@ -27,6 +27,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         keys::ROUTES,
         dashboard::ROUTES,
         imports::ROUTES,
+        over_time::ROUTES,
         ROUTES,
     ]
     .into_iter()
@@ -229,6 +230,18 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                           "422": ok("The import report: rows were rejected, nothing was published", reference("ImportReport")),
                           "400": problem("The file cannot be read at all"), "415": problem("Neither CSV nor XML")}
         }),
+        ("get", "/v1/partnerships/{id}/changes") => json!({
+            "summary": "What changed in the gaps, duplications and targets between two positions (net)",
+            "parameters": [id_param(),
+                query("from", "The earlier log position", json!({"type": "integer", "minimum": 0})),
+                query("from_time", "Instead of from: the position at this instant", json!({"type": "string", "format": "date-time"})),
+                query("to", "The later log position (default: the last applied)", json!({"type": "integer", "minimum": 0})),
+                query("to_time", "Instead of to: the position at this instant", json!({"type": "string", "format": "date-time"})),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "responses": {"200": ok("The changes object", reference("Changes")),
+                          "400": problem("A parameter is missing or not valid, or from is after to"),
+                          "404": problem("The partnership is not registered"), "503": problem("to not applied within 5 s")}
+        }),
         _ => return None,
     })
 }
@@ -240,6 +253,25 @@ fn is_open(path: &str) -> bool {
 
 fn nullable(schema: Value) -> Value {
     json!({"oneOf": [schema, {"type": "null"}]})
+}
+
+/// The changes object of CONTRACT section 10 (`to` null for a what-if).
+fn changes_schema() -> Value {
+    let rows = |row: &str| {
+        let changed = json!({"type": "object", "required": ["before", "after"], "properties": {"before": reference(row), "after": reference(row)}});
+        json!({"type": "object", "required": ["opened", "closed", "changed"], "properties": {
+            "opened": {"type": "array", "items": reference(row)}, "closed": {"type": "array", "items": reference(row)},
+            "changed": {"type": "array", "items": changed}}})
+    };
+    let pair = |item: Value| json!({"type": "array", "items": item, "minItems": 2, "maxItems": 2});
+    let int = json!({"type": "integer"});
+    json!({"type": "object", "required": ["from", "to", "gaps", "duplications", "targets", "summary"], "properties": {
+        "from": int, "to": nullable(int.clone()), "gaps": rows("GapRow"), "duplications": rows("DuplicationRow"),
+        "targets": {"type": "object", "required": ["changed"], "properties": {"changed": {"type": "array", "items": {"type": "object",
+            "required": ["before", "after"], "properties": {"before": nullable(reference("TargetRow")), "after": reference("TargetRow")}}}}},
+        "summary": {"type": "object", "required": ["unmet", "gaps", "critical", "duplications", "wasteful"], "properties": {
+            "unmet": pair(int.clone()), "gaps": pair(int.clone()), "critical": pair(int.clone()),
+            "duplications": pair(int.clone()), "wasteful": pair(int.clone())}}}})
 }
 
 fn components() -> Value {
@@ -299,6 +331,7 @@ fn components() -> Value {
             "properties": {"target_id": string, "academic_year": AcademicYear::json_schema(), "measure": {"enum": ["places", "enrolled"]}, "value": int,
                 "subject": nullable(SubjectCode::json_schema()), "level": nullable(Level::json_schema()), "age_group": nullable(AgeGroup::json_schema()),
                 "current": int, "progress": {"type": "number"}}},
+        "Changes": changes_schema(),
         "OfferRow": {"type": "object", "required": ["ukprn", "offer_id", "venue_id", "title", "subject", "level", "age_group", "mode", "places", "status", "academic_year", "enrolled"],
             "properties": {"ukprn": string, "offer_id": string, "venue_id": string, "title": string, "subject": SubjectCode::json_schema(), "level": Level::json_schema(),
                 "age_group": AgeGroup::json_schema(), "mode": Mode::json_schema(), "places": int, "status": {"enum": ["planned", "confirmed"]},

@@ -23,6 +23,7 @@
 mod apply;
 mod change;
 mod cow;
+mod diff;
 mod keys;
 mod partnership;
 mod query;
@@ -32,6 +33,7 @@ mod targets;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};
+pub use diff::{Changed, Changes, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use partnership::EffectiveRules;
 pub use query::Filter;
