@@ -43,7 +43,7 @@ struct SubmitAnswer {
 
 /// Splits a body into the JSON texts of its events: one object, or an array of at most
 /// `max_batch` objects.
-fn split_events(body: &[u8], max_batch: usize) -> Result<Vec<Box<RawValue>>, ApiError> {
+pub(crate) fn split_events(body: &[u8], max_batch: usize) -> Result<Vec<Box<RawValue>>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| ApiError::InvalidJson(format!("not UTF-8: {e}")))?;
     let whole: &RawValue = serde_json::from_str(text).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     match whole.get().trim_start().as_bytes().first() {

@@ -242,6 +242,22 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                           "400": problem("A parameter is missing or not valid, or from is after to"),
                           "404": problem("The partnership is not registered"), "503": problem("to not applied within 5 s")}
         }),
+        ("post", "/v1/partnerships/{id}/what-if") => json!({
+            "summary": "What draft events would change, simulated on a copy of the current state: nothing is stored or published",
+            "parameters": [id_param(),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "maxItems": 1000,
+                "items": {"type": "object", "description": "An event as POST /v1/events takes it; id and time may be absent"}}}}},
+            "responses": {"200": ok("The changes object from the last applied position (to is null); a provider's key receives {\"summary\"} alone", reference("Changes")),
+                          "400": problem("Not JSON, or not an array of events"),
+                          "403": problem("Not this partnership's key, or a provider's draft of another source"),
+                          "404": problem("The partnership is not registered"),
+                          "413": problem("Body too large or more than 1,000 drafts"),
+                          "422": {"description": "Invalid drafts; nothing was simulated", "content": {"application/problem+json": {"schema": {"allOf": [reference("Problem"),
+                              {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {"type": "object", "required": ["index", "code", "field", "message"],
+                                  "properties": {"index": {"type": "integer"}, "code": {"type": "string"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}]}}}},
+                          "503": problem("min_position not applied within 5 s")}
+        }),
         _ => return None,
     })
 }

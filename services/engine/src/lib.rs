@@ -30,6 +30,7 @@ mod query;
 mod report;
 mod rows;
 mod targets;
+mod what_if;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};

@@ -59,3 +59,19 @@ fn a_duplication_opens_and_a_target_set_in_between_has_no_before() {
     assert_eq!((&targets[0]["before"]["current"], &targets[0]["after"]["current"]), (&json!(10), &json!(20)));
     assert_eq!((&targets[1]["before"], &targets[1]["after"]["target_id"]), (&Value::Null, &json!("T2")));
 }
+
+#[test]
+fn a_what_if_shows_what_drafts_would_change_and_leaves_the_engine_as_it_was() {
+    let mut s = given([partnership(P1, &[AREA]), venue(U1, "V1", AREA), need(P1, "N1", 20)]);
+    let drafts: Vec<_> =
+        [offer(U1, "O1", "V1", 20), need(P1, "N2", 5)].iter().map(|e| provisio_events::validate(e).unwrap()).collect();
+    let before = s.gaps(P1);
+
+    let c = serde_json::to_value(s.engine.what_if(P1, &drafts)).unwrap();
+
+    assert_eq!((&c["from"], &c["to"]), (&json!(3), &Value::Null));
+    assert_eq!(c["gaps"]["changed"][0]["after"]["unmet"], json!(5));
+    assert_eq!(c["summary"]["unmet"], json!([20, 5]));
+    assert_eq!((s.gaps(P1), s.engine.position()), (before, 3), "the engine itself is untouched");
+    assert_eq!(s.when(need(P1, "N3", 1)), ["gap.changed 2001/02 4.1 3 16-18"], "and goes on from where it was");
+}
