@@ -18,6 +18,7 @@ mod auth;
 mod dashboard;
 mod events;
 mod health;
+mod history;
 mod imports;
 mod keys;
 mod live;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(live::router())
         .merge(openapi::router())
         .merge(over_time::router())
+        .merge(history::router())
         .merge(keys::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })

@@ -2,7 +2,7 @@
 //! the modules' `ROUTES` (the same lists their routers are built from), event bodies from the
 //! event JSON Schemas, and a test fails when a route has no description here.
 
-use crate::{dashboard, events, health, imports, keys, live, over_time, reports};
+use crate::{dashboard, events, health, history, imports, keys, live, over_time, reports};
 use axum::Json;
 use provisio_events::EventType;
 use provisio_events::schema::event_schema;
@@ -28,6 +28,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         dashboard::ROUTES,
         imports::ROUTES,
         over_time::ROUTES,
+        history::ROUTES,
         ROUTES,
     ]
     .into_iter()
@@ -257,6 +258,20 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                               {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {"type": "object", "required": ["index", "code", "field", "message"],
                                   "properties": {"index": {"type": "integer"}, "code": {"type": "string"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}]}}}},
                           "503": problem("min_position not applied within 5 s")}
+        }),
+        ("get", "/v1/partnerships/{id}/history") => json!({
+            "summary": "The headline figures at the end of each day, week (from Monday) or month, UTC; the last point at to_time",
+            "parameters": [id_param(),
+                query("from_time", "Start (default: the first event's recorded_at)", json!({"type": "string", "format": "date-time"})),
+                query("to_time", "End and last point (default: now)", json!({"type": "string", "format": "date-time"})),
+                query("every", "Period between points (default day)", json!({"enum": ["day", "week", "month"]})),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "responses": {"200": ok("Points", json!({"type": "object", "required": ["points"], "properties": {"points": {"type": "array", "items": {"type": "object",
+                "required": ["at", "position", "gaps", "critical", "unmet", "duplications", "wasteful", "targets_met"],
+                "properties": {"at": {"type": "string", "format": "date-time"}, "position": {"type": "integer"}, "gaps": {"type": "integer"}, "critical": {"type": "integer"},
+                    "unmet": {"type": "integer"}, "duplications": {"type": "integer"}, "wasteful": {"type": "integer"}, "targets_met": {"type": "integer"}}}}}})),
+                "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
+                "404": problem("The partnership is not registered")}
         }),
         _ => return None,
     })

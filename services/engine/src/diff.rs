@@ -104,14 +104,47 @@ fn row_changes<R: Clone + PartialEq, K: Hash + Eq>(before: &[R], after: &[R], ke
     changes
 }
 
+/// The headline figures of one state of a partnership's reports (CONTRACT section 10's
+/// summary and history points).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub gaps: usize,
+    pub critical: usize,
+    pub unmet: u64,
+    pub duplications: usize,
+    pub wasteful: usize,
+    /// Targets with progress of 1 or more.
+    pub targets_met: usize,
+}
+
+impl Figures {
+    /// The figures of partnership `id` in this state; all 0 when it is not registered.
+    pub fn of(engine: &Engine, id: &str) -> Figures {
+        Reports::of(engine, id).figures()
+    }
+}
+
+impl Reports {
+    fn figures(&self) -> Figures {
+        Figures {
+            gaps: self.gaps.len(),
+            critical: self.gaps.iter().filter(|g| g.severity == GapSeverity::Critical).count(),
+            unmet: self.gaps.iter().map(|g| g.unmet).sum(),
+            duplications: self.duplications.len(),
+            wasteful: self.duplications.iter().filter(|d| d.severity == DuplicationSeverity::Wasteful).count(),
+            targets_met: self.targets.iter().filter(|t| t.progress >= 1.0).count(),
+        }
+    }
+}
+
 fn summary(from: &Reports, to: &Reports) -> Summary {
-    let pair = |f: &dyn Fn(&Reports) -> usize| [f(from), f(to)];
+    let (f, t) = (from.figures(), to.figures());
     Summary {
-        unmet: [from, to].map(|r| r.gaps.iter().map(|g| g.unmet).sum()),
-        gaps: pair(&|r| r.gaps.len()),
-        critical: pair(&|r| r.gaps.iter().filter(|g| g.severity == GapSeverity::Critical).count()),
-        duplications: pair(&|r| r.duplications.len()),
-        wasteful: pair(&|r| r.duplications.iter().filter(|d| d.severity == DuplicationSeverity::Wasteful).count()),
+        unmet: [f.unmet, t.unmet],
+        gaps: [f.gaps, t.gaps],
+        critical: [f.critical, t.critical],
+        duplications: [f.duplications, t.duplications],
+        wasteful: [f.wasteful, t.wasteful],
     }
 }
 

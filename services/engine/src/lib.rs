@@ -34,7 +34,7 @@ mod what_if;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};
-pub use diff::{Changed, Changes, RowChanges, Summary, TargetChanged, TargetChanges};
+pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use partnership::EffectiveRules;
 pub use query::Filter;

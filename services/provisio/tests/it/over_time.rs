@@ -492,3 +492,62 @@ async fn an_invalid_draft_is_named_by_index_and_field_and_keys_see_what_their_ro
     assert_eq!((status, &answer["summary"]["gaps"]), (200, &json!([1, 0])), "drafts of any source");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn history_points_carry_the_figures_of_the_reports_at_their_instants() {
+    let app = spawn_app(Db::Postgres, None).await;
+    let captured = post_random_log(&app, fastrand::u64(..)).await;
+    let recorded: Vec<(u64, OffsetDateTime)> = app
+        .log()
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["position"].as_u64().unwrap(),
+                OffsetDateTime::parse(e["recorded_at"].as_str().unwrap(), &Rfc3339).unwrap(),
+            )
+        })
+        .collect();
+    let first = recorded[0].1;
+    // Three days before the first event: three day ends with nothing yet, then the point at to.
+    let from = (first - time::Duration::days(3)).format(&Rfc3339).unwrap();
+    for &n in captured.keys().filter(|n| **n > 0).take(6) {
+        let at = recorded.iter().find(|(p, _)| *p == n).unwrap().1;
+        let expected = recorded.iter().filter(|(_, t)| *t <= at).map(|(p, _)| *p).max().unwrap();
+        let to = at.format(&Rfc3339).unwrap();
+        let (status, answer) = app.get(&format!("/v1/partnerships/hull/history?from_time={from}&to_time={to}")).await;
+        assert_eq!(status, 200, "{answer}");
+        let points = answer["points"].as_array().unwrap();
+        let days_before = (at.date() - (first - time::Duration::days(3)).date()).whole_days() as usize;
+        assert_eq!(points.len(), days_before + 1, "{answer}");
+        for early in &points[..days_before.min(3)] {
+            assert_eq!((&early["position"], &early["gaps"], &early["unmet"]), (&json!(0), &json!(0), &json!(0)));
+        }
+        let last = points.last().unwrap();
+        let live = &captured[&expected];
+        let [unmet, gaps, critical, duplications, wasteful] = figures(&live[0].1, &live[1].1);
+        let met =
+            live[3].1["targets"].as_array().unwrap().iter().filter(|t| t["progress"].as_f64().unwrap() >= 1.0).count();
+        assert_eq!(
+            last,
+            &json!({"at": to, "position": expected, "gaps": gaps, "critical": critical, "unmet": unmet,
+                    "duplications": duplications, "wasteful": wasteful, "targets_met": met})
+        );
+    }
+    for (query, parameter) in [
+        ("every=hour", "every"),
+        ("from_time=2026-02-01T00:00:00Z&to_time=2026-01-01T00:00:00Z", "from_time"),
+        ("from_time=2000-01-01T00:00:00Z&to_time=2002-01-01T00:00:00Z", "every"),
+        ("to_time=noon", "to_time"),
+    ] {
+        let (status, problem) = app.get(&format!("/v1/partnerships/hull/history?{query}")).await;
+        assert_eq!((status, problem["code"].as_str()), (400, Some("invalid-parameter")), "{query}: {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(parameter), "{problem}");
+    }
+    let (status, answer) = app.get("/v1/partnerships/hull/history?every=month").await;
+    // From the first event (minutes ago) to now: this month's point, and last month's end if
+    // the month turned meanwhile.
+    let points = answer["points"].as_array().map(Vec::len);
+    assert!(status == 200 && matches!(points, Some(1 | 2)), "{answer}");
+    app.stop().await;
+}
