@@ -91,13 +91,33 @@ pub(crate) async fn engine_at(state: &AppState, current: &Snapshot, n: u64) -> R
     Ok(Arc::new(replay(state, n).await?))
 }
 
-/// A fresh engine with the log applied up to position `through`. Parsing and applying run
-/// off the async workers, a page at a time.
+/// The engines after positions `from` and `to` (`from <= to <= current.position`), the log
+/// read once: the second goes on from a clone of the first.
+pub(crate) async fn engines_at(
+    state: &AppState,
+    current: &Snapshot,
+    from: u64,
+    to: u64,
+) -> Result<(Arc<Engine>, Arc<Engine>), ApiError> {
+    let before = engine_at(state, current, from).await?;
+    if to == current.position {
+        return Ok((before, current.engine.clone()));
+    }
+    let after = replay_from(state, (*before).clone(), from, to).await?;
+    Ok((before, Arc::new(after)))
+}
+
+/// A fresh engine with the log applied up to position `through`.
 async fn replay(state: &AppState, through: u64) -> Result<Engine, ApiError> {
+    replay_from(state, Engine::new(), 0, through).await
+}
+
+/// `engine` (the state after position `after`) with the log applied after it up to position
+/// `through`. Parsing and applying run off the async workers, a page at a time.
+async fn replay_from(state: &AppState, mut engine: Engine, after: u64, through: u64) -> Result<Engine, ApiError> {
     let store = state.projection.store();
     let through = i64::try_from(through).unwrap_or(i64::MAX);
-    let mut engine = Engine::new();
-    let mut after = 0;
+    let mut after = i64::try_from(after).unwrap_or(i64::MAX);
     while after < through {
         let page = store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
         let Some(last) = page.last().map(|e| e.position) else { break };

@@ -58,8 +58,7 @@ async fn changes(
         return Err(ApiError::InvalidParameter { parameter, message });
     }
     let current = as_of::current_through(&state, current, &id, to).await?;
-    let (before, after) =
-        tokio::try_join!(as_of::engine_at(&state, &current, from_position), as_of::engine_at(&state, &current, to))?;
+    let (before, after) = as_of::engines_at(&state, &current, from_position, to).await?;
     Ok(Json(Changes::between(&id, (from_position, &before), (Some(to), &after))))
 }
 
