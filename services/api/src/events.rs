@@ -1,7 +1,7 @@
 //! `POST /v1/events` and `GET /v1/events` (CONTRACT section 5).
 
 use crate::auth::{ANONYMOUS, Authenticated};
-use crate::{AppState, problem::ApiError};
+use crate::{AppState, Limits, problem::ApiError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -41,6 +41,25 @@ struct SubmitAnswer {
     rejected: Vec<RejectedItem>,
 }
 
+/// The JSON texts of a request's events (`POST /v1/events`, what-if drafts) under the limits
+/// of every way in: the body's size, its depth, refused before parsing (the array around a
+/// batch is one level more than its events may have), and the batch's length.
+pub(crate) fn event_items(
+    body: Result<Bytes, BytesRejection>,
+    limits: &Limits,
+) -> Result<Vec<Box<RawValue>>, ApiError> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: limits.max_body_bytes },
+        _ => ApiError::InvalidJson(rejection.body_text()),
+    })?;
+    let max_depth = limits.events.max_json_depth;
+    let batch_level = usize::from(body.trim_ascii_start().first() == Some(&b'['));
+    if json_depth(&body) > max_depth + batch_level {
+        return Err(ApiError::TooDeep { limit: max_depth });
+    }
+    split_events(&body, limits.max_batch)
+}
+
 /// Splits a body into the JSON texts of its events: one object, or an array of at most
 /// `max_batch` objects.
 fn split_events(body: &[u8], max_batch: usize) -> Result<Vec<Box<RawValue>>, ApiError> {
@@ -69,17 +88,7 @@ async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let limits = &state.access.limits;
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: limits.max_body_bytes },
-        _ => ApiError::InvalidJson(rejection.body_text()),
-    })?;
-    // Refused before parsing; the array around a batch is one level more than its events may have.
-    let max_depth = limits.events.max_json_depth;
-    let batch_level = usize::from(body.trim_ascii_start().first() == Some(&b'['));
-    if json_depth(&body) > max_depth + batch_level {
-        return Err(ApiError::TooDeep { limit: max_depth });
-    }
-    let items = split_events(&body, limits.max_batch)?;
+    let items = event_items(body, limits)?;
     let mut candidates: Vec<(usize, Candidate)> = Vec::new();
     let mut rejected = Vec::new();
     for (index, item) in items.iter().enumerate() {

@@ -13,15 +13,18 @@ macro_rules! routes {
     };
 }
 
+mod as_of;
 mod auth;
 mod dashboard;
 mod events;
 mod health;
+mod history;
 mod imports;
 mod keys;
 mod limits;
 mod live;
 mod openapi;
+mod over_time;
 mod problem;
 mod report_cache;
 mod reports;
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(live::router())
         .merge(openapi::router())
+        .merge(over_time::router())
+        .merge(history::router())
         .merge(keys::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })

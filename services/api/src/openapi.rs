@@ -2,7 +2,7 @@
 //! the modules' `ROUTES` (the same lists their routers are built from), event bodies from the
 //! event JSON Schemas, and a test fails when a route has no description here.
 
-use crate::{dashboard, events, health, imports, keys, live, reports};
+use crate::{dashboard, events, health, history, imports, keys, live, over_time, reports};
 use axum::Json;
 use provisio_events::EventType;
 use provisio_events::schema::event_schema;
@@ -27,6 +27,8 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         keys::ROUTES,
         dashboard::ROUTES,
         imports::ROUTES,
+        over_time::ROUTES,
+        history::ROUTES,
         ROUTES,
     ]
     .into_iter()
@@ -60,6 +62,22 @@ fn report_filters(with_mode: bool) -> Vec<Value> {
     params
 }
 
+/// The report as it was after an earlier position (CONTRACT section 10).
+fn as_of_params() -> [Value; 2] {
+    [
+        query(
+            "as_of_position",
+            "The report after this log position was applied (waits for it, as min_position does); the answer's position is it",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        query(
+            "as_of",
+            "The report at this instant: after the greatest position recorded at or before it (0 when none)",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+    ]
+}
+
 fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -84,8 +102,9 @@ fn describe(method: &str, path: &str) -> Option<Value> {
     let report = |summary: &str, name: &str, item: &str, with_mode: bool| {
         let mut params = vec![id_param()];
         params.extend(report_filters(with_mode));
+        params.extend(as_of_params());
         json!({"summary": summary, "parameters": params,
-               "responses": {"200": ok(summary, report_body(name, item)), "400": problem("A filter is not valid"),
+               "responses": {"200": ok(summary, report_body(name, item)), "400": problem("A filter is not valid, or both as_of_position and as_of are given"),
                              "404": problem("The partnership is not registered"), "503": problem("min_position not applied within 5 s")}})
     };
     Some(match (method, path) {
@@ -227,6 +246,48 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                           "422": ok("The import report: rows were rejected, nothing was published", reference("ImportReport")),
                           "400": problem("The file cannot be read at all"), "415": problem("Neither CSV nor XML")}
         }),
+        ("get", "/v1/partnerships/{id}/changes") => json!({
+            "summary": "What changed in the gaps, duplications and targets between two positions (net)",
+            "parameters": [id_param(),
+                query("from", "The earlier log position", json!({"type": "integer", "minimum": 0})),
+                query("from_time", "Instead of from: the position at this instant", json!({"type": "string", "format": "date-time"})),
+                query("to", "The later log position (default: the last applied)", json!({"type": "integer", "minimum": 0})),
+                query("to_time", "Instead of to: the position at this instant", json!({"type": "string", "format": "date-time"})),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "responses": {"200": ok("The changes object", reference("Changes")),
+                          "400": problem("A parameter is missing or not valid, or from is after to"),
+                          "404": problem("The partnership is not registered"), "503": problem("to not applied within 5 s")}
+        }),
+        ("post", "/v1/partnerships/{id}/what-if") => json!({
+            "summary": "What draft events would change, simulated on a copy of the current state: nothing is stored or published",
+            "parameters": [id_param(),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "array", "maxItems": 1000,
+                "items": {"type": "object", "description": "An event as POST /v1/events takes it; id and time may be absent"}}}}},
+            "responses": {"200": ok("The changes object from the last applied position (to is null); a provider's key receives {\"summary\"} alone", reference("Changes")),
+                          "400": problem("Not JSON, or not an array of events"),
+                          "403": problem("Not this partnership's key, or a provider's draft of another source"),
+                          "404": problem("The partnership is not registered"),
+                          "413": problem("Body too large or more than 1,000 drafts"),
+                          "422": {"description": "Invalid drafts; nothing was simulated", "content": {"application/problem+json": {"schema": {"allOf": [reference("Problem"),
+                              {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {"type": "object", "required": ["index", "code", "field", "message"],
+                                  "properties": {"index": {"type": "integer"}, "code": {"type": "string"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}]}}}},
+                          "503": problem("min_position not applied within 5 s")}
+        }),
+        ("get", "/v1/partnerships/{id}/history") => json!({
+            "summary": "The headline figures at the end of each day, week (from Monday) or month, UTC; the last point at to_time",
+            "parameters": [id_param(),
+                query("from_time", "Start (default: the first event's recorded_at)", json!({"type": "string", "format": "date-time"})),
+                query("to_time", "End and last point (default: now)", json!({"type": "string", "format": "date-time"})),
+                query("every", "Period between points (default day)", json!({"enum": ["day", "week", "month"]})),
+                query("min_position", "Wait (at most 5 s) until this log position is applied", json!({"type": "integer", "minimum": 0}))],
+            "responses": {"200": ok("Points", json!({"type": "object", "required": ["points"], "properties": {"points": {"type": "array", "items": {"type": "object",
+                "required": ["at", "position", "gaps", "critical", "unmet", "duplications", "wasteful", "targets_met"],
+                "properties": {"at": {"type": "string", "format": "date-time"}, "position": {"type": "integer"}, "gaps": {"type": "integer"}, "critical": {"type": "integer"},
+                    "unmet": {"type": "integer"}, "duplications": {"type": "integer"}, "wasteful": {"type": "integer"}, "targets_met": {"type": "integer"}}}}}})),
+                "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
+                "404": problem("The partnership is not registered")}
+        }),
         _ => return None,
     })
 }
@@ -238,6 +299,25 @@ fn is_open(path: &str) -> bool {
 
 fn nullable(schema: Value) -> Value {
     json!({"oneOf": [schema, {"type": "null"}]})
+}
+
+/// The changes object of CONTRACT section 10 (`to` null for a what-if).
+fn changes_schema() -> Value {
+    let rows = |row: &str| {
+        let changed = json!({"type": "object", "required": ["before", "after"], "properties": {"before": reference(row), "after": reference(row)}});
+        json!({"type": "object", "required": ["opened", "closed", "changed"], "properties": {
+            "opened": {"type": "array", "items": reference(row)}, "closed": {"type": "array", "items": reference(row)},
+            "changed": {"type": "array", "items": changed}}})
+    };
+    let pair = |item: Value| json!({"type": "array", "items": item, "minItems": 2, "maxItems": 2});
+    let int = json!({"type": "integer"});
+    json!({"type": "object", "required": ["from", "to", "gaps", "duplications", "targets", "summary"], "properties": {
+        "from": int, "to": nullable(int.clone()), "gaps": rows("GapRow"), "duplications": rows("DuplicationRow"),
+        "targets": {"type": "object", "required": ["changed"], "properties": {"changed": {"type": "array", "items": {"type": "object",
+            "required": ["before", "after"], "properties": {"before": nullable(reference("TargetRow")), "after": reference("TargetRow")}}}}},
+        "summary": {"type": "object", "required": ["unmet", "gaps", "critical", "duplications", "wasteful"], "properties": {
+            "unmet": pair(int.clone()), "gaps": pair(int.clone()), "critical": pair(int.clone()),
+            "duplications": pair(int.clone()), "wasteful": pair(int.clone())}}}})
 }
 
 fn components() -> Value {
@@ -304,6 +384,7 @@ fn components() -> Value {
             "properties": {"need_id": string, "academic_year": AcademicYear::json_schema(), "subject": SubjectCode::json_schema(), "level": Level::json_schema(),
                 "age_group": AgeGroup::json_schema(), "learners": int, "evidence": Evidence::json_schema(), "mode": nullable(Mode::json_schema()),
                 "area": nullable(string.clone()), "note": nullable(string.clone())}},
+        "Changes": changes_schema(),
         "OfferRow": {"type": "object", "required": ["ukprn", "offer_id", "venue_id", "title", "subject", "level", "age_group", "mode", "places", "status", "academic_year", "enrolled"],
             "properties": {"ukprn": string, "offer_id": string, "venue_id": string, "title": string, "subject": SubjectCode::json_schema(), "level": Level::json_schema(),
                 "age_group": AgeGroup::json_schema(), "mode": Mode::json_schema(), "places": int, "status": {"enum": ["planned", "confirmed"]},

@@ -18,6 +18,10 @@ pub enum ApiError {
     BatchTooLarge { count: usize, limit: usize },
     #[error("query parameter {parameter}: {message}")]
     InvalidQuery { parameter: &'static str, message: String },
+    /// A parameter of the v2 answers (CONTRACT section 10): malformed, out of range, or
+    /// given with another it excludes.
+    #[error("parameter {parameter}: {message}")]
+    InvalidParameter { parameter: &'static str, message: String },
     #[error("no such resource")]
     NotFound,
     #[error("partnership {0:?} is not registered")]
@@ -71,6 +75,7 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "batch-too-large", "Too many events in one request")
             }
             ApiError::InvalidQuery { .. } => (StatusCode::BAD_REQUEST, "invalid-query", "Invalid query parameter"),
+            ApiError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid-parameter", "Invalid parameter"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::PartnershipNotFound(_) => {
                 (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered")

@@ -2,6 +2,7 @@
 //! offers, and (v2) the providers and needs they name, read from a snapshot of the planning
 //! engine.
 
+use crate::as_of;
 use crate::auth::Authenticated;
 use crate::{AppState, problem::ApiError};
 use axum::Json;
@@ -41,6 +42,8 @@ pub(crate) struct ReportParams {
     age_group: Option<String>,
     mode: Option<String>,
     min_position: Option<String>,
+    as_of_position: Option<String>,
+    as_of: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -74,9 +77,15 @@ pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Re
             parameter: "min_position",
             message: format!("{text:?} is not a non-negative integer"),
         })?;
-        if !state.projection.wait_for(n, READ_YOUR_WRITES_WAIT).await {
-            return Err(ApiError::NotYetApplied(n));
-        }
+        return snapshot_at(state, n).await;
+    }
+    Ok(state.projection.snapshot())
+}
+
+/// The engine once position `n` is applied, waiting for it at most 5 s (then `503`).
+pub(crate) async fn snapshot_at(state: &AppState, n: u64) -> Result<Snapshot, ApiError> {
+    if !state.projection.wait_for(n, READ_YOUR_WRITES_WAIT).await {
+        return Err(ApiError::NotYetApplied(n));
     }
     Ok(state.projection.snapshot())
 }
@@ -114,7 +123,7 @@ pub(crate) fn check_reader(caller: &Caller, id: &str) -> Result<(), ApiError> {
 
 /// Runs one report query and answers `{"partnership_id", "position", <name>: rows}` plus
 /// `extra` fields, kept in the report cache for the snapshot it was read from.
-async fn report<R: serde::Serialize>(
+async fn report<R: serde::Serialize + Default>(
     state: &AppState,
     caller: &Caller,
     id: String,
@@ -126,6 +135,16 @@ async fn report<R: serde::Serialize>(
     check_reader(caller, &id)?;
     let filter = p.filter()?;
     let s = snapshot(state, p.min_position.as_deref()).await?;
+    let as_of = as_of::moment(("as_of_position", p.as_of_position.as_deref()), ("as_of", p.as_of.as_deref()))?;
+    if let Some(moment) = as_of {
+        let (n, engine) = as_of::engine_for(state, s, &id, moment).await?;
+        let rows = query(&engine, &id, &filter).unwrap_or_default();
+        let mut body = json!({ "partnership_id": id, "position": n, name: rows });
+        if let Some((field, value)) = extra {
+            body[field] = value;
+        }
+        return Ok(Json(body).into_response());
+    }
     let key = format!("{name}|{id}|{:?}|{:?}|{:?}|{:?}|{:?}", p.academic_year, p.subject, p.level, p.age_group, p.mode);
     let body = state.reports.get_or_compute(s.position, key, || {
         let rows = query(&s.engine, &id, &filter).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;

@@ -23,6 +23,7 @@
 mod apply;
 mod change;
 mod cow;
+mod diff;
 mod directory;
 mod keys;
 mod partnership;
@@ -31,9 +32,11 @@ mod report;
 mod rows;
 mod rules;
 mod targets;
+mod what_if;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};
+pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use query::Filter;

@@ -7,6 +7,7 @@
 //! for any other), so positions become visible in increasing order.
 
 mod append;
+mod as_of;
 mod changes;
 mod keys;
 mod log;

@@ -216,3 +216,34 @@ async fn recording_the_same_changes_again_succeeds_and_keeps_one_copy() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn an_instant_resolves_to_the_last_position_recorded_at_or_before_it() {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
+        assert_eq!(store.position_at(OffsetDateTime::now_utc()).await.unwrap(), 0, "an empty log");
+        let mut batches = Vec::new();
+        for b in 0..4 {
+            let events = (0..3).map(|i| event(&format!("b{b}-{i}"), "urn:ukprn:10000001", "t")).collect();
+            batches.push(store.append(&batch(events)).await.unwrap().last_written.unwrap());
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        }
+        let log = all(&store).await;
+        let recorded = |p: i64| {
+            let e = log.iter().find(|e| e.position == p).unwrap();
+            OffsetDateTime::parse(&e.recorded_at, &Rfc3339).unwrap()
+        };
+        for &last in &batches {
+            assert_eq!(store.position_at(recorded(last)).await.unwrap(), last, "{url}");
+        }
+        let first = recorded(batches[0]);
+        assert_eq!(store.position_at(first - time::Duration::milliseconds(1)).await.unwrap(), 0);
+        let between = recorded(batches[1]) + time::Duration::microseconds(1);
+        assert_eq!(store.position_at(between).await.unwrap(), batches[1], "{url}");
+        assert_eq!(store.position_at(OffsetDateTime::now_utc()).await.unwrap(), batches[3]);
+        store.close().await;
+    }
+}

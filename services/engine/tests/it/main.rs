@@ -3,6 +3,7 @@
 //! against a from-scratch recomputation over random event sequences.
 
 mod changes;
+mod diff;
 mod directory;
 mod duplications;
 mod enrolments;

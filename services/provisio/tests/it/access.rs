@@ -121,7 +121,7 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
         ("no key", None),
     ];
     // Expected status per key, in the order above.
-    let reads: [(&str, [u16; 8]); 9] = [
+    let reads: [(&str, [u16; 8]); 12] = [
         ("/v1/partnerships", [200, 200, 200, 200, 200, 401, 401, 401]),
         ("/v1/partnerships/sunderland", [200, 200, 200, 200, 200, 401, 401, 401]),
         ("/v1/partnerships/sunderland/gaps", [200, 200, 200, 403, 403, 401, 401, 401]),
@@ -130,6 +130,9 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
         ("/v1/partnerships/sunderland/targets", [200, 200, 200, 403, 403, 401, 401, 401]),
         ("/v1/partnerships/sunderland/offers", [200, 200, 200, 403, 200, 401, 401, 401]),
         ("/v1/partnerships/sunderland/live", [200, 200, 200, 403, 403, 401, 401, 401]),
+        ("/v1/partnerships/sunderland/gaps?as_of_position=1", [200, 200, 200, 403, 403, 401, 401, 401]),
+        ("/v1/partnerships/sunderland/changes?from=0", [200, 200, 200, 403, 403, 401, 401, 401]),
+        ("/v1/partnerships/sunderland/history", [200, 200, 200, 403, 403, 401, 401, 401]),
         ("/v1/events", [200, 200, 403, 403, 200, 401, 401, 401]),
     ];
     for (path, expected) in reads {

@@ -14,5 +14,6 @@ mod names;
 mod nats_access;
 mod nats_ingest;
 mod outage;
+mod over_time;
 mod readiness;
 mod reports;

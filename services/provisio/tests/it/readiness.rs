@@ -25,8 +25,8 @@ async fn metrics(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn readyz_names_postgres_within_two_seconds_of_an_outage_and_is_ready_again_after() {
-    let (url, _) = database(Db::Postgres).await;
-    let app = spawn_app_on(url.clone(), None, None).await;
+    let (url, database) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), database, None).await;
     assert!(metrics(&app).await.contains("provisio_dependency_up{dependency=\"postgres\"} 1"));
 
     provisio_testkit::set_postgres_reachable(&url, false).await;
@@ -64,8 +64,8 @@ async fn readyz_names_nats_when_it_is_down_and_refused_events_do_not_blame_the_s
 /// and `/metrics` while the log goes on, and the reports catch up once it can again.
 #[tokio::test]
 async fn a_recorder_that_cannot_record_makes_readyz_say_so_until_it_can_again() {
-    let (url, _) = database(Db::Postgres).await;
-    let app = spawn_app_on(url.clone(), None, None).await;
+    let (url, database) = database(Db::Postgres).await;
+    let app = spawn_app_on(url.clone(), database, None).await;
     provisio_testkit::postgres_execute(
         &url,
         "create function refuse_changes() returns trigger language plpgsql as \

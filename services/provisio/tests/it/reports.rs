@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A minimal SSE reader over a streaming response.
-struct Sse {
+pub(crate) struct Sse {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Sse {
-    async fn open(app: &TestApp, partnership: &str, last_event_id: Option<i64>) -> Sse {
+    pub(crate) async fn open(app: &TestApp, partnership: &str, last_event_id: Option<i64>) -> Sse {
         let mut request = app.client.get(format!("{}/v1/partnerships/{partnership}/live", app.base));
         if let Some(n) = last_event_id {
             request = request.header("Last-Event-ID", n.to_string());
@@ -26,7 +26,7 @@ impl Sse {
     }
 
     /// The next (event, id, data) of the stream, skipping keep-alive comments.
-    async fn next(&mut self) -> (String, i64, Value) {
+    pub(crate) async fn next(&mut self) -> (String, i64, Value) {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();

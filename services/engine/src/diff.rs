@@ -1,0 +1,172 @@
+//! The changes object of CONTRACT section 10: what lies between two states of a partnership's
+//! reports, net (a row opened and closed again in between does not appear), rows in report
+//! order. The states are two engines: the log replayed to two positions, or the current state
+//! and a what-if clone of it.
+
+use crate::Engine;
+use crate::keys::{Cell, DuplicationKey};
+use crate::query::Filter;
+use crate::rows::{DuplicationRow, DuplicationSeverity, GapRow, GapSeverity, TargetRow};
+use provisio_events::vocab::LocalId;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// `{"from", "to", "gaps", "duplications", "targets", "summary"}`; `to` is `None` (JSON
+/// `null`) for a state that is not in the log, as a what-if's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changes {
+    pub from: u64,
+    pub to: Option<u64>,
+    pub gaps: RowChanges<GapRow>,
+    pub duplications: RowChanges<DuplicationRow>,
+    pub targets: TargetChanges,
+    pub summary: Summary,
+}
+
+/// Rows that appeared, disappeared (as they were before) or changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowChanges<R> {
+    pub opened: Vec<R>,
+    pub closed: Vec<R>,
+    pub changed: Vec<Changed<R>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changed<R> {
+    pub before: R,
+    pub after: R,
+}
+
+/// Targets never close.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetChanges {
+    pub changed: Vec<TargetChanged>,
+}
+
+/// A target set in between has no `before` (JSON `null`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetChanged {
+    pub before: Option<TargetRow>,
+    pub after: TargetRow,
+}
+
+/// Figures of the two states, each a pair `[at from, at to]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub unmet: [u64; 2],
+    pub gaps: [usize; 2],
+    pub critical: [usize; 2],
+    pub duplications: [usize; 2],
+    pub wasteful: [usize; 2],
+}
+
+/// One state's rows of the partnership: none when it is not registered there.
+struct Reports {
+    gaps: Vec<GapRow>,
+    duplications: Vec<DuplicationRow>,
+    targets: Vec<TargetRow>,
+}
+
+impl Reports {
+    fn of(engine: &Engine, id: &str) -> Self {
+        let all = Filter::default();
+        Reports {
+            gaps: engine.gaps(id, &all).unwrap_or_default(),
+            duplications: engine.duplications(id, &all).unwrap_or_default(),
+            targets: engine.targets(id, &all).unwrap_or_default(),
+        }
+    }
+}
+
+fn gap_key(r: &GapRow) -> Cell {
+    Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group }
+}
+
+fn duplication_key(r: &DuplicationRow) -> DuplicationKey {
+    let cell = Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
+    cell.with_mode(r.mode)
+}
+
+/// Opened and changed rows in the order of `after`, closed ones in the order of `before`.
+fn row_changes<R: Clone + PartialEq, K: Hash + Eq>(before: &[R], after: &[R], key: impl Fn(&R) -> K) -> RowChanges<R> {
+    let earlier: HashMap<K, &R> = before.iter().map(|r| (key(r), r)).collect();
+    let later: HashMap<K, &R> = after.iter().map(|r| (key(r), r)).collect();
+    let mut changes = RowChanges { opened: Vec::new(), closed: Vec::new(), changed: Vec::new() };
+    for row in after {
+        match earlier.get(&key(row)) {
+            None => changes.opened.push(row.clone()),
+            Some(&old) if old != row => changes.changed.push(Changed { before: old.clone(), after: row.clone() }),
+            Some(_) => {}
+        }
+    }
+    changes.closed = before.iter().filter(|r| !later.contains_key(&key(r))).cloned().collect();
+    changes
+}
+
+/// The headline figures of one state of a partnership's reports (CONTRACT section 10's
+/// summary and history points).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub gaps: usize,
+    pub critical: usize,
+    pub unmet: u64,
+    pub duplications: usize,
+    pub wasteful: usize,
+    /// Targets with progress of 1 or more.
+    pub targets_met: usize,
+}
+
+impl Figures {
+    /// The figures of partnership `id` in this state; all 0 when it is not registered.
+    pub fn of(engine: &Engine, id: &str) -> Figures {
+        Reports::of(engine, id).figures()
+    }
+}
+
+impl Reports {
+    fn figures(&self) -> Figures {
+        Figures {
+            gaps: self.gaps.len(),
+            critical: self.gaps.iter().filter(|g| g.severity == GapSeverity::Critical).count(),
+            unmet: self.gaps.iter().map(|g| g.unmet).sum(),
+            duplications: self.duplications.len(),
+            wasteful: self.duplications.iter().filter(|d| d.severity == DuplicationSeverity::Wasteful).count(),
+            targets_met: self.targets.iter().filter(|t| t.progress >= 1.0).count(),
+        }
+    }
+}
+
+fn summary(from: &Reports, to: &Reports) -> Summary {
+    let (f, t) = (from.figures(), to.figures());
+    Summary {
+        unmet: [f.unmet, t.unmet],
+        gaps: [f.gaps, t.gaps],
+        critical: [f.critical, t.critical],
+        duplications: [f.duplications, t.duplications],
+        wasteful: [f.wasteful, t.wasteful],
+    }
+}
+
+impl Changes {
+    /// The changes of partnership `id`'s reports from state `from` (at position `from.0`) to
+    /// state `to`.
+    pub fn between(id: &str, from: (u64, &Engine), to: (Option<u64>, &Engine)) -> Changes {
+        let (before, after) = (Reports::of(from.1, id), Reports::of(to.1, id));
+        let earlier: HashMap<&LocalId, &TargetRow> = before.targets.iter().map(|t| (&t.target_id, t)).collect();
+        let targets = after
+            .targets
+            .iter()
+            .filter(|t| earlier.get(&t.target_id).is_none_or(|old| *old != *t))
+            .map(|t| TargetChanged { before: earlier.get(&t.target_id).map(|old| (*old).clone()), after: t.clone() })
+            .collect();
+        Changes {
+            from: from.0,
+            to: to.0,
+            gaps: row_changes(&before.gaps, &after.gaps, gap_key),
+            duplications: row_changes(&before.duplications, &after.duplications, duplication_key),
+            targets: TargetChanges { changed: targets },
+            summary: summary(&before, &after),
+        }
+    }
+}
