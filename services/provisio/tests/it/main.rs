@@ -16,3 +16,4 @@ mod nats_ingest;
 mod outage;
 mod readiness;
 mod reports;
+mod soak;
