@@ -1,8 +1,9 @@
 //! Slowloris: more idle connections than the cap. `/healthz` and a keyed report answer within
-//! a second throughout, and the server closes the idle connections itself. The application
-//! runs in-process here, so the process's memory is not measured (the test's own sockets and
-//! buffers would be counted with it).
+//! a second throughout, and the server closes the idle connections itself. The memory is
+//! measured on the real binary in its own process (in-process, the test's own sockets and
+//! buffers would be counted with the server's).
 
+use crate::crash::start_with;
 use crate::helpers::*;
 use provisio_events::EventType;
 use provisio_testkit::TestDatabase;
@@ -96,4 +97,65 @@ async fn idle_connections_past_the_cap_neither_lock_out_clients_nor_stay_open() 
     let ids: Vec<&Value> = log.iter().map(|e| &e["event"]["id"]).collect();
     assert_eq!(ids, published.iter().map(|e| &e["id"]).collect::<Vec<_>>(), "the log holds what was published");
     app.stop().await;
+}
+
+/// The resident memory of process `pid`, in bytes.
+fn resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).expect("a VmRSS line");
+    kb.trim().trim_end_matches("kB").trim().parse::<u64>().expect("VmRSS in kB") * 1024
+}
+
+#[tokio::test]
+async fn the_memory_idle_connections_took_is_given_back_once_the_server_closed_them() {
+    const SLOWLORIS_CONNECTIONS: usize = 300;
+    const MARGIN: u64 = 30 * 1024 * 1024;
+    let database = provisio_testkit::sqlite_file();
+    let (cap, timeout) = (CAP.to_string(), HEADER_READ_TIMEOUT.as_secs().to_string());
+    let service = start_with(
+        &database.url,
+        None,
+        &[("PROVISIO_MAX_CONNECTIONS", &cap), ("PROVISIO_HEADER_READ_TIMEOUT_SECS", &timeout)],
+    );
+    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    crate::crash::wait_ready(&fresh, &service.base).await;
+    let healthy_within_a_second = async || {
+        let started = Instant::now();
+        let health = fresh.get(format!("{}/healthz", service.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1), "/healthz took {:?}", started.elapsed());
+    };
+    // Warm up the allocator and the paths a request takes before the baseline.
+    for _ in 0..20 {
+        healthy_within_a_second().await;
+    }
+    let pid = service.child.id();
+    let before = resident_bytes(pid);
+
+    let addr = service.base.trim_start_matches("http://").to_owned();
+    let mut opened = Vec::new();
+    for i in 0..SLOWLORIS_CONNECTIONS {
+        opened.extend(slowloris(&addr).await);
+        if i % 20 == 0 {
+            healthy_within_a_second().await;
+        }
+    }
+    assert!(opened.len() > CAP, "the attack opened {} connections", opened.len());
+    let during = resident_bytes(pid);
+    healthy_within_a_second().await;
+    let closes = opened.into_iter().map(|s| closed_by_server(s, HEADER_READ_TIMEOUT * 3));
+    let closed = futures_util::future::join_all(closes).await;
+    assert!(closed.iter().all(|c| *c), "{} idle connections stayed open", closed.iter().filter(|c| !**c).count());
+    healthy_within_a_second().await;
+
+    let after = resident_bytes(pid);
+    let mb = |b: u64| b / (1024 * 1024);
+    eprintln!("resident memory: before {} MB, during {} MB, after {} MB", mb(before), mb(during), mb(after));
+    assert!(
+        after <= before + MARGIN,
+        "the server kept {} MB after the idle connections were closed ({} MB before, {} MB during)",
+        mb(after),
+        mb(before),
+        mb(during)
+    );
 }

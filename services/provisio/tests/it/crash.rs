@@ -9,17 +9,30 @@ use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Service {
-    child: Child,
-    base: String,
+pub(crate) struct Service {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
-fn start_service(database_url: &str, nats_url: &str) -> Service {
+/// A failed test leaves no service running.
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+pub(crate) fn start_service(database_url: &str, nats_url: &str) -> Service {
     start(database_url, Some(nats_url))
 }
 
-/// The real binary, `provisio serve`, on a free port; with NATS when a URL is given.
 fn start(database_url: &str, nats_url: Option<&str>) -> Service {
+    start_with(database_url, nats_url, &[])
+}
+
+/// The real binary, `provisio serve`, on a free port; with NATS when a URL is given, and the
+/// settings in `env` over the defaults.
+pub(crate) fn start_with(database_url: &str, nats_url: Option<&str>, env: &[(&str, &str)]) -> Service {
     let port = provisio_testkit::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
     command
@@ -31,7 +44,8 @@ fn start(database_url: &str, nats_url: Option<&str>) -> Service {
         .env("PROVISIO_INSECURE_NO_AUTH", "true")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::null())
+        .envs(env.iter().copied());
     match nats_url {
         Some(url) => command.env("PROVISIO_NATS_URL", url),
         None => command.env_remove("PROVISIO_NATS_URL"),
@@ -40,7 +54,7 @@ fn start(database_url: &str, nats_url: Option<&str>) -> Service {
     Service { child, base: format!("http://127.0.0.1:{port}") }
 }
 
-async fn log_count(client: &reqwest::Client, base: &str) -> Option<Vec<Value>> {
+pub(crate) async fn log_count(client: &reqwest::Client, base: &str) -> Option<Vec<Value>> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
@@ -140,7 +154,7 @@ async fn kill_9_during_ingestion_loses_nothing_and_doubles_nothing() {
 }
 
 /// Every report of every partnership, without the `position` they were read at.
-async fn all_reports(client: &reqwest::Client, base: &str, min_position: i64) -> Value {
+pub(crate) async fn all_reports(client: &reqwest::Client, base: &str, min_position: i64) -> Value {
     let mut out = serde_json::Map::new();
     let list: Value = client
         .get(format!("{base}/v1/partnerships?min_position={min_position}"))
@@ -168,7 +182,7 @@ async fn all_reports(client: &reqwest::Client, base: &str, min_position: i64) ->
     Value::Object(out)
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.get(format!("{base}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
         assert!(Instant::now() < deadline, "the service did not become ready");
@@ -228,6 +242,6 @@ async fn kill_9_in_the_middle_of_a_projection_then_restart_gives_the_reports_of_
     assert_eq!(after_crash, rebuilt, "reports after a crash equal a rebuild from the log");
 }
 
-fn start_in_process(database_url: &str) -> Service {
+pub(crate) fn start_in_process(database_url: &str) -> Service {
     start(database_url, None)
 }

@@ -17,3 +17,4 @@ mod outage;
 mod over_time;
 mod readiness;
 mod reports;
+mod soak;
