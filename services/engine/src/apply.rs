@@ -5,10 +5,9 @@
 //! always subtracts exactly what putting in added, so the aggregates cannot drift.
 
 use crate::Engine;
-use crate::directory::ProviderRegistration;
 use crate::keys::{OfferKey, Year};
 use crate::partnership::{Partnership, Touch, Touches};
-use crate::world::{Offer, Report};
+use crate::world::{Offer, ProviderRegistration, Report};
 use provisio_events::vocab::{PartnershipId, Ukprn};
 use provisio_events::{
     CurriculumPublished, EnrolmentReported, OfferSpec, PartnershipRegistered, Payload, VenueRegistered,

@@ -9,32 +9,8 @@
 use crate::Engine;
 use crate::keys::Year;
 use crate::query::Filter;
-use provisio_events::ProviderRegistered;
 use provisio_events::vocab::{AgeGroup, AreaCode, Evidence, Level, LocalId, Mode, ProviderKind, SubjectCode, Ukprn};
 use serde::Serialize;
-
-/// What the last `provider.registered` of a UKPRN said.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ProviderRegistration {
-    name: String,
-    kind: ProviderKind,
-    website: Option<String>,
-}
-
-impl ProviderRegistration {
-    pub(crate) fn of(e: &ProviderRegistered) -> Self {
-        ProviderRegistration { name: e.name.clone(), kind: e.kind, website: e.website.clone() }
-    }
-}
-
-/// The fields of a need that name it without narrowing its cell.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NeedDetail {
-    pub(crate) evidence: Evidence,
-    pub(crate) mode: Option<Mode>,
-    pub(crate) area: Option<AreaCode>,
-    pub(crate) note: Option<String>,
-}
 
 /// A provider with live offers in a partnership; `name`, `kind` and `website` are `null`
 /// until it registers.

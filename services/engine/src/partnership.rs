@@ -5,10 +5,10 @@ use crate::cow::CowMap;
 use crate::keys::{Cell, DuplicationKey, OfferKey, Year};
 use crate::rows::{DuplicationRow, GapRow};
 use crate::rules::EffectiveRules;
-use crate::targets::Target;
+use crate::targets::{Target, Totals};
 use crate::world::Offer;
-use provisio_events::vocab::{AreaCode, LocalId, Mode, PartnershipId, Ukprn};
-use provisio_events::{NeedIdentified, PartnershipRegistered};
+use provisio_events::vocab::{AreaCode, Evidence, LocalId, Mode, PartnershipId, Ukprn};
+use provisio_events::{NeedIdentified, PartnershipRegistered, TargetSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -20,11 +20,20 @@ pub(crate) struct Registration {
     pub(crate) rules: EffectiveRules,
 }
 
+/// The fields of a need that name it without narrowing its cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NeedDetail {
+    pub(crate) evidence: Evidence,
+    pub(crate) mode: Option<Mode>,
+    pub(crate) area: Option<AreaCode>,
+    pub(crate) note: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Need {
     pub(crate) cell: Cell,
     pub(crate) learners: u32,
-    pub(crate) detail: Arc<crate::directory::NeedDetail>,
+    pub(crate) detail: Arc<NeedDetail>,
 }
 
 /// Demand and supply of one cell, and what makes them up.
@@ -54,13 +63,6 @@ impl CellAgg {
 pub(crate) struct Seat {
     pub(crate) places: u32,
     pub(crate) enrolled: Option<u32>,
-}
-
-/// A cell's supply and enrolled before an event touched it, so targets can take the difference.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Totals {
-    pub(crate) supply: u64,
-    pub(crate) enrolled: u64,
 }
 
 /// What one event touched in one partnership; rows are recomputed for these only.
@@ -170,12 +172,7 @@ impl Partnership {
         let agg = self.cells.entry_or_default(cell);
         agg.demand += u64::from(e.learners);
         agg.needs.insert(e.need_id.clone());
-        let detail = crate::directory::NeedDetail {
-            evidence: e.evidence,
-            mode: e.mode,
-            area: e.area.clone(),
-            note: e.note.clone(),
-        };
+        let detail = NeedDetail { evidence: e.evidence, mode: e.mode, area: e.area.clone(), note: e.note.clone() };
         self.needs.insert(e.need_id.clone(), Need { cell, learners: e.learners, detail: Arc::new(detail) });
     }
 
@@ -187,5 +184,53 @@ impl Partnership {
             agg.needs.remove(need_id);
         };
         self.cells.update(&need.cell, take, CellAgg::is_empty);
+    }
+
+    /// Creates or replaces a target, counting its `current` from the cells as they are now.
+    pub(crate) fn set_target(&mut self, e: &TargetSet, touch: &mut Touch) {
+        let mut target = Target {
+            academic_year: (&e.academic_year).into(),
+            measure: e.measure,
+            value: e.value,
+            subject: e.subject,
+            level: e.level,
+            age_group: e.age_group,
+            title: e.title.clone(),
+            current: 0,
+            shown: None,
+        };
+        let matching = self.cells.iter().filter(|(cell, _)| target.matches(cell));
+        target.current = matching.map(|(_, agg)| target.measured(agg.totals())).sum();
+        if let Some(old) = self.targets.remove(&e.target_id) {
+            target.shown = old.shown;
+            if let Some(ids) = self.targets_by_year.get_mut(&old.academic_year) {
+                ids.remove(&e.target_id);
+                if ids.is_empty() {
+                    self.targets_by_year.remove(&old.academic_year);
+                }
+            }
+        }
+        self.targets_by_year.entry(target.academic_year).or_default().insert(e.target_id.clone());
+        self.targets.insert(e.target_id.clone(), target);
+        touch.targets.insert(e.target_id.clone());
+    }
+
+    /// Moves the targets matching `cell` by what the event did to its totals.
+    pub(crate) fn shift_targets(&mut self, cell: &Cell, before: Totals, touched: &mut BTreeSet<LocalId>) {
+        let after = self.cells.get(cell).map(|agg| agg.totals()).unwrap_or_default();
+        if after == before {
+            return;
+        }
+        let Some(ids) = self.targets_by_year.get(&cell.academic_year) else {
+            return;
+        };
+        for id in ids {
+            let Some(t) = self.targets.get_mut(id) else { continue };
+            if t.matches(cell) {
+                // `before` is part of `current`, so taking it away first cannot go below zero.
+                t.current = t.current.saturating_sub(t.measured(before)) + t.measured(after);
+                touched.insert(id.clone());
+            }
+        }
     }
 }

@@ -6,23 +6,27 @@
 //! its cells' years, never a pass over the partnership's offers.
 
 use crate::keys::{Cell, Year};
-use crate::partnership::{Partnership, Totals, Touch};
 use crate::rows::TargetRow;
-use provisio_events::TargetSet;
 use provisio_events::vocab::{AgeGroup, Level, LocalId, Measure, SubjectCode};
-use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// A cell's supply and enrolled before an event touched it, so targets can take the difference.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Totals {
+    pub(crate) supply: u64,
+    pub(crate) enrolled: u64,
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub(crate) academic_year: Year,
-    measure: Measure,
-    value: u32,
-    subject: Option<SubjectCode>,
-    level: Option<Level>,
-    age_group: Option<AgeGroup>,
-    title: Option<String>,
-    current: u64,
+    pub(crate) measure: Measure,
+    pub(crate) value: u32,
+    pub(crate) subject: Option<SubjectCode>,
+    pub(crate) level: Option<Level>,
+    pub(crate) age_group: Option<AgeGroup>,
+    pub(crate) title: Option<String>,
+    pub(crate) current: u64,
     /// The row last published; `None` while the partnership is not registered.
     pub(crate) shown: Option<Arc<TargetRow>>,
 }
@@ -35,7 +39,7 @@ impl Target {
             && self.age_group.is_none_or(|a| a == cell.age_group)
     }
 
-    fn measured(&self, totals: Totals) -> u64 {
+    pub(crate) fn measured(&self, totals: Totals) -> u64 {
         match self.measure {
             Measure::Places => totals.supply,
             Measure::Enrolled => totals.enrolled,
@@ -54,56 +58,6 @@ impl Target {
             title: self.title.clone(),
             current: self.current,
             progress: self.current as f64 / f64::from(self.value),
-        }
-    }
-}
-
-impl Partnership {
-    /// Creates or replaces a target, counting its `current` from the cells as they are now.
-    pub(crate) fn set_target(&mut self, e: &TargetSet, touch: &mut Touch) {
-        let mut target = Target {
-            academic_year: (&e.academic_year).into(),
-            measure: e.measure,
-            value: e.value,
-            subject: e.subject,
-            level: e.level,
-            age_group: e.age_group,
-            title: e.title.clone(),
-            current: 0,
-            shown: None,
-        };
-        let matching = self.cells.iter().filter(|(cell, _)| target.matches(cell));
-        target.current = matching.map(|(_, agg)| target.measured(agg.totals())).sum();
-        if let Some(old) = self.targets.remove(&e.target_id) {
-            target.shown = old.shown;
-            if let Some(ids) = self.targets_by_year.get_mut(&old.academic_year) {
-                ids.remove(&e.target_id);
-                if ids.is_empty() {
-                    self.targets_by_year.remove(&old.academic_year);
-                }
-            }
-        }
-        self.targets_by_year.entry(target.academic_year).or_default().insert(e.target_id.clone());
-        self.targets.insert(e.target_id.clone(), target);
-        touch.targets.insert(e.target_id.clone());
-    }
-
-    /// Moves the targets matching `cell` by what the event did to its totals.
-    pub(crate) fn shift_targets(&mut self, cell: &Cell, before: Totals, touched: &mut BTreeSet<LocalId>) {
-        let after = self.cells.get(cell).map(|agg| agg.totals()).unwrap_or_default();
-        if after == before {
-            return;
-        }
-        let Some(ids) = self.targets_by_year.get(&cell.academic_year) else {
-            return;
-        };
-        for id in ids {
-            let Some(t) = self.targets.get_mut(id) else { continue };
-            if t.matches(cell) {
-                // `before` is part of `current`, so taking it away first cannot go below zero.
-                t.current = t.current.saturating_sub(t.measured(before)) + t.measured(after);
-                touched.insert(id.clone());
-            }
         }
     }
 }

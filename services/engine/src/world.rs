@@ -5,15 +5,28 @@
 //! partnership follows from its venue's area and the partnerships listing that area.
 
 use crate::cow::CowMap;
-use crate::directory::ProviderRegistration;
 use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
 use foldhash::HashSet;
-use provisio_events::OfferSpec;
 use provisio_events::vocab::{
-    AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, SubjectCode, Ukprn,
+    AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, ProviderKind, SubjectCode, Ukprn,
 };
+use provisio_events::{OfferSpec, ProviderRegistered};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// What the last `provider.registered` of a UKPRN said.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProviderRegistration {
+    pub(crate) name: String,
+    pub(crate) kind: ProviderKind,
+    pub(crate) website: Option<String>,
+}
+
+impl ProviderRegistration {
+    pub(crate) fn of(e: &ProviderRegistered) -> Self {
+        ProviderRegistration { name: e.name.clone(), kind: e.kind, website: e.website.clone() }
+    }
+}
 
 /// The fields of an offered offer, without its id (the map key holds that).
 #[derive(Debug, Clone, PartialEq)]
