@@ -75,7 +75,7 @@ pub(crate) async fn current_through(
     id: &str,
     n: u64,
 ) -> Result<Snapshot, ApiError> {
-    let current = if current.position < n { crate::reports::snapshot_at(state, n).await? } else { current };
+    let current = if current.position < n { crate::snapshot::snapshot_at(state, n).await? } else { current };
     if current.engine.partnership(id).is_none() {
         return Err(ApiError::PartnershipNotFound(id.to_owned()));
     }

@@ -2,7 +2,8 @@
 //! of each day, week or month, from one pass over the log.
 
 use crate::auth::Authenticated;
-use crate::reports::{check_reader, snapshot};
+use crate::reports::check_reader;
+use crate::snapshot::snapshot;
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::extract::{Path, Query, State};

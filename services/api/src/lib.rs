@@ -29,6 +29,7 @@ mod problem;
 mod report_cache;
 mod reports;
 mod request_span;
+mod snapshot;
 
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;

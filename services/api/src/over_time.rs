@@ -4,7 +4,8 @@
 use crate::as_of::{self, Moment};
 use crate::auth::Authenticated;
 use crate::events::event_items;
-use crate::reports::{check_reader, snapshot};
+use crate::reports::check_reader;
+use crate::snapshot::snapshot;
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::body::Bytes;

@@ -4,6 +4,7 @@
 
 use crate::as_of;
 use crate::auth::Authenticated;
+use crate::snapshot::snapshot;
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,13 +14,8 @@ use bytes::Bytes;
 use provisio_access::{Caller, OfferScope};
 use provisio_engine::{Filter, OfferId};
 use provisio_events::vocab::Vocab;
-use provisio_projector::Snapshot;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::Duration;
-
-/// How long `min_position` may wait for the projection.
-const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
 
 routes! {
     get "/v1/partnerships" => list,
@@ -68,26 +64,6 @@ impl ReportParams {
             mode: vocab("mode", self.mode.as_deref())?,
         })
     }
-}
-
-/// The engine at `min_position` or later, waiting for the projection when asked to.
-pub(crate) async fn snapshot(state: &AppState, min_position: Option<&str>) -> Result<Snapshot, ApiError> {
-    if let Some(text) = min_position {
-        let n: u64 = text.parse().map_err(|_| ApiError::InvalidQuery {
-            parameter: "min_position",
-            message: format!("{text:?} is not a non-negative integer"),
-        })?;
-        return snapshot_at(state, n).await;
-    }
-    Ok(state.projection.snapshot())
-}
-
-/// The engine once position `n` is applied, waiting for it at most 5 s (then `503`).
-pub(crate) async fn snapshot_at(state: &AppState, n: u64) -> Result<Snapshot, ApiError> {
-    if !state.projection.wait_for(n, READ_YOUR_WRITES_WAIT).await {
-        return Err(ApiError::NotYetApplied(n));
-    }
-    Ok(state.projection.snapshot())
 }
 
 async fn list(
