@@ -108,17 +108,7 @@ async fn changes_take_instants_and_refuse_a_from_after_to() {
 async fn history_points_carry_the_figures_of_the_reports_at_their_instants() {
     let app = spawn_app(Db::Postgres, None).await;
     let captured = post_random_log(&app, fastrand::u64(..)).await;
-    let recorded: Vec<(u64, OffsetDateTime)> = app
-        .log()
-        .await
-        .iter()
-        .map(|e| {
-            (
-                e["position"].as_u64().unwrap(),
-                OffsetDateTime::parse(e["recorded_at"].as_str().unwrap(), &Rfc3339).unwrap(),
-            )
-        })
-        .collect();
+    let recorded = recorded_at(&app).await;
     let first = recorded[0].1;
     // Three days before the first event: three day ends with nothing yet, then the point at to.
     let from = (first - time::Duration::days(3)).format(&Rfc3339).unwrap();

@@ -139,6 +139,13 @@ fn assert_rows_in_order(answer: &Value) {
     }
 }
 
+/// Each log entry's position and `recorded_at`.
+async fn recorded_at(app: &TestApp) -> Vec<(u64, OffsetDateTime)> {
+    let log = app.log().await;
+    let instant = |e: &Value| OffsetDateTime::parse(e["recorded_at"].as_str().unwrap(), &Rfc3339).unwrap();
+    log.iter().map(|e| (e["position"].as_u64().unwrap(), instant(e))).collect()
+}
+
 /// Posts a random log a few events at a time, capturing the live reports right after each
 /// batch; answers the captures by position (0: before anything, the empty reports).
 async fn post_random_log(app: &TestApp, seed: u64) -> BTreeMap<u64, Vec<(u16, Value)>> {
@@ -207,17 +214,7 @@ async fn a_report_as_of_a_position_is_the_live_report_right_after_it_on_both_dat
 async fn a_report_as_of_an_instant_is_the_report_after_the_last_position_recorded_by_then() {
     let app = spawn_app(Db::Postgres, None).await;
     let captured = post_random_log(&app, fastrand::u64(..)).await;
-    let recorded: Vec<(u64, OffsetDateTime)> = app
-        .log()
-        .await
-        .iter()
-        .map(|e| {
-            (
-                e["position"].as_u64().unwrap(),
-                OffsetDateTime::parse(e["recorded_at"].as_str().unwrap(), &Rfc3339).unwrap(),
-            )
-        })
-        .collect();
+    let recorded = recorded_at(&app).await;
     for &n in captured.keys().filter(|n| **n > 0).take(8) {
         let at = recorded.iter().find(|(p, _)| *p == n).unwrap().1;
         // The greatest position recorded by `at`: a later batch may share its timestamp.
