@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-/// How connections are bounded; see `cli::ServiceArgs` for the flags.
+/// How connections are bounded; see `cli::LimitArgs` for the flags.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     /// Most connections open at once; below the process's descriptor limit.
