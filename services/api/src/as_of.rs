@@ -7,7 +7,6 @@
 use crate::AppState;
 use crate::problem::ApiError;
 use provisio_engine::Engine;
-use provisio_events::validate;
 use provisio_projector::Snapshot;
 use provisio_store::{LogQuery, StoredEvent};
 use std::sync::Arc;
@@ -112,9 +111,20 @@ async fn replay(state: &AppState, through: u64) -> Result<Engine, ApiError> {
     replay_from(state, Engine::new(), 0, through).await
 }
 
+/// Replays running at once. Each costs a core for as long as the log up to its position takes
+/// to apply (seconds on a log of a million events), so past that many, reads of the past wait
+/// their turn (within the request timeout) and the live path keeps its CPU.
+static REPLAYS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Waits for a turn to replay the log (as-of reads, changes, history).
+pub(crate) async fn replay_turn() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
+    REPLAYS.acquire().await.map_err(|e| ApiError::internal(&e))
+}
+
 /// `engine` (the state after position `after`) with the log applied after it up to position
 /// `through`. Parsing and applying run off the async workers, a page at a time.
 async fn replay_from(state: &AppState, mut engine: Engine, after: u64, through: u64) -> Result<Engine, ApiError> {
+    let _turn = replay_turn().await?;
     let store = state.projection.store();
     let through = i64::try_from(through).unwrap_or(i64::MAX);
     let mut after = i64::try_from(after).unwrap_or(i64::MAX);
@@ -133,8 +143,7 @@ async fn replay_from(state: &AppState, mut engine: Engine, after: u64, through: 
 /// skipped, as the projector skips it.
 fn apply_page(mut engine: Engine, page: &[StoredEvent], through: i64) -> Engine {
     for stored in page.iter().take_while(|e| e.position <= through) {
-        let event = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok());
-        if let Some(event) = event {
+        if let Some(event) = provisio_projector::parse_stored(stored) {
             engine.apply(stored.position as u64, &event);
         }
     }

@@ -8,7 +8,6 @@ use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use provisio_engine::{Engine, Figures};
-use provisio_events::validate;
 use provisio_store::{LogQuery, StoredEvent};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -138,6 +137,7 @@ async fn history(
         points: Vec::new(),
     };
     walk.pending.reverse();
+    let _turn = crate::as_of::replay_turn().await?;
     let mut after = 0;
     while !walk.pending.is_empty() {
         let page = store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
@@ -169,7 +169,7 @@ impl Walk {
                 break;
             }
             // A stored event that no longer validates is skipped, as the projector skips it.
-            if let Some(event) = serde_json::from_str(&stored.body).ok().and_then(|v| validate(&v).ok()) {
+            if let Some(event) = provisio_projector::parse_stored(stored) {
                 self.engine.apply(stored.position as u64, &event);
             }
             self.position = stored.position as u64;

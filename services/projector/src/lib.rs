@@ -15,7 +15,7 @@ mod read_ahead;
 mod rebuild;
 mod recorder;
 
-pub use read_ahead::read_whole_log;
+pub use read_ahead::{parse_stored, read_whole_log};
 
 use provisio_engine::Engine;
 use provisio_store::{Store, StoredChange};

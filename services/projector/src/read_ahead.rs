@@ -99,12 +99,19 @@ pub(crate) fn read_ahead(
     (rx, AbortOnDropHandle::new(task))
 }
 
+/// A stored event as the projection reads it (`validate_stored`: a malformed v2 field is read
+/// as absent), or `None` when it no longer validates. Whoever replays the log (as-of reads,
+/// history) reads it through this, so a past state equals what the projection had then.
+pub fn parse_stored(stored: &StoredEvent) -> Option<Event> {
+    serde_json::from_str(&stored.body).ok().and_then(|v| validate_stored(&v).ok())
+}
+
 /// Parses stored events; one that no longer validates is logged and left as `None` (the log
 /// only holds validated events, so this means a changed contract).
 pub(crate) fn parse_page(page: &[StoredEvent]) -> ParsedEvents {
     page.iter()
         .map(|stored| {
-            let parsed = serde_json::from_str(&stored.body).ok().and_then(|v| validate_stored(&v).ok());
+            let parsed = parse_stored(stored);
             if parsed.is_none() {
                 tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position);
             }
