@@ -3,7 +3,7 @@
 
 use crate::cli::ChangesArgs;
 use crate::client::Service;
-use crate::report::{instant, subject, text};
+use crate::report::{instant, print, subject, text};
 use serde_json::Value;
 
 /// The query naming a moment: a position is an integer (`position_name`), anything else a date
@@ -28,13 +28,10 @@ pub async fn run(args: ChangesArgs) -> anyhow::Result<()> {
     let service = Service::new(&args.remote.server, args.remote.key.as_deref());
     let answer = service.get_json(&format!("/v1/partnerships/{}/changes", args.partnership), &query).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
+        print(&(serde_json::to_string_pretty(&answer)? + "\n"))
     } else {
-        for line in lines(&args.partnership, &answer) {
-            println!("{line}");
-        }
+        print(&(lines(&args.partnership, &answer).join("\n") + "\n"))
     }
-    Ok(())
 }
 
 /// The cell a gap or duplication row is about, as "2026/27 4.1 Engineering, level 3, 16-18".

@@ -44,11 +44,19 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     let path = format!("/v1/partnerships/{}/{}", args.partnership, args.report.name());
     let answer = service.get_json(&path, &query).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
+        print(&(serde_json::to_string_pretty(&answer)? + "\n"))
     } else {
-        print_report(args.report, &answer);
+        print(&table(args.report, &answer))
     }
-    Ok(())
+}
+
+/// Writes `text` to standard output; a reader that stopped early (`| head`) is no error.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// A JSON value as a cell: strings bare, fractions to two places, null as "-".
@@ -111,22 +119,21 @@ fn cell(row: &Value, field: &str) -> String {
 }
 
 /// The report as a table with aligned columns, under a line saying the position it answers at.
-fn print_report(report: ReportKind, answer: &Value) {
+fn table(report: ReportKind, answer: &Value) -> String {
     let (rows_key, fields) = columns(report);
     let year = match &answer["academic_year"] {
         Value::String(year) => format!(", {year}"),
         _ => String::new(),
     };
-    println!(
-        "{} of {}{year}, at position {}",
+    let mut out = format!(
+        "{} of {}{year}, at position {}\n",
         report.name(),
         text(&answer["partnership_id"]),
         text(&answer["position"])
     );
     let rows = answer[rows_key].as_array().cloned().unwrap_or_default();
     if rows.is_empty() {
-        println!("(none)");
-        return;
+        return out + "(none)\n";
     }
     let headings: Vec<String> = fields.iter().map(|f| f.replace('_', " ").to_uppercase()).collect();
     let cells: Vec<Vec<String>> = rows.iter().map(|row| fields.iter().map(|f| cell(row, f)).collect()).collect();
@@ -135,8 +142,10 @@ fn print_report(report: ReportKind, answer: &Value) {
         .collect();
     for line in std::iter::once(&headings).chain(&cells) {
         let padded: Vec<String> = line.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", padded.join("  ").trim_end());
+        out += padded.join("  ").trim_end();
+        out.push('\n');
     }
+    out
 }
 
 #[cfg(test)]
