@@ -115,3 +115,17 @@ fn lines(partnership: &str, answer: &Value) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::moment;
+
+    #[test]
+    fn a_moment_is_a_position_when_it_is_an_integer_and_a_time_otherwise() {
+        let since = |text| moment("since", text, "from", "from_time");
+        assert_eq!(since("120").unwrap(), ("from", "120".to_owned()));
+        assert_eq!(since("2001-09-01").unwrap(), ("from_time", "2001-09-01T00:00:00Z".to_owned()));
+        assert_eq!(since("2001-09-01T09:30:00Z").unwrap(), ("from_time", "2001-09-01T09:30:00Z".to_owned()));
+        assert!(since("-3").unwrap_err().to_string().starts_with("--since: \"-3\" is neither"));
+    }
+}

@@ -300,22 +300,10 @@ pub enum ReportKind {
     Gaps,
     /// Several providers offering the same course beyond the demand for it.
     Duplications,
-    /// Demand and supply of every cell of one academic year.
+    /// Demand and supply of every cell: every academic year together, or the --academic-year.
     Coverage,
     /// The partnership's targets and how far they are met.
     Targets,
-}
-
-impl ReportKind {
-    /// The report's name in the API path and in its answer.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Gaps => "gaps",
-            Self::Duplications => "duplications",
-            Self::Coverage => "coverage",
-            Self::Targets => "targets",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -77,6 +77,18 @@ pub(crate) fn subject(value: &Value) -> String {
     }
 }
 
+impl ReportKind {
+    /// The report's name in the API path and in its answer.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gaps => "gaps",
+            Self::Duplications => "duplications",
+            Self::Coverage => "coverage",
+            Self::Targets => "targets",
+        }
+    }
+}
+
 /// The fields each report shows, in order, and the key of its rows in the answer.
 fn columns(report: ReportKind) -> (&'static str, &'static [&'static str]) {
     match report {
