@@ -33,6 +33,13 @@ pub enum Command {
     /// Import a Course Directory CSV or an XCRI-CAP 1.2 file: validate it here, report every
     /// rejected row, then publish (to --server, to --nats-url, or into --database-url).
     Import(ImportArgs),
+    /// Print a report of a partnership from a running service (--server), now or as it was at
+    /// an earlier moment (--as-of, --as-of-position).
+    Report(ReportArgs),
+    /// Print what changed in a partnership's reports between two moments, from a running
+    /// service (--server): summary figures, gaps and duplications opened, closed or changed,
+    /// targets changed.
+    Changes(ChangesArgs),
 }
 
 /// The event store. Global, so that `provisio keys --database-url X create` and
@@ -274,6 +281,82 @@ pub struct ImportArgs {
     // applies them at its next start).
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// A running service to ask, and the key to ask it with.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// The running Provisio to ask, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "PROVISIO_SERVER")]
+    pub server: String,
+    /// The API key to ask with: an admin key, or a partnership or viewer key of the partnership.
+    #[arg(long, env = "PROVISIO_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    /// Unmet demand: the cells where the partnership's needs exceed the places offered.
+    Gaps,
+    /// Several providers offering the same course beyond the demand for it.
+    Duplications,
+    /// Demand and supply of every cell: every academic year together, or the --academic-year.
+    Coverage,
+    /// The partnership's targets and how far they are met.
+    Targets,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Which report: gaps, duplications, coverage or targets.
+    #[arg(value_enum)]
+    pub report: ReportKind,
+    /// The partnership's id.
+    #[arg(long)]
+    pub partnership: String,
+    /// The report as it was at this moment: a date (YYYY-MM-DD, meaning the start of that day,
+    /// UTC) or an RFC 3339 instant such as 2001-09-01T09:30:00+01:00. Default: now.
+    #[arg(long, conflicts_with = "as_of_position")]
+    pub as_of: Option<String>,
+    /// The report as it was right after this position of the event log was applied.
+    #[arg(long)]
+    pub as_of_position: Option<u64>,
+    /// Only this academic year (YYYY/YY).
+    #[arg(long)]
+    pub academic_year: Option<String>,
+    /// Only this subject: a Sector Subject Area tier 2 code such as 4.1.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Only this level (entry, 1 to 8).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only this age group (14-16, 16-18, 19+).
+    #[arg(long)]
+    pub age_group: Option<String>,
+    /// Print the service's JSON answer unchanged instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ChangesArgs {
+    /// The partnership's id.
+    #[arg(long)]
+    pub partnership: String,
+    /// From this moment: a position of the event log (an integer), a date (YYYY-MM-DD, meaning
+    /// the start of that day, UTC) or an RFC 3339 instant such as 2001-09-01T09:30:00Z.
+    #[arg(long)]
+    pub since: String,
+    /// Up to this moment, given as --since is. Default: the last applied position.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Print the service's JSON answer unchanged instead of one line per change.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! of `--database-url` (a stopped service replays them at start).
 
 use crate::cli::ImportArgs;
+use crate::client::Service;
 use anyhow::Context;
 use provisio_events::Event;
 use provisio_events::vocab::{Timestamp, Ukprn, Vocab};
@@ -138,14 +139,11 @@ async fn send_to_server(server: &str, key: Option<&str>, args: &ImportArgs, even
     if let Some(p) = args.default_places {
         query.push(("default_places", p.to_string()));
     }
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/v1/providers/{ukprn}/imports", server.trim_end_matches('/')))
+    let request = Service::new(server, key)
+        .request(reqwest::Method::POST, &format!("/v1/providers/{ukprn}/imports"))
         .query(&query)
         .header("content-type", if is_xml { "application/xml" } else { "text/csv" })
         .body(body);
-    if let Some(k) = key {
-        request = request.bearer_auth(k);
-    }
     let response = request.send().await.with_context(|| format!("sending the file to {server}"))?;
     let status = response.status();
     let answer: Value = response.json().await.context("reading the service's answer")?;

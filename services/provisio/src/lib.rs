@@ -2,11 +2,14 @@
 //! [`Config`], runs them, and stops them gracefully. `main.rs` only parses and calls this, so
 //! tests can start the real application on port 0.
 
+pub mod changes;
 pub mod cli;
+pub mod client;
 pub mod demo;
 pub mod import;
 pub mod keys;
 pub mod rebuild;
+pub mod report;
 pub mod serve;
 
 /// The engine allocates and frees small values (shared keys, copied shards) at every event;

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use provisio::cli::{Cli, Command};
-use provisio::{Application, Config, demo, import, keys, rebuild};
+use provisio::{Application, Config, changes, demo, import, keys, rebuild, report};
 use std::io::IsTerminal;
 
 #[tokio::main]
@@ -24,7 +24,19 @@ async fn main() -> anyhow::Result<()> {
             // Non-zero when any row was rejected, so scripts notice.
             std::process::exit(if clean { 0 } else { 2 });
         }
+        Command::Report(args) => exit_on_error(report::run(args).await),
+        Command::Changes(args) => exit_on_error(changes::run(args).await),
     }
+}
+
+/// A command for people at a terminal: its failure (the service's refusal, or a flag it could
+/// not read) is one line, "error: …", and exit code 1.
+fn exit_on_error(outcome: anyhow::Result<()>) -> anyhow::Result<()> {
+    if let Err(e) = outcome {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// Human-readable logs on a terminal, JSON lines otherwise; `RUST_LOG` filters.

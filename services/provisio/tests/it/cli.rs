@@ -39,9 +39,16 @@ fn only_the_commands_that_run_a_server_list_the_server_flags() {
             assert!(text.contains(flag), "{command:?} --help lacks {flag}:\n{text}");
         }
     }
-    for command in
-        [&["import"][..], &["rebuild"], &["keys"], &["keys", "create"], &["keys", "revoke"], &["nats-config"]]
-    {
+    for command in [
+        &["import"][..],
+        &["rebuild"],
+        &["keys"],
+        &["keys", "create"],
+        &["keys", "revoke"],
+        &["nats-config"],
+        &["report"],
+        &["changes"],
+    ] {
         let text = help(command);
         for flag in SERVER_FLAGS {
             assert!(!text.contains(flag), "{command:?} --help lists the server's {flag}:\n{text}");
@@ -54,6 +61,13 @@ fn only_the_commands_that_run_a_server_list_the_server_flags() {
     for command in [&["rebuild"][..], &["keys", "create"], &["keys", "list"], &["keys", "revoke"], &["nats-config"]] {
         let text = help(command);
         assert!(text.contains("--database-url"), "{command:?} --help lacks --database-url:\n{text}");
+    }
+    for command in [&["report"][..], &["changes"]] {
+        let text = help(command);
+        for flag in ["--partnership", "--server", "--key", "--json"] {
+            assert!(text.contains(flag), "{command:?} --help lacks {flag}:\n{text}");
+        }
+        assert!(!text.contains("--database-url"), "{command:?} only asks a running service:\n{text}");
     }
     let demo = help(&["demo"]);
     assert!(!demo.contains("--nats-url") && !demo.contains("--consumer"), "the demo never uses NATS:\n{demo}");

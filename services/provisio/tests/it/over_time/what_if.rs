@@ -6,7 +6,7 @@ fn hull_event(source: &str, ty: &str, data: Value) -> Value {
     json!({"specversion": "1.0", "source": source, "type": ty, "data": data})
 }
 
-fn draft_offer(ukprn: &str, offer_id: &str, places: u32) -> Value {
+pub(super) fn draft_offer(ukprn: &str, offer_id: &str, places: u32) -> Value {
     hull_event(
         &format!("urn:ukprn:{ukprn}"),
         "lp.provision.offered.v1",
@@ -17,7 +17,7 @@ fn draft_offer(ukprn: &str, offer_id: &str, places: u32) -> Value {
 
 /// Hull with a critical gap of 40 learners (4.1, level 3, 16-18, 2026/27) and three providers'
 /// venues; answers the last position.
-async fn hull_with_a_gap(app: &TestApp) -> u64 {
+pub(super) async fn hull_with_a_gap(app: &TestApp) -> u64 {
     let mut events = Events { rng: fastrand::Rng::with_seed(1), next_id: 0 };
     let mut batch = vec![events.registration()];
     batch.extend(UKPRNS.map(|u| events.venue(u, true)));
