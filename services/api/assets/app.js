@@ -10,8 +10,10 @@ import { moveInHeatmap } from './heatmap.js';
 import { setLive, startStream, stopStream } from './live.js';
 import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
+import { loadSince, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
 import { loadSubjects } from './vocab.js';
+import { discardWhatIf, probeWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
 
 function applyReport(report, coverage) {
   state.report = report;
@@ -59,6 +61,12 @@ async function selectPartnership(id, { automatic = false } = {}) {
   state.focus = null;
   clearTimeout(state.refresh.timer);
   state.refresh = { running: false, again: false, target: 0, timer: null, pending: [] };
+  state.since = null;
+  state.whatif = null;
+  state.canWhatIf = false;
+  $('whatif-section').hidden = true;
+  renderSince();
+  renderWhatIf();
   $('changes').replaceChildren();
   $('changes-empty').hidden = false;
   $('partnership').value = id;
@@ -76,6 +84,8 @@ async function selectPartnership(id, { automatic = false } = {}) {
     rememberSelection();
     render();
     startStream(id, onChange);
+    probeWhatIf().then(render);
+    if ($('since-date').value) loadSince(render);
   } catch (error) {
     if (generation !== state.loadGeneration) return;
     if (automatic && error instanceof ApiError && error.status === 403) {
@@ -123,6 +133,7 @@ async function refresh(position) {
       state.flash.clear(); // a later render (sorting, say) does not flash the rows again
       logChanges(changes);
       notice('');
+      if (state.since) loadSince(render);
     } while (r.again);
   } catch (error) {
     if (generation === state.loadGeneration) {
@@ -166,6 +177,13 @@ async function start() {
       state.coverage = await loadCoverage();
       render();
     } catch (error) { notice(explain(error)); }
+  });
+  $('since-form').addEventListener('submit', (e) => { e.preventDefault(); loadSince(render); });
+  $('since-clear').addEventListener('click', () => { $('since-date').value = ''; loadSince(render); });
+  $('whatif-discard').addEventListener('click', () => discardWhatIf(render));
+  $('main').addEventListener('click', (e) => {
+    const button = e.target.closest('button.whatif-withdraw');
+    if (button) withdrawOffer({ ukprn: button.dataset.ukprn, offer_id: button.dataset.offer }, button.dataset.title, render);
   });
   $('age').addEventListener('change', (e) => { state.age = e.target.value; render(); });
   window.addEventListener('online', () => state.stream.wake && state.stream.wake());

@@ -3,6 +3,7 @@
 
 import { gapKey, dupKey, tagFor, targetKey } from './changes.js';
 import { $, announce, dupIcon, h } from './dom.js';
+import { markOf } from './since.js';
 import { state } from './state.js';
 import {
   AGES, LEVELS, MODES, SEVERITY, ageShort, byCode, evidenceLabel, levelShort, modeLabel, num, pct, subjectName, targetName, targetScope,
@@ -26,7 +27,12 @@ function offerLine(o, withFill) {
   if (withFill) parts.push(o.enrolled === null ? 'no enrolment reported' : `${num(o.enrolled)} enrolled (${pct(o.fill_rate)} full)`);
   return h('li', null,
     h('strong', { class: 'provider', title: `UKPRN ${o.ukprn}` }, providerName(o.ukprn)), ': ', offer ? offer.title : o.offer_id, ' ',
-    h('span', { class: 'code' }, `(${o.offer_id})`), ', ', parts.join(', '));
+    h('span', { class: 'code' }, `(${o.offer_id})`), ', ', parts.join(', '),
+    // Handled by the page (app.js), which knows how to draw the what-if.
+    state.canWhatIf ? [' ', h('button', {
+      type: 'button', class: 'button-secondary whatif-withdraw', 'data-ukprn': o.ukprn, 'data-offer': o.offer_id,
+      'data-title': offer ? offer.title : o.offer_id,
+    }, 'What if withdrawn?')] : null);
 }
 
 function needLine(id) {
@@ -84,13 +90,17 @@ function expandableRow(key, name, cells, detail, colspan) {
       $(detailId).hidden = !now;
     },
   }, name);
-  const flash = state.flash.has(key) ? 'row flash' : 'row';
-  const first = h('th', { scope: 'row' }, button, tagFor(key));
+  const mark = markOf(key);
+  const flash = ['row', state.flash.has(key) ? 'flash' : null, mark ? `mark-${mark}` : null].filter(Boolean).join(' ');
+  const first = h('th', { scope: 'row' }, button, tagFor(key), markTag(mark));
   return [
     h('tr', { class: flash, 'data-key': key }, first, cells),
     h('tr', { class: 'detail', id: detailId, hidden: !open }, h('td', { colspan }, detail())),
   ];
 }
+
+const MARK_LABEL = { opened: 'Opened', changed: 'Changed' };
+const markTag = (mark) => (MARK_LABEL[mark] ? h('span', { class: `tag tag-${mark}` }, MARK_LABEL[mark]) : null);
 
 const subjectCell = (code) => [subjectName(code), ' ', h('span', { class: 'code' }, code)];
 

@@ -7,6 +7,7 @@
 //! `chromium-driver`, which `scripts/test.sh` installs); it fails, not skips, without them.
 
 mod driver;
+mod over_time;
 mod relay;
 
 use crate::helpers::*;
