@@ -12,6 +12,7 @@ import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
 import { loadSince, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
+import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
 import { discardWhatIf, probeWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
 
@@ -67,6 +68,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
   $('whatif-section').hidden = true;
   renderSince();
   renderWhatIf();
+  $('trend-charts').replaceChildren();
   $('changes').replaceChildren();
   $('changes-empty').hidden = false;
   $('partnership').value = id;
@@ -85,6 +87,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
     render();
     startStream(id, onChange);
     probeWhatIf().then(render);
+    loadTrend();
     if ($('since-date').value) loadSince(render);
   } catch (error) {
     if (generation !== state.loadGeneration) return;
@@ -180,6 +183,7 @@ async function start() {
   });
   $('since-form').addEventListener('submit', (e) => { e.preventDefault(); loadSince(render); });
   $('since-clear').addEventListener('click', () => { $('since-date').value = ''; loadSince(render); });
+  $('trend-every').addEventListener('change', loadTrend);
   $('whatif-discard').addEventListener('click', () => discardWhatIf(render));
   $('main').addEventListener('click', (e) => {
     const button = e.target.closest('button.whatif-withdraw');

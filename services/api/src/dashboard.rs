@@ -40,6 +40,7 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("since.js", include_str!("../assets/since.js")),
     ("state.js", include_str!("../assets/state.js")),
     ("tables.js", include_str!("../assets/tables.js")),
+    ("trend.js", include_str!("../assets/trend.js")),
     ("vocab.js", include_str!("../assets/vocab.js")),
     ("whatif.js", include_str!("../assets/whatif.js")),
 ];

@@ -77,6 +77,16 @@ async fn a_planner_sees_what_changed_since_a_date_and_tries_withdrawing_an_offer
     let gaps_pair = since["summary"]["gaps"].as_array().unwrap();
     assert!(pairs.contains(&format!("{} → {} gaps", gaps_pair[0], gaps_pair[1])), "{pairs}");
 
+    // The trend: three charts drawn in the page, ending on the figures the history gives.
+    let (status, history) = app.get("/v1/partnerships/sunderland/history?every=day").await;
+    assert_eq!(status, 200, "{history}");
+    let now = history["points"].as_array().unwrap().last().unwrap().clone();
+    let captions = wait_for(&browser, "the trend charts", "const f = [...document.querySelectorAll('#trend-charts figure')]; return f.length === 3 && f.every(x => x.querySelector('svg circle')) && f.map(x => x.querySelector('figcaption').textContent)").await;
+    for (caption, field) in captions.as_array().unwrap().iter().zip(["unmet", "gaps", "duplications"]) {
+        let figure: u64 = caption.as_str().unwrap().split(' ').next().unwrap().replace(',', "").parse().unwrap();
+        assert_eq!(json!(figure), now[field], "{caption} against {now}");
+    }
+
     // What-if: the partnership's key may simulate; withdrawing a course of a gap.
     wait_for(&browser, "the what-if panel", "return !document.getElementById('whatif-section').hidden").await;
     let log_before = app.log().await.len();
