@@ -14,7 +14,7 @@ import { loadSince, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
 import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
-import { discardWhatIf, probeWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
+import { addPlaces, discardWhatIf, probeWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
 
 function applyReport(report, coverage) {
   state.report = report;
@@ -188,6 +188,14 @@ async function start() {
   $('main').addEventListener('click', (e) => {
     const button = e.target.closest('button.whatif-withdraw');
     if (button) withdrawOffer({ ukprn: button.dataset.ukprn, offer_id: button.dataset.offer }, button.dataset.title, render);
+  });
+  $('main').addEventListener('submit', (e) => {
+    const form = e.target.closest('form.whatif-add');
+    if (!form) return;
+    e.preventDefault();
+    const d = form.dataset;
+    const cell = { academic_year: d.year, subject: d.subject, level: d.level, age_group: d.age };
+    addPlaces(cell, form.elements.ukprn.value, Number(form.elements.places.value), render);
   });
   $('age').addEventListener('change', (e) => { state.age = e.target.value; render(); });
   window.addEventListener('online', () => state.stream.wake && state.stream.wake());

@@ -56,6 +56,21 @@ function coverageBar(ratio) {
   return h('span', { class: 'bar' }, h('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill), pct(ratio));
 }
 
+/** "What if a provider added N places here?", handled by the page (app.js). */
+function addPlacesForm(g) {
+  const id = `add-${gapKey(g).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const providers = [...new Set([...state.offers.values()].map((o) => o.ukprn))].sort((a, b) => providerName(a).localeCompare(providerName(b)));
+  return h('form', {
+    class: 'whatif-add', 'data-year': g.academic_year, 'data-subject': g.subject, 'data-level': g.level, 'data-age': g.age_group,
+  },
+  h('h3', null, 'What if a provider added places here?'),
+  h('label', { for: `${id}-provider` }, 'Provider'),
+  h('select', { id: `${id}-provider`, name: 'ukprn' }, providers.map((u) => h('option', { value: u }, providerName(u)))),
+  h('label', { for: `${id}-places` }, 'Places'),
+  h('input', { id: `${id}-places`, name: 'places', type: 'number', min: 1, max: 10000, value: g.unmet, required: true }),
+  h('button', { type: 'submit', class: 'button-secondary' }, 'See what would change'));
+}
+
 const SORT_VALUE = {
   subject: (r) => r.subject,
   level: (r) => LEVELS.indexOf(r.level),
@@ -121,7 +136,8 @@ export function renderGaps(rows) {
     h('div', null, h('h3', null, `Needs identified (${g.needs.length})`),
       h('ul', null, g.needs.map(needLine))),
     h('div', null, h('h3', null, `Courses offering places (${g.offers.length})`),
-      g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.'))), 8)));
+      g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.')),
+    state.canWhatIf ? addPlacesForm(g) : null), 8)));
 }
 
 export function renderDups(rows) {

@@ -1,4 +1,4 @@
-// What-if: draft changes (withdraw this offer, for now) sent to the service's what-if
+// What-if: draft changes (withdraw this offer, add places here) sent to the service's what-if
 // report, which simulates them and stores nothing. The page then shows the reports as they
 // would be, under a banner, until the planner discards the drafts.
 
@@ -7,6 +7,8 @@ import { dupKey, gapKey } from './changes.js';
 import { $, announce, h } from './dom.js';
 import { changeItems, marksOf, summaryPairs } from './since.js';
 import { state } from './state.js';
+import { providerName } from './tables.js';
+import { ageLabel, levelLabel, num, subjectName } from './vocab.js';
 
 async function post(drafts) {
   const response = await fetch(`${partnershipPath(state.partnership)}/what-if`, {
@@ -74,6 +76,25 @@ export function withdrawOffer(offer, title, rerender) {
     data: { ukprn: offer.ukprn, offer_id: offer.offer_id, reason: 'what-if' },
   };
   return simulate(draft, `withdraw ${title} (${offer.offer_id})`, rerender);
+}
+
+/** Asks what a new course of `places` places from provider `ukprn` in the gap's cell would change. */
+export function addPlaces(cell, ukprn, places, rerender) {
+  // The new course is taught at one of the provider's venues that already serve the partnership.
+  const venue = [...state.offers.values()].find((o) => o.ukprn === ukprn);
+  if (!venue || !(places >= 1)) {
+    $('whatif-status').textContent = 'Choose a provider with a course in this partnership, and at least one place.';
+    return null;
+  }
+  const number = state.whatif ? state.whatif.drafts.length + 1 : 1;
+  const draft = {
+    specversion: '1.0', source: `urn:ukprn:${ukprn}`, type: 'lp.provision.offered.v1',
+    data: {
+      ukprn, offer_id: `WHAT-IF-${number}`, venue_id: venue.venue_id, title: `${subjectName(cell.subject)} (draft)`,
+      subject: cell.subject, level: cell.level, age_group: cell.age_group, mode: 'full-time', academic_year: cell.academic_year, places,
+    },
+  };
+  return simulate(draft, `add ${num(places)} places of ${subjectName(cell.subject)} (${cell.subject}), ${levelLabel(cell.level).toLowerCase()}, ${ageLabel(cell.age_group)}, at ${providerName(ukprn)}`, rerender);
 }
 
 export function discardWhatIf(rerender) {

@@ -147,6 +147,20 @@ async fn a_planner_sees_what_changed_since_a_date_and_tries_withdrawing_an_offer
         ),
     )
     .await;
+
+    // A draft course with as many places as the gap is short closes it, in the page only.
+    let add = format!("#gaps tr[data-key=\"{key}\"] + tr form.whatif-add");
+    let form = browser.find(Locator::Css(&add)).await.unwrap();
+    let places = form.find(Locator::Css("input[name='places']")).await.unwrap();
+    assert_eq!(places.prop("value").await.unwrap(), Some(before.to_string()), "the places proposed are the gap's");
+    form.find(Locator::Css("button[type='submit']")).await.unwrap().click().await.unwrap();
+    let closed = wait_for(&browser, "the gap closed in the what-if", &format!("return !document.getElementById('whatif-banner').hidden && !document.querySelector('#gaps tr.row[data-key=\"{key}\"]') && document.getElementById('whatif-list').textContent")).await;
+    assert!(closed.as_str().unwrap().contains("Gap closed"), "{closed}");
+    let drafts = browser.find(Locator::Id("whatif-drafts")).await.unwrap().text().await.unwrap();
+    assert!(drafts.starts_with(&format!("add {before} places of ")), "{drafts}");
+    assert_eq!(app.log().await.len(), log_before, "a what-if stores nothing");
+    browser.find(Locator::Id("whatif-discard")).await.unwrap().click().await.unwrap();
+    wait_for(&browser, "the gap again", &format!("return (() => {{ {} }})() === {before}", unmet_script(&key))).await;
     browser.close().await.unwrap();
     drop(driver);
     app.stop().await;
