@@ -14,7 +14,7 @@ import { loadSince, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
 import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
-import { addPlaces, discardWhatIf, probeWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
+import { addPlaces, discardWhatIf, probeWhatIf, refreshWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
 
 function applyReport(report, coverage) {
   state.report = report;
@@ -137,6 +137,7 @@ async function refresh(position) {
       logChanges(changes);
       notice('');
       if (state.since) loadSince(render);
+      refreshWhatIf(render);
     } while (r.again);
   } catch (error) {
     if (generation === state.loadGeneration) {

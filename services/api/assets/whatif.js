@@ -49,24 +49,40 @@ export function shownRows(report) {
   return { gaps: applyDiff(report.gaps, c.gaps, gapKey), dups: applyDiff(report.dups, c.duplications, dupKey) };
 }
 
-/** Adds a draft and asks the service again what all the drafts would change. */
-async function simulate(draft, label, rerender) {
-  const drafts = state.whatif ? state.whatif.drafts.concat([{ draft, label }]) : [{ draft, label }];
+/** Answers to older questions (or to drafts since discarded) are ignored. */
+let asked = 0;
+
+/** Asks the service what `drafts` would change from the reports as they now are. */
+async function simulate(drafts, rerender) {
+  const question = ++asked;
   $('whatif-status').textContent = 'Working out what would change…';
   const generation = state.loadGeneration;
   try {
     const changes = await post(drafts.map((d) => d.draft));
-    if (generation !== state.loadGeneration) return;
+    if (generation !== state.loadGeneration || question !== asked) return false;
     state.whatif = { drafts, changes, marks: marksOf(changes) };
     $('whatif-status').textContent = '';
     renderWhatIf();
     rerender();
-    announce(`What-if: ${label}. Nothing is published.`);
+    return true;
   } catch (error) {
+    if (question !== asked) return false;
     const detail = error instanceof ApiError && error.problem && error.problem.errors
       ? error.problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : explain(error);
     $('whatif-status').textContent = `This draft cannot be simulated. ${detail}`;
+    return false;
   }
+}
+
+/** Adds a draft to those already made and shows what they would change together. */
+async function addDraft(draft, label, rerender) {
+  const drafts = (state.whatif ? state.whatif.drafts : []).concat([{ draft, label }]);
+  if (await simulate(drafts, rerender)) announce(`What-if: ${label}. Nothing is published.`);
+}
+
+/** After the published reports moved on, asks again what the drafts would change from them. */
+export function refreshWhatIf(rerender) {
+  if (state.whatif) simulate(state.whatif.drafts, rerender);
 }
 
 /** Asks what withdrawing `offer` ({ukprn, offer_id}) would change. */
@@ -75,7 +91,7 @@ export function withdrawOffer(offer, title, rerender) {
     specversion: '1.0', source: `urn:ukprn:${offer.ukprn}`, type: 'lp.provision.withdrawn.v1',
     data: { ukprn: offer.ukprn, offer_id: offer.offer_id, reason: 'what-if' },
   };
-  return simulate(draft, `withdraw ${title} (${offer.offer_id})`, rerender);
+  return addDraft(draft, `withdraw ${title} (${offer.offer_id})`, rerender);
 }
 
 /** Asks what a new course of `places` places from provider `ukprn` in the gap's cell would change. */
@@ -94,10 +110,11 @@ export function addPlaces(cell, ukprn, places, rerender) {
       subject: cell.subject, level: cell.level, age_group: cell.age_group, mode: 'full-time', academic_year: cell.academic_year, places,
     },
   };
-  return simulate(draft, `add ${num(places)} places of ${subjectName(cell.subject)} (${cell.subject}), ${levelLabel(cell.level).toLowerCase()}, ${ageLabel(cell.age_group)}, at ${providerName(ukprn)}`, rerender);
+  return addDraft(draft, `add ${num(places)} places of ${subjectName(cell.subject)} (${cell.subject}), ${levelLabel(cell.level).toLowerCase()}, ${ageLabel(cell.age_group)}, at ${providerName(ukprn)}`, rerender);
 }
 
 export function discardWhatIf(rerender) {
+  asked += 1;
   state.whatif = null;
   renderWhatIf();
   rerender();
