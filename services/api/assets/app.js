@@ -10,8 +10,11 @@ import { moveInHeatmap } from './heatmap.js';
 import { setLive, startStream, stopStream } from './live.js';
 import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
+import { loadSince, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
+import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
+import { addPlaces, discardWhatIf, probeWhatIf, refreshWhatIf, renderWhatIf, withdrawOffer } from './whatif.js';
 
 function applyReport(report, coverage) {
   state.report = report;
@@ -59,6 +62,13 @@ async function selectPartnership(id, { automatic = false } = {}) {
   state.focus = null;
   clearTimeout(state.refresh.timer);
   state.refresh = { running: false, again: false, target: 0, timer: null, pending: [] };
+  state.since = null;
+  state.whatif = null;
+  state.canWhatIf = false;
+  $('whatif-section').hidden = true;
+  renderSince();
+  renderWhatIf();
+  $('trend-charts').replaceChildren();
   $('changes').replaceChildren();
   $('changes-empty').hidden = false;
   $('partnership').value = id;
@@ -76,6 +86,9 @@ async function selectPartnership(id, { automatic = false } = {}) {
     rememberSelection();
     render();
     startStream(id, onChange);
+    probeWhatIf().then(render);
+    loadTrend();
+    if ($('since-date').value) loadSince(render);
   } catch (error) {
     if (generation !== state.loadGeneration) return;
     if (automatic && error instanceof ApiError && error.status === 403) {
@@ -123,6 +136,8 @@ async function refresh(position) {
       state.flash.clear(); // a later render (sorting, say) does not flash the rows again
       logChanges(changes);
       notice('');
+      if (state.since) loadSince(render);
+      refreshWhatIf(render);
     } while (r.again);
   } catch (error) {
     if (generation === state.loadGeneration) {
@@ -166,6 +181,22 @@ async function start() {
       state.coverage = await loadCoverage();
       render();
     } catch (error) { notice(explain(error)); }
+  });
+  $('since-form').addEventListener('submit', (e) => { e.preventDefault(); loadSince(render); });
+  $('since-clear').addEventListener('click', () => { $('since-date').value = ''; loadSince(render); });
+  $('trend-every').addEventListener('change', loadTrend);
+  $('whatif-discard').addEventListener('click', () => discardWhatIf(render));
+  $('main').addEventListener('click', (e) => {
+    const button = e.target.closest('button.whatif-withdraw');
+    if (button) withdrawOffer({ ukprn: button.dataset.ukprn, offer_id: button.dataset.offer }, button.dataset.title, render);
+  });
+  $('main').addEventListener('submit', (e) => {
+    const form = e.target.closest('form.whatif-add');
+    if (!form) return;
+    e.preventDefault();
+    const d = form.dataset;
+    const cell = { academic_year: d.year, subject: d.subject, level: d.level, age_group: d.age };
+    addPlaces(cell, form.elements.ukprn.value, Number(form.elements.places.value), render);
   });
   $('age').addEventListener('change', (e) => { state.age = e.target.value; render(); });
   window.addEventListener('online', () => state.stream.wake && state.stream.wake());

@@ -2,6 +2,7 @@
 // and the arrow keys moving between squares.
 
 import { $, dupIcon, h } from './dom.js';
+import { markOf } from './since.js';
 import { state } from './state.js';
 import { LEVELS, byCode, levelLabel, num, subjectName } from './vocab.js';
 
@@ -48,7 +49,9 @@ export function renderHeatmap(gaps, dups, onChoose) {
       const square = heatCell(c, onChoose);
       square.dataset.row = row;
       square.dataset.col = col;
-      return h('td', { class: state.flash.has(`cell|${state.year}|${subject}|${level}`) ? 'flash' : null }, square);
+      const mark = markOf(`cell|${state.year}|${subject}|${level}`);
+      const cls = [state.flash.has(`cell|${state.year}|${subject}|${level}`) ? 'flash' : null, mark ? `mark-${mark}` : null];
+      return h('td', { class: cls.filter(Boolean).join(' ') || null }, square);
     });
     return h('tr', null,
       h('th', { scope: 'row' }, h('span', { class: 'code' }, subject), ' ', subjectName(subject)),

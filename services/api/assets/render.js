@@ -6,6 +6,8 @@ import { renderHeatmap } from './heatmap.js';
 import { inFocus, inView, state } from './state.js';
 import { renderDups, renderGaps, renderTargets } from './tables.js';
 import { fmt, levelLabel, num, subjectName } from './vocab.js';
+import { renderWhatIf, shownRows } from './whatif.js';
+import { renderSince } from './since.js';
 
 export function render() {
   const report = state.report;
@@ -14,14 +16,17 @@ export function render() {
   const partnership = report.detail;
   $('page-title').textContent = `${partnership.name}, ${state.year || 'no data yet'}`;
   document.title = `${partnership.name}: Provisio`;
-  const gaps = report.gaps.filter(inView);
-  const dups = report.dups.filter(inView);
+  const shown = shownRows(report);
+  const gaps = shown.gaps.filter(inView);
+  const dups = shown.dups.filter(inView);
   renderSummary(gaps, dups, partnership);
   renderHeatmap(gaps, dups, chooseFocus);
   renderFocus();
   renderGaps(gaps.filter(inFocus));
   renderDups(dups.filter(inFocus));
   renderTargets(report.targets.filter((t) => t.academic_year === state.year));
+  renderSince();
+  renderWhatIf();
   $('as-of').textContent = `Up to date with event ${fmt.format(state.lastEventId || report.position)} of the log, at ${new Date().toLocaleTimeString('en-GB')}.`;
   if (active && document.activeElement !== $(active) && $(active)) $(active).focus({ preventScroll: true });
 }

@@ -26,6 +26,12 @@ export const state = {
   /** Partnerships the key may not read, skipped when choosing one automatically. */
   refused: new Set(),
   recentTimer: null,
+  /** What changed since the date picked: { date, changes, marks } (since.js). */
+  since: null,
+  /** Drafts simulated and what they would change: { drafts, changes, marks } (whatif.js). */
+  whatif: null,
+  /** Whether the key may simulate drafts in this partnership. */
+  canWhatIf: false,
 };
 
 /** Rows of the year and age group chosen. */

@@ -3,6 +3,7 @@
 
 import { gapKey, dupKey, tagFor, targetKey } from './changes.js';
 import { $, announce, dupIcon, h } from './dom.js';
+import { markOf } from './since.js';
 import { state } from './state.js';
 import {
   AGES, LEVELS, MODES, SEVERITY, ageShort, byCode, evidenceLabel, levelShort, modeLabel, num, pct, subjectName, targetName, targetScope,
@@ -26,7 +27,12 @@ function offerLine(o, withFill) {
   if (withFill) parts.push(o.enrolled === null ? 'no enrolment reported' : `${num(o.enrolled)} enrolled (${pct(o.fill_rate)} full)`);
   return h('li', null,
     h('strong', { class: 'provider', title: `UKPRN ${o.ukprn}` }, providerName(o.ukprn)), ': ', offer ? offer.title : o.offer_id, ' ',
-    h('span', { class: 'code' }, `(${o.offer_id})`), ', ', parts.join(', '));
+    h('span', { class: 'code' }, `(${o.offer_id})`), ', ', parts.join(', '),
+    // Handled by the page (app.js), which knows how to draw the what-if.
+    state.canWhatIf ? [' ', h('button', {
+      type: 'button', class: 'button-secondary whatif-withdraw', 'data-ukprn': o.ukprn, 'data-offer': o.offer_id,
+      'data-title': offer ? offer.title : o.offer_id,
+    }, 'What if withdrawn?')] : null);
 }
 
 function needLine(id) {
@@ -48,6 +54,21 @@ function coverageBar(ratio) {
   const fill = h('span', { class: 'bar-fill' });
   fill.style.width = `${width}%`;
   return h('span', { class: 'bar' }, h('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill), pct(ratio));
+}
+
+/** "What if a provider added N places here?", handled by the page (app.js). */
+function addPlacesForm(g) {
+  const id = `add-${gapKey(g).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const providers = [...new Set([...state.offers.values()].map((o) => o.ukprn))].sort((a, b) => providerName(a).localeCompare(providerName(b)));
+  return h('form', {
+    class: 'whatif-add', 'data-year': g.academic_year, 'data-subject': g.subject, 'data-level': g.level, 'data-age': g.age_group,
+  },
+  h('h3', null, 'What if a provider added places here?'),
+  h('label', { for: `${id}-provider` }, 'Provider'),
+  h('select', { id: `${id}-provider`, name: 'ukprn' }, providers.map((u) => h('option', { value: u }, providerName(u)))),
+  h('label', { for: `${id}-places` }, 'Places'),
+  h('input', { id: `${id}-places`, name: 'places', type: 'number', min: 1, max: 10000, value: g.unmet, required: true }),
+  h('button', { type: 'submit', class: 'button-secondary' }, 'See what would change'));
 }
 
 const SORT_VALUE = {
@@ -84,13 +105,17 @@ function expandableRow(key, name, cells, detail, colspan) {
       $(detailId).hidden = !now;
     },
   }, name);
-  const flash = state.flash.has(key) ? 'row flash' : 'row';
-  const first = h('th', { scope: 'row' }, button, tagFor(key));
+  const mark = markOf(key);
+  const flash = ['row', state.flash.has(key) ? 'flash' : null, mark ? `mark-${mark}` : null].filter(Boolean).join(' ');
+  const first = h('th', { scope: 'row' }, button, tagFor(key), markTag(mark));
   return [
     h('tr', { class: flash, 'data-key': key }, first, cells),
     h('tr', { class: 'detail', id: detailId, hidden: !open }, h('td', { colspan }, detail())),
   ];
 }
+
+const MARK_LABEL = { opened: 'Opened', changed: 'Changed' };
+const markTag = (mark) => (MARK_LABEL[mark] ? h('span', { class: `tag tag-${mark}` }, MARK_LABEL[mark]) : null);
 
 const subjectCell = (code) => [subjectName(code), ' ', h('span', { class: 'code' }, code)];
 
@@ -111,7 +136,8 @@ export function renderGaps(rows) {
     h('div', null, h('h3', null, `Needs identified (${g.needs.length})`),
       h('ul', null, g.needs.map(needLine))),
     h('div', null, h('h3', null, `Courses offering places (${g.offers.length})`),
-      g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.'))), 8)));
+      g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.')),
+    state.canWhatIf ? addPlacesForm(g) : null), 8)));
 }
 
 export function renderDups(rows) {

@@ -37,9 +37,12 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("heatmap.js", include_str!("../assets/heatmap.js")),
     ("live.js", include_str!("../assets/live.js")),
     ("render.js", include_str!("../assets/render.js")),
+    ("since.js", include_str!("../assets/since.js")),
     ("state.js", include_str!("../assets/state.js")),
     ("tables.js", include_str!("../assets/tables.js")),
+    ("trend.js", include_str!("../assets/trend.js")),
     ("vocab.js", include_str!("../assets/vocab.js")),
+    ("whatif.js", include_str!("../assets/whatif.js")),
 ];
 const ICON_SVG: &str = include_str!("../assets/icon.svg");
 

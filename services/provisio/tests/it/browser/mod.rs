@@ -7,6 +7,7 @@
 //! `chromium-driver`, which `scripts/test.sh` installs); it fails, not skips, without them.
 
 mod driver;
+mod over_time;
 mod relay;
 
 use crate::helpers::*;
@@ -150,6 +151,20 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
         targets.as_str().unwrap().contains("Level 3 engineering places for 16-18s"),
         "a target by its title: {targets}"
     );
+
+    // A viewer's key may not simulate drafts: the page asked the service, and offers no what-if.
+    for _ in 0..100 {
+        if relay.requests().iter().any(|r| r.starts_with("POST /v1/partnerships/sunderland/what-if")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let what_if = browser
+        .execute("return [document.getElementById('whatif-section').hidden, document.querySelectorAll('.whatif-withdraw, form.whatif-add').length]", vec![])
+        .await
+        .unwrap();
+    assert_eq!(what_if, json!([true, 0]), "no what-if for a viewer");
 
     // Sorting by a header: by click, then by keyboard (Enter on the header's button).
     browser.find(Locator::Css("#gaps th[data-key='subject'] button")).await.unwrap().click().await.unwrap();
