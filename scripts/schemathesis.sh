@@ -34,7 +34,7 @@ done
 key=$(sed -n 's/.*(admin): //p' "$work/demo.out")
 [ -n "$key" ] || { echo "the demo printed no admin key" >&2; cat "$work/demo.err" >&2; exit 1; }
 
-# scripts/schemathesis/provisio_hooks.py leaves out min_position (its 503 is the contract's).
+# scripts/schemathesis/provisio_hooks.py leaves out the positions a read waits for (their 503 is the contract's).
 NO_COLOR=1 PYTHONPATH="$(pwd)/scripts/schemathesis" SCHEMATHESIS_HOOKS=provisio_hooks "$venv/bin/st" run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $key" \
   --checks not_a_server_error,response_schema_conformance \
