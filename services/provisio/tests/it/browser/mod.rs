@@ -31,6 +31,43 @@ async fn load_demo(app: &TestApp) -> i64 {
     last
 }
 
+/// The demo loaded into a fresh service (applied before the page opens), reached through a
+/// relay, and a browser window of 1280×900 to open it in.
+struct DemoPage {
+    app: TestApp,
+    relay: Relay,
+    driver: Driver,
+    browser: fantoccini::Client,
+}
+
+impl DemoPage {
+    async fn open() -> Self {
+        let app = spawn_app(Db::Sqlite, None).await;
+        let last = load_demo(&app).await;
+        let (status, _) = app.get(&format!("/v1/partnerships?min_position={last}")).await;
+        assert_eq!(status, 200);
+        let relay = Relay::start(app.base.trim_start_matches("http://").parse().unwrap()).await;
+        let driver = Driver::start().await;
+        let browser = driver.browser().await;
+        browser.set_window_size(1280, 900).await.unwrap();
+        Self { app, relay, driver, browser }
+    }
+
+    /// Closes the browser before its driver, then stops the service.
+    async fn close(self) {
+        self.browser.close().await.unwrap();
+        drop(self.relay);
+        drop(self.driver);
+        self.app.stop().await;
+    }
+}
+
+/// The `aria-sort` of a gap table's column header.
+async fn aria_sort(browser: &fantoccini::Client, column: &str) -> Option<String> {
+    let header = browser.find(Locator::Css(&format!("#gaps th[data-key='{column}']"))).await.unwrap();
+    header.attr("aria-sort").await.unwrap()
+}
+
 /// A need in Medicine and Dentistry (1.1), for ages 19+, which no demo provider teaches.
 fn new_need(id: &str, need_id: &str, level: &str, year: &str, learners: u32) -> Value {
     json!({"specversion": "1.0", "id": id, "source": "urn:lp:sunderland", "type": "lp.need.identified.v1", "time": "2026-11-22T10:00:00Z",
@@ -46,14 +83,7 @@ async fn post_one(app: &TestApp, event: &Value) -> i64 {
 
 #[tokio::test]
 async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arrive_live_through_a_network_drop() {
-    let app = spawn_app(Db::Sqlite, None).await;
-    let last = load_demo(&app).await;
-    let (status, _) = app.get(&format!("/v1/partnerships?min_position={last}")).await;
-    assert_eq!(status, 200);
-    let relay = Relay::start(app.base.trim_start_matches("http://").parse().unwrap()).await;
-    let driver = Driver::start().await;
-    let browser = driver.browser().await;
-    browser.set_window_size(1280, 900).await.unwrap();
+    let DemoPage { app, relay, driver, browser } = DemoPage::open().await;
 
     // The planner opens the link with a viewer key of Sunderland, as `provisio demo` prints it.
     let viewer = create_key(&app.store, "viewer", Some("sunderland")).await;
@@ -168,30 +198,10 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
 
     // Sorting by a header: by click, then by keyboard (Enter on the header's button).
     browser.find(Locator::Css("#gaps th[data-key='subject'] button")).await.unwrap().click().await.unwrap();
-    assert_eq!(
-        browser
-            .find(Locator::Css("#gaps th[data-key='subject']"))
-            .await
-            .unwrap()
-            .attr("aria-sort")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("ascending")
-    );
+    assert_eq!(aria_sort(&browser, "subject").await.as_deref(), Some("ascending"));
     let unmet = browser.find(Locator::Css("#gaps th[data-key='unmet'] button")).await.unwrap();
     unmet.send_keys(&Key::Enter.to_string()).await.unwrap();
-    assert_eq!(
-        browser
-            .find(Locator::Css("#gaps th[data-key='unmet']"))
-            .await
-            .unwrap()
-            .attr("aria-sort")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("descending")
-    );
+    assert_eq!(aria_sort(&browser, "unmet").await.as_deref(), Some("descending"));
     let unmet_column: Vec<u64> = browser
         .execute("return [...document.querySelectorAll('#gaps tbody tr.row td:nth-child(6)')].map(td => Number(td.textContent.replace(/,/g, '')))", vec![])
         .await
@@ -348,9 +358,7 @@ async fn a_planner_opens_the_viewer_link_sees_the_gaps_and_watches_a_new_gap_arr
     let desktop = screenshot(&browser, 1280, "dashboard.png").await;
     let tablet = screenshot(&browser, 768, "dashboard-tablet.png").await;
     println!("screenshots: {} {}", desktop.display(), tablet.display());
-    browser.close().await.unwrap();
-    drop(driver);
-    app.stop().await;
+    DemoPage { app, relay, driver, browser }.close().await;
 }
 
 #[tokio::test]

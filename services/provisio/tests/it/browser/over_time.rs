@@ -1,9 +1,8 @@
 //! The dashboard over time in a real browser: what changed since a date, and a what-if that
 //! shows the reports as a draft would make them while nothing is published.
 
-use super::driver::{Driver, screenshot, wait_for};
-use super::load_demo;
-use super::relay::Relay;
+use super::DemoPage;
+use super::driver::{screenshot, wait_for};
 use crate::helpers::*;
 use fantoccini::Locator;
 use serde_json::{Value, json};
@@ -22,14 +21,7 @@ fn unmet_script(key: &str) -> String {
 
 #[tokio::test]
 async fn a_planner_sees_what_changed_since_a_date_and_tries_withdrawing_an_offer_without_publishing_it() {
-    let app = spawn_app(Db::Sqlite, None).await;
-    let last = load_demo(&app).await;
-    let (status, _) = app.get(&format!("/v1/partnerships?min_position={last}")).await;
-    assert_eq!(status, 200);
-    let relay = Relay::start(app.base.trim_start_matches("http://").parse().unwrap()).await;
-    let driver = Driver::start().await;
-    let browser = driver.browser().await;
-    browser.set_window_size(1280, 900).await.unwrap();
+    let DemoPage { app, relay, driver, browser } = DemoPage::open().await;
 
     let planner = create_key(&app.store, "partnership", Some("sunderland")).await;
     browser.goto(&format!("{}/?partnership=sunderland#key={planner}", relay.origin)).await.unwrap();
@@ -161,7 +153,5 @@ async fn a_planner_sees_what_changed_since_a_date_and_tries_withdrawing_an_offer
     assert_eq!(app.log().await.len(), log_before, "a what-if stores nothing");
     browser.find(Locator::Id("whatif-discard")).await.unwrap().click().await.unwrap();
     wait_for(&browser, "the gap again", &format!("return (() => {{ {} }})() === {before}", unmet_script(&key))).await;
-    browser.close().await.unwrap();
-    drop(driver);
-    app.stop().await;
+    DemoPage { app, relay, driver, browser }.close().await;
 }
