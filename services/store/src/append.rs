@@ -115,14 +115,22 @@ const BEGIN_APPEND: &str = "begin; select pg_advisory_xact_lock(5787775703190554
 /// checkpoint when there is one. Every part sees the log as it was before the statement, so
 /// `previous` does not count the events it inserts. One row per inserted event, or one row
 /// with a null id when none was.
+///
+/// `recorded_at` never decreases along the log (CONTRACT section 10; `as_of=` resolves by a
+/// binary search that needs it): when the clock has stepped back behind the last event's
+/// instant, the batch takes that event's text instead of the clock's.
 const APPEND: &str = "\
     with previous as (select coalesce(max(position), 0) as last from events), \
+    latest as (select recorded_at from events order by position desc limit 1), \
+    stamp as ( \
+        select case when (select recorded_at::timestamptz from latest) > $1::timestamptz \
+                    then (select recorded_at from latest) else $1 end as at), \
     checkpoint as ( \
         insert into consumer_checkpoints (name, stream_sequence) select $7, $8 where $7::text is not null \
         on conflict (name) do update set stream_sequence = excluded.stream_sequence), \
     inserted as ( \
         insert into events (id, source, type, recorded_at, key_id, body) \
-        select id, source, type, $1, key_id, body \
+        select id, source, type, (select at from stamp), key_id, body \
         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
              with ordinality as t(id, source, type, key_id, body, ord) \
         order by ord \
@@ -191,6 +199,12 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get("last")?;
+                // As on PostgreSQL: never behind the last event's instant (the clock may step back).
+                let latest: Option<String> =
+                    sqlx::query_scalar("select recorded_at from events order by position desc limit 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let recorded_at = crate::not_before(recorded_at.clone(), latest);
                 let mut positions: HashMap<String, (i64, bool)> = HashMap::new();
                 for e in &fresh {
                     let inserted = sqlx::query(

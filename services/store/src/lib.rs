@@ -142,9 +142,29 @@ pub(crate) fn now_rfc3339() -> String {
     now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+/// `now`, or `latest` when that instant is later: the text a new log entry records so that
+/// `recorded_at` never decreases as the position grows.
+pub(crate) fn not_before(now: String, latest: Option<String>) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let instant = |text: &str| time::OffsetDateTime::parse(text, &Rfc3339).ok();
+    match latest {
+        Some(latest) if instant(&latest) > instant(&now) => latest,
+        _ => now,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{not_before, redact_url};
+
+    #[test]
+    fn a_new_entry_is_recorded_no_earlier_than_the_last() {
+        let now = "2026-12-02T04:00:00.5Z".to_owned();
+        assert_eq!(not_before(now.clone(), None), now);
+        assert_eq!(not_before(now.clone(), Some("2026-12-02T03:59:59.999999Z".into())), now);
+        assert_eq!(not_before(now.clone(), Some("2026-12-02T04:00:00.50001Z".into())), "2026-12-02T04:00:00.50001Z");
+        assert_eq!(not_before(now.clone(), Some("not a time".into())), now);
+    }
 
     #[test]
     fn passwords_never_reach_a_log_line() {

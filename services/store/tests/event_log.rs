@@ -247,3 +247,28 @@ async fn an_instant_resolves_to_the_last_position_recorded_at_or_before_it() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn recorded_at_never_goes_back_when_the_clock_does() {
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
+        store.append(&batch(vec![event("early", "urn:ukprn:10000001", "t")])).await.unwrap();
+        // The clock stepped back: the last entry seems to come from an hour ahead of it.
+        let ahead = "2999-01-01T10:00:00.123456Z";
+        let moved = "update events set recorded_at = $1 where id = 'early'";
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(moved).bind(ahead).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query(moved).bind(ahead).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        store.append(&batch(vec![event("late", "urn:ukprn:10000001", "t")])).await.unwrap();
+        let log = all(&store).await;
+        assert_eq!(log[1].recorded_at, ahead, "{url}: the later entry is not recorded before the earlier one");
+        store.close().await;
+    }
+}
