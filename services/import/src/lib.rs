@@ -58,7 +58,7 @@ pub use modes::{
     COURSE_DIRECTORY_MODES, DeliveryMode, StudyMode, XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES, course_directory_mode,
 };
 pub use options::ImportOptions;
-pub use postcodes::{PostcodeLookup, PostcodeLookupError, normalise_postcode};
+pub use postcodes::{LatLon, PostcodeLookup, PostcodeLookupError, normalise_postcode};
 pub use report::{Format, ImportReport, Rejection, RenamedId, TextEncoding, VenueReference, VenueWithoutArea, Warning};
 pub use venue_rows::VENUE_COLUMNS;
 pub use venues::{ONLINE_VENUE_ID, SYNTHETIC_VENUE_POSTCODE, WORKPLACE_VENUE_ID};
