@@ -104,10 +104,11 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<bool> {
     } else {
         summary["published"] = json!(false);
     }
+    // A reader that stops early (`| head`) is no error, as for reports.
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::report::print(&(serde_json::to_string_pretty(&summary)? + "\n"))?;
     } else {
-        print_report(&summary);
+        crate::report::print(&report_text(&summary))?;
     }
     Ok(clean)
 }
@@ -215,57 +216,71 @@ fn withdrawn_line(summary: &Value) -> String {
     }
 }
 
-/// Prints the report for a person, from the same JSON `--json` prints (the service's, with
+/// The report for a person, from the same JSON `--json` prints (the service's, with
 /// `--server`), so the two never disagree.
-fn print_report(summary: &Value) {
+fn report_text(summary: &Value) -> String {
+    let mut lines: Vec<String> = Vec::new();
     let count = |field: &str| summary[field].as_u64().unwrap_or(0);
     let list = |field: &str| summary[field].as_array().cloned().unwrap_or_default();
     let text = |v: &Value, field: &str| v[field].as_str().unwrap_or("").to_owned();
-    println!(
+    lines.push(format!(
         "format: {}   rows read: {}   rejected: {}",
         text(summary, "format"),
         count("rows_read"),
         count("rows_rejected")
-    );
-    println!("offers accepted: {}   venues registered: {}", count("offers"), count("venues"));
+    ));
+    lines.push(format!("offers accepted: {}   venues registered: {}", count("offers"), count("venues")));
     if summary["created"].is_u64() {
-        println!("created: {}   updated: {}   unchanged: {}", count("created"), count("updated"), count("unchanged"));
+        lines.push(format!(
+            "created: {}   updated: {}   unchanged: {}",
+            count("created"),
+            count("updated"),
+            count("unchanged")
+        ));
     }
-    println!("{}", withdrawn_line(summary));
+    lines.push(withdrawn_line(summary));
     let unknown: Vec<String> = list("unknown_columns").iter().filter_map(|c| c.as_str().map(str::to_owned)).collect();
     if !unknown.is_empty() {
-        println!("unknown columns (ignored): {}", unknown.join(", "));
+        lines.push(format!("unknown columns (ignored): {}", unknown.join(", ")));
     }
     let referenced = list("referenced_venues");
     if !referenced.is_empty() && !summary["created"].is_u64() {
         let named: Vec<String> =
             referenced.iter().map(|v| format!("{} (line {})", text(v, "venue_id"), v["line"])).collect();
-        println!(
+        lines.push(format!(
             "venues the courses name, from the venues file: {}; offers at a venue the service does not hold count in no partnership (--server checks)",
             named.join(", ")
-        );
+        ));
     }
     let rejected = list("rejected");
     if !rejected.is_empty() {
-        println!("\n{:>6}  {:<22} {:<24} REASON", "LINE", "COLUMN", "VALUE");
+        lines.push(format!("\n{:>6}  {:<22} {:<24} REASON", "LINE", "COLUMN", "VALUE"));
         for r in &rejected {
             let value: String = text(r, "value").chars().take(24).collect();
             let column = r["column"].as_str().unwrap_or("-");
-            println!("{:>6}  {:<22} {:<24} {}", r["line"].as_u64().unwrap_or(0), column, value, text(r, "reason"));
+            lines.push(format!(
+                "{:>6}  {:<22} {:<24} {}",
+                r["line"].as_u64().unwrap_or(0),
+                column,
+                value,
+                text(r, "reason")
+            ));
         }
     }
     for w in list("warnings") {
         let line = w["line"].as_u64().map(|l| format!(" (line {l})")).unwrap_or_default();
-        println!("warning{line}: {}", text(&w, "message"));
+        lines.push(format!("warning{line}: {}", text(&w, "message")));
     }
     match summary["published"].as_bool() {
         Some(true) => match summary["events_published"].as_u64() {
-            Some(n) => println!("published: {n} events."),
-            None => println!("published."),
+            Some(n) => lines.push(format!("published: {n} events.")),
+            None => lines.push("published.".into()),
         },
         _ if count("rows_rejected") > 0 => {
-            println!("nothing published: fix the rejected rows and import the file again.")
+            lines.push("nothing published: fix the rejected rows and import the file again.".into())
         }
-        _ => println!("nothing published (dry run)."),
+        _ => lines.push("nothing published (dry run).".into()),
     }
+    lines.push(String::new());
+    lines.join("\n")
 }
