@@ -26,7 +26,11 @@ fn setting() -> Vec<Value> {
     let mut need = json!({"partnership_id": P, "need_id": "N-ENG", "learners": 40, "evidence": "employer-survey"});
     need.as_object_mut().unwrap().extend(cell.as_object().unwrap().clone());
     vec![
-        lp("lp.partnership.registered.v1", "reg", json!({"partnership_id": P, "name": "Sunderland", "areas": ["E08000024"]})),
+        lp(
+            "lp.partnership.registered.v1",
+            "reg",
+            json!({"partnership_id": P, "name": "Sunderland", "areas": ["E08000024"]}),
+        ),
         event(
             &format!("urn:ukprn:{U}"),
             "lp.venue.registered.v1",
@@ -71,7 +75,12 @@ fn response(source: &str, member: &str, id: &str, stance: &str) -> Value {
 }
 
 fn decision(source: &str, id: &str, decision: &str) -> Value {
-    event(source, "lp.proposal.decided.v1", id, json!({"partnership_id": P, "proposal_id": "P-ENG", "decision": decision}))
+    event(
+        source,
+        "lp.proposal.decided.v1",
+        id,
+        json!({"partnership_id": P, "proposal_id": "P-ENG", "decision": decision}),
+    )
 }
 
 fn accepted(answer: &Value) -> usize {
@@ -96,17 +105,20 @@ async fn a_member_key_proposes_and_responds_for_itself_only_and_reads_the_propos
         let (status, answer) = post(&college, proposal("college", "made")).await;
         assert_eq!((status, accepted(&answer)), (202, 1), "{answer}");
         let made_at = answer["accepted"][0]["position"].as_i64().unwrap();
-        let (status, answer) = post(&lea, response(&format!("urn:lp:{P}:member:lea"), "lea", "lea-yes", "support")).await;
+        let (status, answer) =
+            post(&lea, response(&format!("urn:lp:{P}:member:lea"), "lea", "lea-yes", "support")).await;
         assert_eq!((status, accepted(&answer)), (202, 1), "{answer}");
 
         // Refused: another member's id, another partnership, a decision, a plan.
         let as_lea = response(&format!("urn:lp:{P}:member:lea"), "lea", "forged", "object");
         assert_eq!(post(&college, as_lea).await.0, 403);
-        let elsewhere = json!({"partnership_id": "hull", "proposal_id": "P-ENG", "member_id": "college", "stance": "object"});
+        let elsewhere =
+            json!({"partnership_id": "hull", "proposal_id": "P-ENG", "member_id": "college", "stance": "object"});
         let elsewhere = event("urn:lp:hull:member:college", "lp.proposal.responded.v1", "hull", elsewhere);
         assert_eq!(post(&college, elsewhere).await.0, 403);
         assert_eq!(post(&college, decision(&format!("urn:lp:{P}"), "agree", "agreed")).await.0, 403);
-        let (status, answer) = post(&college, decision(&format!("urn:lp:{P}:member:college"), "agree2", "agreed")).await;
+        let (status, answer) =
+            post(&college, decision(&format!("urn:lp:{P}:member:college"), "agree2", "agreed")).await;
         assert_eq!((status, answer["rejected"][0]["errors"][0]["code"].as_str()), (202, Some("source-mismatch")));
         let plan = lp(
             "lp.plan.published.v1",
@@ -115,10 +127,14 @@ async fn a_member_key_proposes_and_responds_for_itself_only_and_reads_the_propos
                    "status": "draft", "priorities": []}),
         );
         let (status, answer) = post(&college, plan).await;
-        assert!(status == 403 || (status == 202 && accepted(&answer) == 0), "a member may not publish a plan: {answer}");
+        assert!(
+            status == 403 || (status == 202 && accepted(&answer) == 0),
+            "a member may not publish a plan: {answer}"
+        );
 
         // The partnership decides; it may also speak for a member.
-        let (status, answer) = post(&partnership, response(&format!("urn:lp:{P}"), "college", "minutes", "support")).await;
+        let (status, answer) =
+            post(&partnership, response(&format!("urn:lp:{P}"), "college", "minutes", "support")).await;
         assert_eq!((status, accepted(&answer)), (202, 1), "{answer}");
         let (status, answer) = post(&partnership, decision(&format!("urn:lp:{P}"), "agreed", "agreed")).await;
         assert_eq!((status, accepted(&answer)), (202, 1), "{answer}");
@@ -131,7 +147,10 @@ async fn a_member_key_proposes_and_responds_for_itself_only_and_reads_the_propos
         };
         let (status, members) = get(format!("/v1/partnerships/{P}/members?min_position={last}")).await;
         assert_eq!(status, 200, "{members}");
-        assert_eq!(members["members"][0], json!({"member_id": "college", "name": "Sunderland College", "kind": "fe-college", "ukprn": U, "current": true}));
+        assert_eq!(
+            members["members"][0],
+            json!({"member_id": "college", "name": "Sunderland College", "kind": "fe-college", "ukprn": U, "current": true})
+        );
         assert_eq!(members["members"][1]["member_id"], "lea");
         let (status, list) = get(format!("/v1/partnerships/{P}/proposals?status=agreed")).await;
         assert_eq!(status, 200, "{list}");
@@ -141,7 +160,10 @@ async fn a_member_key_proposes_and_responds_for_itself_only_and_reads_the_propos
         assert_eq!(summary["fulfilment"], json!({"done": 0, "of": 1}));
         assert_eq!(summary["impact"]["summary"]["unmet"], json!([40, 16]));
         assert_eq!(summary["addressed"][0]["open"], json!(true));
-        assert_eq!((summary["made_position"].as_i64(), summary["decided_position"].as_i64()), (Some(made_at), Some(last)));
+        assert_eq!(
+            (summary["made_position"].as_i64(), summary["decided_position"].as_i64()),
+            (Some(made_at), Some(last))
+        );
         let (_, open) = get(format!("/v1/partnerships/{P}/proposals?status=open")).await;
         assert_eq!(open["proposals"], json!([]));
 
@@ -164,7 +186,8 @@ async fn a_member_key_proposes_and_responds_for_itself_only_and_reads_the_propos
         assert_eq!(then["position"], json!(made_at));
         assert_eq!(then["proposals"][0]["status"], "open");
         assert_eq!(then["proposals"][0]["tally"]["support"], 0);
-        let (status, before) = get(format!("/v1/partnerships/{P}/proposals/P-ENG?as_of_position={}", made_at - 1)).await;
+        let (status, before) =
+            get(format!("/v1/partnerships/{P}/proposals/P-ENG?as_of_position={}", made_at - 1)).await;
         assert_eq!((status, before["code"].as_str()), (404, Some("proposal-not-found")));
 
         // The offer it proposed goes live: the proposal is done.
@@ -208,12 +231,8 @@ async fn bad_proposals_are_rejected_with_the_field_path_inside_the_changes() {
     unknown["data"]["proposal_id"] = json!("NO-SUCH");
     let (status, answer) = app.post_events(&json!([bad, many, unknown])).await;
     assert_eq!(status, 202, "{answer}");
-    let fields: Vec<&str> = answer["rejected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["errors"][0]["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        answer["rejected"].as_array().unwrap().iter().map(|r| r["errors"][0]["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["data.changes[0].data.places", "data.changes"]);
     // A decision naming no proposal is accepted and has no effect (a proposal may come later).
     assert_eq!(accepted(&answer), 1);
@@ -261,7 +280,8 @@ async fn the_nats_server_keeps_a_member_to_its_own_subjects() {
         let js = js.clone();
         async move {
             let id = e["id"].as_str().unwrap().to_owned();
-            let m = jetstream::message::PublishMessage::build().payload(e.to_string().into_bytes().into()).message_id(id);
+            let m =
+                jetstream::message::PublishMessage::build().payload(e.to_string().into_bytes().into()).message_id(id);
             match js.send_publish(subject, m).await {
                 Err(_) => false,
                 Ok(ack) => tokio::time::timeout(Duration::from_secs(5), ack).await.is_ok_and(|r| r.is_ok()),
