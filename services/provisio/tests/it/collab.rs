@@ -275,6 +275,9 @@ async fn the_nats_server_keeps_a_member_to_its_own_subjects() {
     assert_eq!(accepted(&answer), 5);
 
     let client = provisio_ingest::connect_nats(&nats.url_for(&college), "college").await.unwrap();
+    // A member reads its partnership's live changes on core NATS.
+    let mut live = client.subscribe(format!("lp.live.{P}.proposal.changed")).await.unwrap();
+    client.flush().await.unwrap();
     let js = jetstream::new(client);
     let publish = |subject: String, e: Value| {
         let js = js.clone();
@@ -291,6 +294,12 @@ async fn the_nats_server_keeps_a_member_to_its_own_subjects() {
     let own = proposal("college", "nats-own");
     assert_eq!(subject_of(&own), format!("lp.v1.member.{P}.college.lp.proposal.made.v1"));
     assert!(publish(subject_of(&own), own).await, "its own subject is open to it");
+    let pushed = tokio::time::timeout(Duration::from_secs(10), futures_util::StreamExt::next(&mut live))
+        .await
+        .expect("proposal.changed on lp.live")
+        .unwrap();
+    let change: Value = serde_json::from_slice(&pushed.payload).unwrap();
+    assert_eq!((change["kind"].as_str(), &change["key"]), (Some("proposal.changed"), &json!({"proposal_id": "P-ENG"})));
     let as_lea = response(&format!("urn:lp:{P}:member:lea"), "lea", "nats-lea", "object");
     assert!(!publish(subject_of(&as_lea), as_lea).await, "another member's subject is refused by the server");
     let decided = decision(&format!("urn:lp:{P}"), "nats-decide", "agreed");
