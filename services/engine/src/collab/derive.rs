@@ -8,7 +8,7 @@ use super::rows::{
 };
 use super::state::{Collab, Derived, Proposal};
 use crate::Engine;
-use crate::diff::Changes;
+use crate::diff::{Changes, Reports};
 use crate::keys::{Cell, OfferId, Year};
 use crate::partnership::Partnership;
 use provisio_events::vocab::{LocalId, PartnershipId, ReportKind, Ukprn, Vocab};
@@ -16,13 +16,14 @@ use provisio_events::{DraftChange, RowKey};
 use std::sync::Arc;
 
 impl Engine {
-    /// The derived state of one proposal of partnership `id`, against the current state.
-    pub(crate) fn derive(&self, id: &PartnershipId, p: &Proposal) -> Derived {
+    /// The derived state of one proposal of partnership `id`, against the current state, whose
+    /// rows are `now`.
+    pub(crate) fn derive(&self, id: &PartnershipId, now: &Reports, p: &Proposal) -> Derived {
         let partnership = self.partnerships.get(id).map(|p| &**p).filter(|p| p.registration.is_some());
         let fulfilment: Vec<bool> = p.made.changes.iter().map(|c| self.is_done(partnership, c)).collect();
         let addressed = p.made.addresses.iter().map(|k| partnership.is_some_and(|q| is_open(q, k))).collect();
         let pending = p.drafts.iter().zip(&fulfilment).filter(|(_, done)| !**done).map(|(draft, _)| draft);
-        let impact = Arc::new(self.what_if(id.as_str(), pending));
+        let impact = Arc::new(self.what_if_from(id.as_str(), now, pending));
         Derived { fulfilment, addressed, impact }
     }
 
