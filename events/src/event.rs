@@ -1,5 +1,6 @@
-//! The CloudEvents envelope and the ten v1 event types of CONTRACT section 2.
+//! The CloudEvents envelope and the event types of CONTRACT sections 2 and 8.
 
+use crate::collab::*;
 use crate::vocab::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -18,10 +19,15 @@ pub enum EventType {
     NeedIdentified,
     NeedWithdrawn,
     TargetSet,
+    MemberJoined,
+    MemberLeft,
+    ProposalMade,
+    ProposalResponded,
+    ProposalDecided,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 15] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -32,6 +38,11 @@ impl EventType {
         EventType::NeedIdentified,
         EventType::NeedWithdrawn,
         EventType::TargetSet,
+        EventType::MemberJoined,
+        EventType::MemberLeft,
+        EventType::ProposalMade,
+        EventType::ProposalResponded,
+        EventType::ProposalDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +57,11 @@ impl EventType {
             EventType::NeedIdentified => "lp.need.identified.v1",
             EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
             EventType::TargetSet => "lp.target.set.v1",
+            EventType::MemberJoined => "lp.member.joined.v1",
+            EventType::MemberLeft => "lp.member.left.v1",
+            EventType::ProposalMade => "lp.proposal.made.v1",
+            EventType::ProposalResponded => "lp.proposal.responded.v1",
+            EventType::ProposalDecided => "lp.proposal.decided.v1",
         }
     }
 
@@ -53,14 +69,29 @@ impl EventType {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// The kind of source that owns events of this type: the UKPRN or partnership named in
+    /// `data` must be the source's.
     pub fn source_kind(self) -> SourceKind {
         match self {
-            EventType::PartnershipRegistered
-            | EventType::NeedIdentified
-            | EventType::NeedWithdrawn
-            | EventType::TargetSet => SourceKind::Partnership,
-            _ => SourceKind::Provider,
+            EventType::ProviderRegistered
+            | EventType::VenueRegistered
+            | EventType::ProvisionOffered
+            | EventType::ProvisionWithdrawn
+            | EventType::EnrolmentReported
+            | EventType::CurriculumPublished => SourceKind::Provider,
+            _ => SourceKind::Partnership,
         }
+    }
+
+    /// May a member source (`urn:lp:<id>:member:<member id>`) send events of this type? The
+    /// partnership's own source may send them too, for any member (CONTRACT section 8).
+    pub fn member_may_send(self) -> bool {
+        matches!(self, EventType::ProposalMade | EventType::ProposalResponded)
+    }
+
+    /// Does `source` fit this event type?
+    pub fn accepts(self, source: SourceKind) -> bool {
+        source == self.source_kind() || (source == SourceKind::Member && self.member_may_send())
     }
 }
 
@@ -74,6 +105,8 @@ impl fmt::Display for EventType {
 pub enum SourceKind {
     Provider,
     Partnership,
+    /// A member of a partnership, speaking for itself (CONTRACT section 8).
+    Member,
 }
 
 impl SourceKind {
@@ -82,6 +115,7 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "provider",
             SourceKind::Partnership => "partnership",
+            SourceKind::Member => "member",
         }
     }
 
@@ -89,15 +123,18 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "urn:ukprn:<UKPRN>",
             SourceKind::Partnership => "urn:lp:<partnership id>",
+            SourceKind::Member => "urn:lp:<partnership id>:member:<member id>",
         }
     }
 }
 
-/// Who an event comes from: `urn:ukprn:<UKPRN>` or `urn:lp:<partnership id>`.
+/// Who an event comes from: `urn:ukprn:<UKPRN>`, `urn:lp:<partnership id>` or
+/// `urn:lp:<partnership id>:member:<member id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     Provider(Ukprn),
     Partnership(PartnershipId),
+    Member(PartnershipId, MemberId),
 }
 
 impl Source {
@@ -105,7 +142,10 @@ impl Source {
         if let Some(u) = s.strip_prefix("urn:ukprn:") {
             Ukprn::parse(u).map(Source::Provider)
         } else if let Some(p) = s.strip_prefix("urn:lp:") {
-            PartnershipId::parse(p).map(Source::Partnership)
+            match p.split_once(":member:") {
+                Some((p, m)) => Some(Source::Member(PartnershipId::parse(p)?, MemberId::parse(m)?)),
+                None => PartnershipId::parse(p).map(Source::Partnership),
+            }
         } else {
             None
         }
@@ -115,14 +155,15 @@ impl Source {
         match self {
             Source::Provider(_) => SourceKind::Provider,
             Source::Partnership(_) => SourceKind::Partnership,
+            Source::Member(..) => SourceKind::Member,
         }
     }
 
-    /// The UKPRN or partnership id.
+    /// The UKPRN or partnership id (a member's partnership for a member source).
     pub fn owner(&self) -> &str {
         match self {
             Source::Provider(u) => u.as_str(),
-            Source::Partnership(p) => p.as_str(),
+            Source::Partnership(p) | Source::Member(p, _) => p.as_str(),
         }
     }
 
@@ -130,6 +171,7 @@ impl Source {
         match self {
             Source::Provider(u) => format!("urn:ukprn:{u}"),
             Source::Partnership(p) => format!("urn:lp:{p}"),
+            Source::Member(p, m) => format!("urn:lp:{p}:member:{m}"),
         }
     }
 }
@@ -176,6 +218,11 @@ pub enum Payload {
     NeedIdentified(NeedIdentified),
     NeedWithdrawn(NeedWithdrawn),
     TargetSet(TargetSet),
+    MemberJoined(MemberJoined),
+    MemberLeft(MemberLeft),
+    ProposalMade(ProposalMade),
+    ProposalResponded(ProposalResponded),
+    ProposalDecided(ProposalDecided),
 }
 
 impl Payload {
@@ -191,6 +238,11 @@ impl Payload {
             Payload::NeedIdentified(_) => EventType::NeedIdentified,
             Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
             Payload::TargetSet(_) => EventType::TargetSet,
+            Payload::MemberJoined(_) => EventType::MemberJoined,
+            Payload::MemberLeft(_) => EventType::MemberLeft,
+            Payload::ProposalMade(_) => EventType::ProposalMade,
+            Payload::ProposalResponded(_) => EventType::ProposalResponded,
+            Payload::ProposalDecided(_) => EventType::ProposalDecided,
         }
     }
 }

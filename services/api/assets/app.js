@@ -8,6 +8,7 @@ import { exportDups, exportGaps } from './csv.js';
 import { $, h, notice } from './dom.js';
 import { moveInHeatmap } from './heatmap.js';
 import { setLive, startStream, stopStream } from './live.js';
+import { loadProposals } from './proposals.js';
 import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
 import { loadSince, renderSince } from './since.js';
@@ -86,6 +87,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
     rememberSelection();
     render();
     startStream(id, onChange);
+    loadProposals(report.position);
     probeWhatIf().then(render);
     loadTrend();
     if ($('since-date').value) loadSince(render);
@@ -137,6 +139,7 @@ async function refresh(position) {
       logChanges(changes);
       notice('');
       if (state.since) loadSince(render);
+      if (changes.some((c) => c.kind === 'proposal.changed')) loadProposals(target);
       refreshWhatIf(render);
     } while (r.again);
   } catch (error) {

@@ -8,7 +8,7 @@ import { ageLabel, levelLabel, modeLabel, num, pct, subjectName, targetName } fr
 const KIND_LABEL = {
   'gap.opened': 'New gap', 'gap.changed': 'Gap changed', 'gap.closed': 'Gap closed',
   'duplication.opened': 'New duplication', 'duplication.changed': 'Duplication changed', 'duplication.closed': 'Duplication ended',
-  'target.changed': 'Target progress',
+  'target.changed': 'Target progress', 'proposal.changed': 'Proposal',
 };
 /** Changed rows keep their "New" or "Changed" tag this long. */
 const RECENT_MS = 2 * 60 * 1000;
@@ -16,11 +16,13 @@ const RECENT_MS = 2 * 60 * 1000;
 export const gapKey = (r) => ['gap', r.academic_year, r.subject, r.level, r.age_group].join('|');
 export const dupKey = (r) => ['dup', r.academic_year, r.subject, r.level, r.age_group, r.mode].join('|');
 export const targetKey = (r) => ['target', r.target_id].join('|');
+const proposalKey = (r) => ['proposal', r.proposal_id].join('|');
 
 function changeKey(change) {
   const k = change.key || {};
   if (change.kind.startsWith('gap.')) return gapKey(k);
   if (change.kind.startsWith('duplication.')) return dupKey(k);
+  if (change.kind.startsWith('proposal.')) return proposalKey(k);
   return targetKey(k);
 }
 
@@ -46,6 +48,7 @@ export function markChanged(changes, rerender) {
 
 function describeKey(change) {
   const k = change.key || {};
+  if (change.kind.startsWith('proposal.')) return change.row ? `“${change.row.title}”` : `proposal ${k.proposal_id}`;
   if (change.kind.startsWith('target.')) {
     const row = change.row || (state.report && state.report.targets.find((t) => t.target_id === k.target_id));
     return row ? targetName(row) : `target ${k.target_id}`;
@@ -60,6 +63,7 @@ function describeChange(change) {
   if (!row) return '';
   if (change.kind.startsWith('gap.')) return `${num(row.unmet)} learners without a place`;
   if (change.kind.startsWith('duplication.')) return `${row.providers.length} providers, ${num(row.surplus)} places over the need`;
+  if (change.kind.startsWith('proposal.')) return `${row.status}, ${row.tally.support} for and ${row.tally.object} against`;
   return `${num(row.current)} of ${num(row.value)} (${pct(row.progress)})`;
 }
 

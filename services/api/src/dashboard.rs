@@ -37,6 +37,7 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("heatmap.js", include_str!("../assets/heatmap.js")),
     ("live.js", include_str!("../assets/live.js")),
     ("render.js", include_str!("../assets/render.js")),
+    ("proposals.js", include_str!("../assets/proposals.js")),
     ("since.js", include_str!("../assets/since.js")),
     ("state.js", include_str!("../assets/state.js")),
     ("tables.js", include_str!("../assets/tables.js")),

@@ -43,6 +43,12 @@ impl Engine {
                 let touch = touches.entry(e.partnership_id.clone()).or_default();
                 self.partnership_mut(&e.partnership_id).set_target(e, touch);
             }
+            // Members and proposals move no report row; `collab` follows them after the rows settle.
+            Payload::MemberJoined(_)
+            | Payload::MemberLeft(_)
+            | Payload::ProposalMade(_)
+            | Payload::ProposalResponded(_)
+            | Payload::ProposalDecided(_) => {}
         }
     }
 

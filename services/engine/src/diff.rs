@@ -61,15 +61,16 @@ pub struct Summary {
     pub wasteful: [usize; 2],
 }
 
-/// One state's rows of the partnership: none when it is not registered there.
-struct Reports {
+/// One state's rows of the partnership: none when it is not registered there. Read once, it
+/// serves as the `from` of many comparisons (the impacts of a partnership's proposals).
+pub(crate) struct Reports {
     gaps: Vec<GapRow>,
     duplications: Vec<DuplicationRow>,
     targets: Vec<TargetRow>,
 }
 
 impl Reports {
-    fn of(engine: &Engine, id: &str) -> Self {
+    pub(crate) fn of(engine: &Engine, id: &str) -> Self {
         let all = Filter::default();
         Reports {
             gaps: engine.gaps(id, &all).unwrap_or_default(),
@@ -149,10 +150,26 @@ fn summary(from: &Reports, to: &Reports) -> Summary {
 }
 
 impl Changes {
+    /// Nothing at all: no rows and every figure 0.
+    pub fn none(from: u64) -> Changes {
+        Changes {
+            from,
+            to: None,
+            gaps: RowChanges { opened: Vec::new(), closed: Vec::new(), changed: Vec::new() },
+            duplications: RowChanges { opened: Vec::new(), closed: Vec::new(), changed: Vec::new() },
+            targets: TargetChanges { changed: Vec::new() },
+            summary: Summary { unmet: [0, 0], gaps: [0, 0], critical: [0, 0], duplications: [0, 0], wasteful: [0, 0] },
+        }
+    }
+
     /// The changes of partnership `id`'s reports from state `from` (at position `from.0`) to
     /// state `to`.
     pub fn between(id: &str, from: (u64, &Engine), to: (Option<u64>, &Engine)) -> Changes {
-        let (before, after) = (Reports::of(from.1, id), Reports::of(to.1, id));
+        Changes::from_reports(from.0, &Reports::of(from.1, id), to.0, &Reports::of(to.1, id))
+    }
+
+    /// The changes between two states' rows already read.
+    pub(crate) fn from_reports(from: u64, before: &Reports, to: Option<u64>, after: &Reports) -> Changes {
         let earlier: HashMap<&LocalId, &TargetRow> = before.targets.iter().map(|t| (&t.target_id, t)).collect();
         let targets = after
             .targets
@@ -161,12 +178,12 @@ impl Changes {
             .map(|t| TargetChanged { before: earlier.get(&t.target_id).map(|old| (*old).clone()), after: t.clone() })
             .collect();
         Changes {
-            from: from.0,
-            to: to.0,
+            from,
+            to,
             gaps: row_changes(&before.gaps, &after.gaps, gap_key),
             duplications: row_changes(&before.duplications, &after.duplications, duplication_key),
             targets: TargetChanges { changed: targets },
-            summary: summary(&before, &after),
+            summary: summary(before, after),
         }
     }
 }
