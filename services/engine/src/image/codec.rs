@@ -17,6 +17,17 @@ use std::sync::Arc;
 pub(crate) trait Image: Sized {
     fn put(&self, w: &mut Writer);
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError>;
+    /// Describes what `put` writes (field names and types, vocabularies' values), so that the
+    /// image header can carry a fingerprint of the state's shape (`mod.rs`).
+    fn shape(s: &mut String);
+}
+
+/// The shape of field `$f` of a struct, its type found from the field itself.
+pub(crate) fn field_shape<S, T: Image>(name: &str, _field: fn(&S) -> &T, s: &mut String) {
+    s.push_str(name);
+    s.push(':');
+    T::shape(s);
+    s.push(',');
 }
 
 #[derive(Default)]
@@ -108,6 +119,9 @@ macro_rules! unsigned {
             fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
                 <$t>::try_from(r.uint()?).map_err(|_| ImageError::Invalid(stringify!($t)))
             }
+            fn shape(s: &mut String) {
+                s.push_str(stringify!($t));
+            }
         }
     )+};
 }
@@ -124,6 +138,9 @@ impl Image for f64 {
         }
         Ok(f64::from_bits(u64::from_le_bytes(b)))
     }
+    fn shape(s: &mut String) {
+        s.push_str("f64");
+    }
 }
 
 impl Image for String {
@@ -132,6 +149,9 @@ impl Image for String {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         r.text().map(str::to_owned)
+    }
+    fn shape(s: &mut String) {
+        s.push_str("String");
     }
 }
 
@@ -144,6 +164,9 @@ macro_rules! vocab_text {
             }
             fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
                 <$t>::parse(r.text()?).ok_or(ImageError::Invalid(stringify!($t)))
+            }
+            fn shape(s: &mut String) {
+                s.push_str(stringify!($t));
             }
         }
     )+};
@@ -168,6 +191,9 @@ impl<T: Image> Image for Option<T> {
             _ => Err(ImageError::Invalid("option")),
         }
     }
+    fn shape(s: &mut String) {
+        wrapped(s, "Option", T::shape);
+    }
 }
 
 impl<T: Image> Image for Arc<T> {
@@ -176,6 +202,9 @@ impl<T: Image> Image for Arc<T> {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         T::take(r).map(Arc::new)
+    }
+    fn shape(s: &mut String) {
+        T::shape(s);
     }
 }
 
@@ -186,6 +215,13 @@ impl<A: Image, B: Image> Image for (A, B) {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         Ok((A::take(r)?, B::take(r)?))
+    }
+    fn shape(s: &mut String) {
+        s.push('(');
+        A::shape(s);
+        s.push(',');
+        B::shape(s);
+        s.push(')');
     }
 }
 
@@ -208,6 +244,9 @@ impl<T: Image> Image for Vec<T> {
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         take_all::<T, _>(r)
     }
+    fn shape(s: &mut String) {
+        wrapped(s, "Seq", T::shape);
+    }
 }
 
 impl<T: Image + Ord> Image for BTreeSet<T> {
@@ -217,6 +256,9 @@ impl<T: Image + Ord> Image for BTreeSet<T> {
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         take_all::<T, _>(r)
     }
+    fn shape(s: &mut String) {
+        wrapped(s, "Seq", T::shape);
+    }
 }
 
 impl<T: Image + Eq + Hash, S: BuildHasher + Default> Image for std::collections::HashSet<T, S> {
@@ -225,6 +267,9 @@ impl<T: Image + Eq + Hash, S: BuildHasher + Default> Image for std::collections:
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         take_all::<T, _>(r)
+    }
+    fn shape(s: &mut String) {
+        wrapped(s, "Seq", T::shape);
     }
 }
 
@@ -238,6 +283,9 @@ impl<K: Image + Ord, V: Image> Image for BTreeMap<K, V> {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         take_all::<(K, V), _>(r)
+    }
+    fn shape(s: &mut String) {
+        wrapped(s, "Map", <(K, V)>::shape);
     }
 }
 
@@ -256,6 +304,9 @@ impl<K: Image + Clone + Eq + Hash, V: Image + Clone, const SHARDS: usize> Image 
             map.insert(k, V::take(r)?);
         }
         Ok(map)
+    }
+    fn shape(s: &mut String) {
+        wrapped(s, "Map", <(K, V)>::shape);
     }
 }
 
@@ -284,4 +335,15 @@ impl Image for OfferKey {
             n => r.offer_keys.get((n - 1) as usize).cloned().ok_or(ImageError::Invalid("offer key")),
         }
     }
+    fn shape(s: &mut String) {
+        s.push_str("OfferKey");
+    }
+}
+
+/// `name<inner>`.
+fn wrapped(s: &mut String, name: &str, inner: fn(&mut String)) {
+    s.push_str(name);
+    s.push('<');
+    inner(s);
+    s.push('>');
 }

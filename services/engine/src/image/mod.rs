@@ -5,13 +5,15 @@
 //! length, checksum of the body), then the body, written by [`Image`] impls field by field.
 //! Pure: no I/O, no clock; storing and choosing images is the services' job.
 //!
-//! Two versions guard an image. [`FORMAT_VERSION`] is the header and codec (how integers,
-//! text, collections and offer keys are written). [`ENGINE_VERSION`] is the state: bump it
-//! whenever a field or map of the engine's state is added, removed, reordered or changes
-//! meaning (a rule of `apply` that would have left different state for the same log counts
-//! too). The `fields!` lists in `state.rs` do not compile until a new field is listed, and the
-//! round-trip test compares decoded engines with the original field for field, so a field
-//! cannot be forgotten; the bump is the one step left to the author.
+//! Three marks guard an image. [`FORMAT_VERSION`] is the header and codec (how integers,
+//! text, collections and offer keys are written). The shape fingerprint is a hash of what the
+//! state's `Image` impls say they write (every field's name and type, every vocabulary's
+//! values in order), computed, never edited: a field added, removed, renamed, reordered or
+//! retyped changes it by itself. [`ENGINE_VERSION`] is the state's meaning: bump it when
+//! `apply` would leave different state for the same log with the same shape (a planning rule
+//! changed). The `fields!` lists in `state.rs` do not compile until a new field is listed (the
+//! three hand-written impls destructure without `..`: list a new field in their `shape` too),
+//! and the round-trip test compares decoded engines with the original field for field.
 
 mod codec;
 mod state;
@@ -22,12 +24,23 @@ use codec::{Image, Reader, Writer};
 /// The header and codec's version.
 pub const FORMAT_VERSION: u16 = 1;
 
-/// The engine state's version; see the module documentation for when to bump it.
+/// The meaning of the engine's state; bump it when a rule of `apply` changes what state a log
+/// leaves (shape changes are caught by the fingerprint without it).
 pub const ENGINE_VERSION: u32 = 1;
 
 const MAGIC: &[u8; 4] = b"PVEI";
-/// Magic, format version, engine version, position, body length, checksum.
-const HEADER: usize = 4 + 2 + 4 + 8 + 8 + 8;
+/// Magic, format version, engine version, shape fingerprint, position, body length, checksum.
+const HEADER: usize = 4 + 2 + 4 + 8 + 8 + 8 + 8;
+
+/// The fingerprint of the state's shape as this build writes it.
+fn shape() -> u64 {
+    static SHAPE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SHAPE.get_or_init(|| {
+        let mut s = String::new();
+        Engine::shape(&mut s);
+        fnv1a(s.as_bytes())
+    })
+}
 
 /// Why an image cannot be used; every one of them means a full replay instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +51,8 @@ pub enum ImageError {
     FormatVersion { found: u16, expected: u16 },
     #[error("engine version {found}, this build is {expected}")]
     EngineVersion { found: u32, expected: u32 },
+    #[error("engine state shape {found:016x}, this build's is {expected:016x} (fields or vocabularies changed)")]
+    Shape { found: u64, expected: u64 },
     #[error("checksum mismatch: the image is corrupt")]
     Checksum,
     #[error("the image ends early")]
@@ -53,6 +68,8 @@ pub enum ImageError {
 pub struct ImageHeader {
     pub format_version: u16,
     pub engine_version: u32,
+    /// The fingerprint of the state's shape (see the module documentation).
+    pub shape: u64,
     pub position: u64,
 }
 
@@ -65,6 +82,9 @@ impl ImageHeader {
         }
         if header.engine_version != ENGINE_VERSION {
             return Err(ImageError::EngineVersion { found: header.engine_version, expected: ENGINE_VERSION });
+        }
+        if header.shape != shape() {
+            return Err(ImageError::Shape { found: header.shape, expected: shape() });
         }
         Ok(header)
     }
@@ -83,6 +103,7 @@ impl Engine {
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         header.extend_from_slice(&ENGINE_VERSION.to_le_bytes());
+        header.extend_from_slice(&shape().to_le_bytes());
         header.extend_from_slice(&self.position.to_le_bytes());
         header.extend_from_slice(&body_len.to_le_bytes());
         header.extend_from_slice(&checksum.to_le_bytes());
@@ -117,9 +138,13 @@ fn split(bytes: &[u8]) -> Result<(ImageHeader, &[u8]), ImageError> {
         b[..range.len()].copy_from_slice(&bytes[range]);
         u64::from_le_bytes(b)
     };
-    let header =
-        ImageHeader { format_version: le(4..6) as u16, engine_version: le(6..10) as u32, position: le(10..18) };
-    let (body_len, checksum) = (le(18..26), le(26..34));
+    let header = ImageHeader {
+        format_version: le(4..6) as u16,
+        engine_version: le(6..10) as u32,
+        shape: le(10..18),
+        position: le(18..26),
+    };
+    let (body_len, checksum) = (le(26..34), le(34..42));
     let body = &bytes[HEADER..];
     if body.len() as u64 != body_len {
         return Err(ImageError::Truncated);
@@ -177,5 +202,26 @@ mod tests {
         bytes[6] = bytes[6].wrapping_add(1);
         let found = ENGINE_VERSION.wrapping_add(1);
         assert_eq!(Engine::decode(&bytes), Err(ImageError::EngineVersion { found, expected: ENGINE_VERSION }));
+        let mut bytes = Engine::new().encode();
+        bytes[10] ^= 1;
+        assert!(matches!(Engine::decode(&bytes), Err(ImageError::Shape { .. })));
+    }
+
+    /// The fingerprint covers field names and types and vocabularies' values, so any change
+    /// of them is an image of another shape.
+    #[test]
+    fn the_shape_names_every_field_and_vocabulary_value() {
+        let mut s = String::new();
+        Engine::shape(&mut s);
+        for part in [
+            "Engine{position:u64,world:World{offers:Map<(OfferKey,Offer{",
+            "lars_aim:Option<String>",
+            "Partnership{registration:Option<Registration{",
+            "targets_by_year:Map<(Year(u16),Seq<LocalId>)>",
+            "Level[entry,1,2,3,4,5,6,7,8,]",
+            "SubjectCode[1.1,1.2,",
+        ] {
+            assert!(s.contains(part), "{part} in {s}");
+        }
     }
 }

@@ -6,14 +6,14 @@
 //! follow from the aggregates, and `Partnership::republish` rebuilds them on load.
 
 use super::ImageError;
-use super::codec::{Image, Reader, Writer};
+use super::codec::{Image, Reader, Writer, field_shape};
 use crate::Engine;
 use crate::keys::{Cell, Day, DuplicationKey, Year};
 use crate::partnership::{CellAgg, Need, NeedDetail, Partnership, Registration, Seat};
 use crate::rules::EffectiveRules;
 use crate::targets::Target;
 use crate::world::{Offer, ProviderRegistration, Report, World};
-use provisio_events::vocab::{AgeGroup, Evidence, Level, Measure, Mode, OfferStatus, ProviderKind, SubjectCode};
+use provisio_events::vocab::{AgeGroup, Evidence, Level, Measure, Mode, OfferStatus, ProviderKind, SubjectCode, Vocab};
 
 /// Closed vocabularies as their index in the list of values: one byte each.
 macro_rules! by_index {
@@ -25,6 +25,10 @@ macro_rules! by_index {
             }
             fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
                 <$t>::ALL.get(usize::from(r.byte()?)).copied().ok_or(ImageError::Invalid(stringify!($t)))
+            }
+            fn shape(s: &mut String) {
+                s.push_str(stringify!($t));
+                values(s, <$t>::ALL.iter().map(|v| v.as_str()));
             }
         }
     )+};
@@ -38,6 +42,21 @@ impl Image for SubjectCode {
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         SubjectCode::all().nth(usize::from(r.byte()?)).ok_or(ImageError::Invalid("SubjectCode"))
     }
+    fn shape(s: &mut String) {
+        s.push_str("SubjectCode");
+        let codes: Vec<SubjectCode> = SubjectCode::all().collect();
+        values(s, codes.iter().map(|c| c.as_str()));
+    }
+}
+
+/// A closed vocabulary's values in index order: what its byte means.
+fn values<'a>(s: &mut String, values: impl Iterator<Item = &'a str>) {
+    s.push('[');
+    for v in values {
+        s.push_str(v);
+        s.push(',');
+    }
+    s.push(']');
 }
 
 /// Writes the listed fields in order, reads them back in the same order into the struct:
@@ -52,6 +71,11 @@ macro_rules! fields {
             }
             fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
                 Ok($t { $($f: Image::take(r)?),+ })
+            }
+            fn shape(s: &mut String) {
+                s.push_str(concat!(stringify!($t), "{"));
+                $(field_shape::<$t, _>(stringify!($f), |x| &x.$f, s);)+
+                s.push('}');
             }
         }
     };
@@ -84,6 +108,9 @@ impl Image for Year {
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         u16::take(r).map(Year)
     }
+    fn shape(s: &mut String) {
+        s.push_str("Year(u16)");
+    }
 }
 
 impl Image for Day {
@@ -92,6 +119,9 @@ impl Image for Day {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         u32::take(r).map(Day)
+    }
+    fn shape(s: &mut String) {
+        s.push_str("Day(u32)");
     }
 }
 
@@ -120,6 +150,18 @@ impl Image for Target {
             current: Image::take(r)?,
             shown: None,
         })
+    }
+    fn shape(s: &mut String) {
+        s.push_str("Target{");
+        field_shape::<Target, _>("academic_year", |x| &x.academic_year, s);
+        field_shape::<Target, _>("measure", |x| &x.measure, s);
+        field_shape::<Target, _>("value", |x| &x.value, s);
+        field_shape::<Target, _>("subject", |x| &x.subject, s);
+        field_shape::<Target, _>("level", |x| &x.level, s);
+        field_shape::<Target, _>("age_group", |x| &x.age_group, s);
+        field_shape::<Target, _>("title", |x| &x.title, s);
+        field_shape::<Target, _>("current", |x| &x.current, s);
+        s.push('}');
     }
 }
 
@@ -151,6 +193,17 @@ impl Image for Partnership {
         p.republish();
         Ok(p)
     }
+    fn shape(s: &mut String) {
+        s.push_str("Partnership{");
+        field_shape::<Partnership, _>("registration", |x| &x.registration, s);
+        field_shape::<Partnership, _>("needs", |x| &x.needs, s);
+        field_shape::<Partnership, _>("cells", |x| &x.cells, s);
+        field_shape::<Partnership, _>("keys", |x| &x.keys, s);
+        field_shape::<Partnership, _>("live", |x| &x.live, s);
+        field_shape::<Partnership, _>("targets", |x| &x.targets, s);
+        field_shape::<Partnership, _>("targets_by_year", |x| &x.targets_by_year, s);
+        s.push('}');
+    }
 }
 
 impl Image for Engine {
@@ -162,5 +215,12 @@ impl Image for Engine {
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         Ok(Engine { position: Image::take(r)?, world: Image::take(r)?, partnerships: Image::take(r)? })
+    }
+    fn shape(s: &mut String) {
+        s.push_str("Engine{");
+        field_shape::<Engine, _>("position", |x| &x.position, s);
+        field_shape::<Engine, _>("world", |x| &x.world, s);
+        field_shape::<Engine, _>("partnerships", |x| &x.partnerships, s);
+        s.push('}');
     }
 }
