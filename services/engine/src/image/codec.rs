@@ -33,8 +33,10 @@ pub(crate) fn field_shape<S, T: Image>(name: &str, _field: fn(&S) -> &T, s: &mut
 #[derive(Default)]
 pub(crate) struct Writer {
     pub(super) bytes: Vec<u8>,
-    /// Offer keys already written, by their number in order of first appearance.
-    offer_keys: HashMap<OfferKey, u64>,
+    /// Offer keys already written, by their number in order of first appearance, found by
+    /// address: the engine shares one `Arc` per offer (hashing the address costs a fraction
+    /// of hashing the id), and the engine being encoded keeps every one of them alive.
+    offer_keys: HashMap<usize, u64>,
 }
 
 pub(crate) struct Reader<'a> {
@@ -315,12 +317,13 @@ impl<K: Image + Clone + Eq + Hash, V: Image + Clone, const SHARDS: usize> Image 
 /// makes them share one `Arc` again, as the live engine does.
 impl Image for OfferKey {
     fn put(&self, w: &mut Writer) {
-        if let Some(&n) = w.offer_keys.get(self) {
+        let address = Arc::as_ptr(self) as usize;
+        if let Some(&n) = w.offer_keys.get(&address) {
             w.uint(n + 1);
             return;
         }
         let n = w.offer_keys.len() as u64;
-        w.offer_keys.insert(self.clone(), n);
+        w.offer_keys.insert(address, n);
         w.uint(0);
         self.ukprn().put(w);
         self.offer_id().put(w);
