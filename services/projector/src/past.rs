@@ -101,3 +101,40 @@ impl Projection {
 fn parse_quietly(page: &[StoredEvent]) -> ParsedEvents {
     page.iter().map(|stored| (stored.position, crate::parse_stored(stored))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Projection;
+    use crate::recorder::tests::append_examples;
+    use provisio_engine::Engine;
+    use provisio_store::Store;
+    use std::sync::Arc;
+
+    /// A meeting's planners asking for the same moment at once cost one replay, kept for the
+    /// next; a later moment replays on from it; both equal a replay from the start.
+    #[tokio::test]
+    async fn identical_reads_of_the_past_share_one_replay_and_the_next_reuses_it() {
+        let file = provisio_testkit::sqlite_file();
+        let store = Store::connect(&file.url).await.unwrap();
+        let events = append_examples(&store).await;
+        let replayed = |through: u64| {
+            let mut engine = Engine::new();
+            events.iter().filter(|(p, _)| *p <= through).for_each(|(p, e)| _ = engine.apply(*p, e));
+            engine
+        };
+        let projection = Projection::new(store.clone());
+        let n = events[events.len() / 2].0;
+        let mut asks = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let projection = projection.clone();
+            asks.spawn(async move { projection.engine_at(n).await.unwrap() });
+        }
+        let engines = asks.join_all().await;
+        assert_eq!(*engines[0], replayed(n));
+        assert!(engines.iter().all(|e| Arc::ptr_eq(e, &engines[0])), "one replay, shared by all");
+        assert!(Arc::ptr_eq(&projection.engine_at(n).await.unwrap(), &engines[0]), "kept for the next");
+        let last = events.last().unwrap().0;
+        assert_eq!(*projection.engine_at(last).await.unwrap(), replayed(last));
+        store.close().await;
+    }
+}
