@@ -1,20 +1,17 @@
 //! The state of a partnership at an earlier log position (CONTRACT section 10): what
 //! `as_of_position=` and `as_of=` resolve to, and the engine as it was after that position.
 //!
-//! A past state is rebuilt by replaying the log up to it into a fresh engine (ADR 0008): the
-//! very code that made the live answers makes the past ones, so they cannot disagree.
+//! A past state is rebuilt by replaying the log up to it (ADR 0008), from the nearest engine
+//! image or kept past engine below it: the very code that made the live answers makes the
+//! past ones, so they cannot disagree.
 
 use crate::AppState;
 use crate::problem::ApiError;
 use provisio_engine::Engine;
 use provisio_projector::Snapshot;
-use provisio_store::{LogQuery, StoredEvent};
 use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// Events read from the log per page while replaying.
-const PAGE: i64 = 5_000;
 
 /// A moment of the log a request names: a position, or an instant of `recorded_at`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,16 +79,17 @@ pub(crate) async fn current_through(
 }
 
 /// The engine after position `n` (at most `current`'s) was applied: `current` itself when it
-/// is at `n`, else the log replayed up to `n`.
+/// is at `n`, else the projection's past engine (the nearest kept engine or stored image below
+/// `n` with the log after it applied, ADR 0008).
 pub(crate) async fn engine_at(state: &AppState, current: &Snapshot, n: u64) -> Result<Arc<Engine>, ApiError> {
     if current.position == n {
         return Ok(current.engine.clone());
     }
-    Ok(Arc::new(replay(state, n).await?))
+    Ok(state.projection.engine_at(n).await?)
 }
 
-/// The engines after positions `from` and `to` (`from <= to <= current.position`), the log
-/// read once: the second goes on from a clone of the first.
+/// The engines after positions `from` and `to` (`from <= to <= current.position`): the second
+/// replays on from the first, which the projection keeps.
 pub(crate) async fn engines_at(
     state: &AppState,
     current: &Snapshot,
@@ -99,55 +97,7 @@ pub(crate) async fn engines_at(
     to: u64,
 ) -> Result<(Arc<Engine>, Arc<Engine>), ApiError> {
     let before = engine_at(state, current, from).await?;
-    if to == current.position {
-        return Ok((before, current.engine.clone()));
-    }
-    let after = replay_from(state, (*before).clone(), from, to).await?;
-    Ok((before, Arc::new(after)))
-}
-
-/// A fresh engine with the log applied up to position `through`.
-async fn replay(state: &AppState, through: u64) -> Result<Engine, ApiError> {
-    replay_from(state, Engine::new(), 0, through).await
-}
-
-/// Replays running at once. Each costs a core for as long as the log up to its position takes
-/// to apply (seconds on a log of a million events), so past that many, reads of the past wait
-/// their turn (within the request timeout) and the live path keeps its CPU.
-static REPLAYS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// Waits for a turn to replay the log (as-of reads, changes, history).
-pub(crate) async fn replay_turn() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
-    REPLAYS.acquire().await.map_err(|e| ApiError::internal(&e))
-}
-
-/// `engine` (the state after position `after`) with the log applied after it up to position
-/// `through`. Parsing and applying run off the async workers, a page at a time.
-async fn replay_from(state: &AppState, mut engine: Engine, after: u64, through: u64) -> Result<Engine, ApiError> {
-    let _turn = replay_turn().await?;
-    let store = state.projection.store();
-    let through = i64::try_from(through).unwrap_or(i64::MAX);
-    let mut after = i64::try_from(after).unwrap_or(i64::MAX);
-    while after < through {
-        let page = store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
-        let Some(last) = page.last().map(|e| e.position) else { break };
-        after = last;
-        engine = tokio::task::spawn_blocking(move || apply_page(engine, &page, through))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    }
-    Ok(engine)
-}
-
-/// Applies the events of a page up to `through`; a stored event that no longer validates is
-/// skipped, as the projector skips it.
-fn apply_page(mut engine: Engine, page: &[StoredEvent], through: i64) -> Engine {
-    for stored in page.iter().take_while(|e| e.position <= through) {
-        if let Some(event) = provisio_projector::parse_stored(stored) {
-            engine.apply(stored.position as u64, &event);
-        }
-    }
-    engine
+    Ok((before, engine_at(state, current, to).await?))
 }
 
 #[cfg(test)]

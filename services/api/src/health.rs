@@ -100,5 +100,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "provisio_projector_position {}", projection.position());
     out.push_str("# HELP provisio_recorder_position The last log position whose report changes are recorded.\n# TYPE provisio_recorder_position gauge\n");
     let _ = writeln!(out, "provisio_recorder_position {}", projection.recorded_position());
+    let images = projection.image_figures();
+    out.push_str("# HELP provisio_snapshot_position The log position of the last engine image written or loaded (0: none).\n# TYPE provisio_snapshot_position gauge\n");
+    let _ = writeln!(out, "provisio_snapshot_position {}", images.position);
+    out.push_str("# HELP provisio_snapshot_bytes The size of the last engine image written or loaded.\n# TYPE provisio_snapshot_bytes gauge\n");
+    let _ = writeln!(out, "provisio_snapshot_bytes {}", images.bytes);
+    out.push_str("# HELP provisio_snapshot_write_seconds How long the last engine image took to encode and store.\n# TYPE provisio_snapshot_write_seconds gauge\n");
+    let _ = writeln!(out, "provisio_snapshot_write_seconds {}", images.write_seconds);
+    out.push_str("# HELP provisio_snapshot_load_seconds How long reading and decoding the engine image took at start-up (0: none loaded).\n# TYPE provisio_snapshot_load_seconds gauge\n");
+    let _ = writeln!(out, "provisio_snapshot_load_seconds {}", images.load_seconds);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -137,8 +137,16 @@ async fn history(
         points: Vec::new(),
     };
     walk.pending.reverse();
-    let _turn = crate::as_of::replay_turn().await?;
-    let mut after = 0;
+    // Every event recorded by the first instant comes before every point: the walk starts
+    // from the state there (a past engine or image plus a short replay), not from position 0.
+    let first = walk.pending.last().copied().unwrap_or(to);
+    let start = (store.position_at(first).await?.max(0) as u64).min(current.position);
+    if start > 0 {
+        walk.engine = (*crate::as_of::engine_at(&state, &current, start).await?).clone();
+        walk.position = start;
+    }
+    let _turn = provisio_projector::replay_turn().await;
+    let mut after = start as i64;
     while !walk.pending.is_empty() {
         let page = store.read_log(&LogQuery { after, limit: PAGE, ..Default::default() }).await?;
         let Some(last) = page.last().map(|e| e.position) else { break };

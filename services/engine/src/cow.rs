@@ -106,8 +106,19 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.shards.iter().flat_map(|s| s.iter().map(|(k, v)| (k, &**v)))
+    }
+}
+
+/// The same entries, whatever the shards they sit in (each map hashes with its own seed).
+impl<K: Clone + Eq + Hash, V: Clone + PartialEq, const SHARDS: usize> PartialEq for CowMap<K, V, SHARDS> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// An academic year by its first calendar year, so it is `Copy` and orders by time.
 /// It serialises as the contract's `YYYY/YY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Year(u16);
+pub struct Year(pub(crate) u16);
 
 impl Year {
     pub fn of(year: &AcademicYear) -> Self {
@@ -40,7 +40,7 @@ impl Serialize for Year {
 
 /// A calendar day as `yyyymmdd`, for comparing enrolment reports without keeping strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Day(u32);
+pub(crate) struct Day(pub(crate) u32);
 
 impl Day {
     pub(crate) fn of(date: &Date) -> Self {

@@ -26,6 +26,7 @@ mod collab;
 mod cow;
 mod diff;
 mod directory;
+mod image;
 mod keys;
 mod partnership;
 mod query;
@@ -43,6 +44,7 @@ pub use collab::{
 };
 pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
+pub use image::{ENGINE_VERSION, FORMAT_VERSION, ImageError, ImageHeader};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use query::Filter;
 pub use rows::{
@@ -60,7 +62,9 @@ use std::sync::Arc;
 use world::World;
 
 /// The state of every partnership's reports after the events applied so far.
-#[derive(Debug, Clone, Default)]
+/// Equality is structural (every map, aggregate and published row), for checking that an
+/// image round-trips the state.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Engine {
     position: u64,
     world: World,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// What the last `partnership.registered` said.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Registration {
     pub(crate) name: String,
     pub(crate) areas: Vec<AreaCode>,
@@ -29,7 +29,7 @@ pub(crate) struct NeedDetail {
     pub(crate) note: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Need {
     pub(crate) cell: Cell,
     pub(crate) learners: u32,
@@ -37,7 +37,7 @@ pub(crate) struct Need {
 }
 
 /// Demand and supply of one cell, and what makes them up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct CellAgg {
     pub(crate) demand: u64,
     pub(crate) supply: u64,
@@ -92,7 +92,7 @@ impl Touch {
 /// Touches of every partnership an event reached, in partnership order.
 pub(crate) type Touches = BTreeMap<PartnershipId, Touch>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Partnership {
     pub(crate) registration: Option<Registration>,
     pub(crate) needs: CowMap<LocalId, Need>,

@@ -95,6 +95,27 @@ impl Partnership {
         })
     }
 
+    /// Rebuilds the published rows from the aggregates, as `settle` leaves them after every
+    /// event: what an engine image does not store.
+    pub(crate) fn republish(&mut self) {
+        let shown = self.registration.is_some();
+        let cells: Vec<Cell> = self.cells.iter().map(|(cell, _)| *cell).collect();
+        for cell in cells {
+            if let Some(row) = self.gap_row(cell).filter(|_| shown) {
+                self.gaps.insert(cell, row);
+            }
+        }
+        let keys: Vec<DuplicationKey> = self.keys.iter().map(|(key, _)| *key).collect();
+        for key in keys {
+            if let Some(row) = self.duplication_row(key).filter(|_| shown) {
+                self.duplications.insert(key, row);
+            }
+        }
+        for (target_id, target) in &mut self.targets {
+            target.shown = shown.then(|| Arc::new(target.row(target_id)));
+        }
+    }
+
     /// Brings targets and published rows up to date with what the event touched, and appends
     /// a change for every row that appeared, changed or disappeared: gaps, then duplications,
     /// then targets, each in key order.

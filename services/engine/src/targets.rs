@@ -17,7 +17,7 @@ pub(crate) struct Totals {
     pub(crate) enrolled: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Target {
     pub(crate) academic_year: Year,
     pub(crate) measure: Measure,

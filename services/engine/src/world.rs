@@ -73,11 +73,11 @@ impl Offer {
 }
 
 /// The winning enrolment report of an offer id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Report {
     pub(crate) enrolled: u32,
-    as_of: Day,
-    position: u64,
+    pub(crate) as_of: Day,
+    pub(crate) position: u64,
 }
 
 impl Report {
@@ -91,7 +91,7 @@ impl Report {
     }
 }
 
-type VenueKey = (Ukprn, LocalId);
+pub(crate) type VenueKey = (Ukprn, LocalId);
 
 /// Offers found together by an index. Hashed, not ordered: what is done to each of them
 /// (detach, attach, withdraw) does not depend on the order, and a hash insert costs one
@@ -104,18 +104,18 @@ type OfferSet = HashSet<OfferKey>;
 const BY_OFFER: usize = 4_096;
 const BY_PROVIDER: usize = 1_024;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct World {
     /// Offered and not withdrawn since.
     pub(crate) offers: CowMap<OfferKey, Offer, BY_OFFER>,
     pub(crate) reports: CowMap<OfferKey, Report, BY_OFFER>,
-    venues: CowMap<VenueKey, AreaCode, BY_PROVIDER>,
-    venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
-    offers_by_venue: CowMap<VenueKey, OfferSet, BY_PROVIDER>,
+    pub(crate) venues: CowMap<VenueKey, AreaCode, BY_PROVIDER>,
+    pub(crate) venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
+    pub(crate) offers_by_venue: CowMap<VenueKey, OfferSet, BY_PROVIDER>,
     /// What a curriculum plan for (provider, year) replaces.
-    offers_by_plan: CowMap<(Ukprn, Year), OfferSet, BY_PROVIDER>,
+    pub(crate) offers_by_plan: CowMap<(Ukprn, Year), OfferSet, BY_PROVIDER>,
     /// The registered partnerships listing each area.
-    partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
+    pub(crate) partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
     /// The last registration of each provider, for the reports that name providers.
     pub(crate) providers: CowMap<Ukprn, ProviderRegistration, BY_PROVIDER>,
 }

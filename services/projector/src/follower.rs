@@ -2,6 +2,7 @@
 //! reads the log when the hand-over does not follow on), pushes the changes live, queues them
 //! for the recorder and swaps in snapshots for readers.
 
+use crate::images::ImageSchedule;
 use crate::read_ahead::{PAGE, apply_parsed, page_or_panic, parse_page, read_ahead};
 use crate::recorder::{record_queued, to_stored};
 use crate::{LiveChange, Projection};
@@ -58,7 +59,7 @@ impl Projection {
     ) {
         let (to_record, queue) = mpsc::channel(RECORD_QUEUE);
         let mut follower = match self.replay().await {
-            Ok((engine, projected)) => {
+            Ok((engine, projected, image)) => {
                 self.inner.recorded.send_replace(projected as u64);
                 self.inner.ready.store(true, Ordering::Relaxed);
                 Follower {
@@ -69,6 +70,7 @@ impl Projection {
                     to_record,
                     last_snapshot: Instant::now(),
                     unpublished: false,
+                    images: ImageSchedule::new(self.inner.image_settings.clone(), image),
                 }
             }
             Err(error) => {
@@ -125,7 +127,11 @@ impl Projection {
                 }
                 Some(Err(broadcast::error::RecvError::Lagged(_))) => true,
                 Some(Err(broadcast::error::RecvError::Closed)) => break,
-                None => self.inner.store.last_position().await.is_ok_and(|last| last > follower.projected),
+                None => {
+                    // Quiet for a second: an image may be due by time.
+                    follower.images.maybe_write(&self, self.snapshot());
+                    self.inner.store.last_position().await.is_ok_and(|last| last > follower.projected)
+                }
             };
         }
         let projected = follower.projected;
@@ -150,6 +156,8 @@ struct Follower {
     last_snapshot: Instant,
     /// Applied changes that readers' snapshot does not show yet.
     unpublished: bool,
+    /// When the next engine image is written, from a snapshot readers were shown.
+    images: ImageSchedule,
 }
 
 impl Follower {
@@ -247,5 +255,6 @@ impl Follower {
         self.projection.publish_snapshot(&self.engine, self.projected);
         self.last_snapshot = Instant::now();
         self.unpublished = false;
+        self.images.maybe_write(&self.projection, self.projection.snapshot());
     }
 }

@@ -8,13 +8,19 @@
 //!
 //! Modules by concern: this one is the handle readers and the API hold; `follower` applies
 //! what the writer commits; `read_ahead` reads and parses the log ahead of whoever applies it;
-//! `rebuild` replays it at start and rebuilds the read model; `recorder` records the changes.
+//! `rebuild` replays it at start and rebuilds the read model; `recorder` records the changes;
+//! `images` writes and loads engine images (ADR 0009); `past` answers the engine as of an
+//! earlier position.
 
 mod follower;
+mod images;
+mod past;
 mod read_ahead;
 mod rebuild;
 mod recorder;
 
+pub use images::{ImageFigures, ImageSettings};
+pub use past::replay_turn;
 pub use read_ahead::{parse_stored, read_whole_log};
 
 use provisio_engine::Engine;
@@ -65,6 +71,9 @@ struct Inner {
     /// The recorder's last attempt failed: it is retrying and reports fall behind meanwhile.
     recorder_failing: AtomicBool,
     store: Store,
+    image_settings: images::ImageSettings,
+    image_gauges: images::ImageGauges,
+    past: past::PastEngines,
 }
 
 /// A handle on the projection; cheap to clone.
@@ -74,7 +83,12 @@ pub struct Projection {
 }
 
 impl Projection {
+    /// A projection that writes engine images as [`ImageSettings::default`] says.
     pub fn new(store: Store) -> Self {
+        Self::with_images(store, ImageSettings::default())
+    }
+
+    pub fn with_images(store: Store, image_settings: ImageSettings) -> Self {
         let (position, _) = watch::channel(0);
         let (live, _) = broadcast::channel(1_024);
         Self {
@@ -87,6 +101,9 @@ impl Projection {
                 recorded: watch::channel(0).0,
                 recorder_failing: AtomicBool::new(false),
                 store,
+                image_settings,
+                image_gauges: Default::default(),
+                past: Default::default(),
             }),
         }
     }

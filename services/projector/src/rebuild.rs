@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 impl Projection {
-    /// Forgets the read model and builds it again from the whole log, calling `progress` with
+    /// Forgets the read model (engine images too) and builds it again from the whole log, calling `progress` with
     /// (events recorded, events in the log) as it goes. Run it with the service stopped.
     ///
     /// Three stages overlap: reading and parsing the log, applying it, and recording the
@@ -55,14 +55,15 @@ impl Projection {
         Ok(through)
     }
 
-    /// Applies the log up to the recorded checkpoint without recording anything; answers the
-    /// engine and the position reached.
-    pub(crate) async fn replay(&self) -> Result<(Engine, i64), provisio_store::StoreError> {
+    /// Applies the log up to the recorded checkpoint without recording anything, from the
+    /// newest usable engine image at or below it (ADR 0009); answers the engine, the position
+    /// reached and the image's position (0: none).
+    pub(crate) async fn replay(&self) -> Result<(Engine, i64, i64), provisio_store::StoreError> {
         let checkpoint = self.inner.store.checkpoint(PROJECTOR_CHECKPOINT).await? as i64;
         let started = Instant::now();
-        let mut engine = Engine::new();
-        let (mut through, mut applied) = (0i64, 0usize);
-        let (mut pages, _reader) = read_ahead(self.inner.store.clone(), 0, checkpoint, parse_page);
+        let (mut engine, image) = self.start_from_image(checkpoint).await?;
+        let (mut through, mut applied) = (image, 0usize);
+        let (mut pages, _reader) = read_ahead(self.inner.store.clone(), image, checkpoint, parse_page);
         while let Some(page) = pages.recv().await {
             let page = page_or_panic(page)?;
             apply_parsed(&mut engine, &page.events);
@@ -74,8 +75,9 @@ impl Projection {
             message = "Projection replayed.",
             events = applied,
             position = through,
+            from_image = image,
             took_ms = started.elapsed().as_millis() as u64
         );
-        Ok((engine, through))
+        Ok((engine, through, image))
     }
 }

@@ -58,7 +58,7 @@ pub(crate) fn to_stored(changes: &[Change]) -> Vec<StoredChange> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use provisio_store::{PROJECTOR_CHECKPOINT, Store};
 
@@ -92,7 +92,7 @@ mod tests {
 
     /// The example events, the need early so that the first half already makes changes,
     /// appended to the log; answers them by position, parsed.
-    async fn append_examples(store: &Store) -> Vec<(u64, provisio_events::Event)> {
+    pub(crate) async fn append_examples(store: &Store) -> Vec<(u64, provisio_events::Event)> {
         use provisio_events::EventType;
         let mut types = EventType::ALL.to_vec();
         types.retain(|t| *t != EventType::NeedIdentified);

@@ -83,6 +83,38 @@ pub struct ServerArgs {
     pub insecure_no_auth: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+/// When the engine's state is stored as an image, so a start replays only the log after it
+/// (ADR 0009).
+#[derive(Debug, Clone, Args)]
+pub struct ImageArgs {
+    /// Store an engine image once this many events were applied since the last (0: never by count).
+    #[arg(long, env = "PROVISIO_SNAPSHOT_EVERY_EVENTS", default_value_t = 100_000)]
+    pub snapshot_every_events: u64,
+    /// Store an engine image once this many minutes passed since the last, if events were
+    /// applied meanwhile (0: never by time).
+    #[arg(long, env = "PROVISIO_SNAPSHOT_EVERY_MINUTES", default_value_t = 10)]
+    pub snapshot_every_minutes: u64,
+    /// Engine images kept; reads of the past start from the newest one at or below them.
+    #[arg(long, env = "PROVISIO_SNAPSHOT_KEEP", default_value_t = 4)]
+    pub snapshot_keep: usize,
+    /// Test only: hold each image write's transaction open this many milliseconds.
+    #[arg(long, env = "PROVISIO_TEST_SNAPSHOT_HOLD_MS", default_value_t = 0, hide = true)]
+    pub test_snapshot_hold_ms: u64,
+}
+
+impl From<&ImageArgs> for provisio_projector::ImageSettings {
+    fn from(a: &ImageArgs) -> Self {
+        Self {
+            every_events: a.snapshot_every_events,
+            every: std::time::Duration::from_secs(a.snapshot_every_minutes.saturating_mul(60)),
+            keep: a.snapshot_keep.max(1),
+            hold_write: std::time::Duration::from_millis(a.test_snapshot_hold_ms),
+        }
+    }
 }
 
 /// Limits of the HTTP surface (defaults in `provisio_api::Limits`).

@@ -38,6 +38,8 @@ pub struct Config {
     pub max_batch: usize,
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
+    /// When engine images are written (ADR 0009).
+    pub images: provisio_projector::ImageSettings,
     pub connections: serve::ConnectionLimits,
 }
 
@@ -53,6 +55,7 @@ impl Config {
             insecure_no_auth: server.insecure_no_auth,
             limits: (&server.limits).into(),
             connections: (&server.limits).into(),
+            images: (&server.images).into(),
         }
     }
 }
@@ -84,7 +87,7 @@ impl Application {
         let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone())
             .await
             .context("starting ingestion")?;
-        let projection = Projection::new(store);
+        let projection = Projection::with_images(store, config.images.clone());
         tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
         let listener =
             TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;

@@ -130,6 +130,8 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("delete from changes").execute(&mut *tx).await?;
+            // Images are of the projection too: a rebuild may follow a change of the rules.
+            sqlx::query("delete from engine_images").execute(&mut *tx).await?;
             sqlx::query("delete from consumer_checkpoints where name = $1").bind(PROJECTOR_CHECKPOINT).execute(&mut *tx).await?;
             tx.commit().await?;
         });

@@ -9,6 +9,7 @@
 mod append;
 mod as_of;
 mod changes;
+mod images;
 mod keys;
 mod log;
 mod migrate;

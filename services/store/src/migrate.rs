@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/common/0003_api_keys.sql"),
         sqlite: include_str!("../migrations/common/0003_api_keys.sql"),
     },
+    Migration {
+        version: 4,
+        postgres: include_str!("../migrations/postgres/0004_engine_images.sql"),
+        sqlite: include_str!("../migrations/sqlite/0004_engine_images.sql"),
+    },
 ];
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.

@@ -16,7 +16,7 @@ pub use rows::{
     Addressed, DecisionRow, FulfilmentCount, FulfilmentEntry, IgnoredRow, ImpactSummary, MemberRow, ProposalDetail,
     ProposalStatus, ProposalSummary, ResponseRow, Tally,
 };
-pub(crate) use state::Collab;
+pub(crate) use state::{Collab, DecisionRecord, Derived, Ignored, Member, Proposal, Response};
 
 use crate::Engine;
 use crate::change::{Change, ChangeKey, ChangeKind, Row};
@@ -52,7 +52,7 @@ impl Engine {
     }
 
     /// Recomputes every proposal of partnership `id`, and publishes the summaries that moved.
-    fn rederive(&mut self, id: &PartnershipId, position: u64) -> Vec<Change> {
+    pub(crate) fn rederive(&mut self, id: &PartnershipId, position: u64) -> Vec<Change> {
         let Some(collab) = self.collab.get(id).filter(|c| !c.proposals.is_empty()) else { return Vec::new() };
         let now = crate::diff::Reports::of(self, id.as_str());
         let derived: Vec<_> = collab.proposals.iter().map(|(pid, p)| (pid.clone(), self.derive(id, &now, p))).collect();

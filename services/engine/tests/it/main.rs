@@ -9,6 +9,7 @@ mod directory;
 mod duplications;
 mod enrolments;
 mod gaps;
+mod image;
 mod liveness;
 mod model;
 mod proposals;

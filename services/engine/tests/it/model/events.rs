@@ -4,14 +4,14 @@ use super::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 
-pub(super) struct Gen {
+pub(crate) struct Gen {
     rng: fastrand::Rng,
     n: u64,
     history: Vec<Value>,
 }
 
 impl Gen {
-    pub(super) fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Gen { rng: fastrand::Rng::with_seed(seed), n: 0, history: Vec::new() }
     }
 
@@ -34,7 +34,7 @@ impl Gen {
         c
     }
 
-    pub(super) fn event(&mut self) -> Value {
+    pub(crate) fn event(&mut self) -> Value {
         self.n += 1;
         let roll = self.rng.u32(..100);
         if roll < 8 && !self.history.is_empty() {

@@ -4,7 +4,7 @@
 //! recomputes everything from its own plain state, and the changes emitted so far, replayed
 //! into a map, must equal the engine's current rows.
 
-mod events;
+pub(crate) mod events;
 mod reference;
 
 use events::Gen;
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 const SEEDS: [u64; 4] = [1, 7, 42, 2001];
 const STEPS: usize = 1000;
 
-const PARTNERSHIPS: [&str; 3] = ["p1", "p2", "p3"];
+pub(crate) const PARTNERSHIPS: [&str; 3] = ["p1", "p2", "p3"];
 const AREAS: [&str; 4] = ["E08000001", "E08000002", "E08000003", "E08000004"];
 const PROVIDERS: [&str; 4] = ["10000001", "10000002", "10000003", "10000004"];
 const VENUES: [&str; 3] = ["V1", "V2", "V3"];
@@ -104,7 +104,7 @@ fn published_rows(published: &BTreeMap<(String, String), Value>, p: &str) -> BTr
 
 /// Every report of one partnership, as JSON.
 #[derive(Debug, PartialEq)]
-struct Reports {
+pub(crate) struct Reports {
     gaps: Value,
     duplications: Value,
     coverage: Vec<Value>,
@@ -134,7 +134,7 @@ fn json(rows: impl serde::Serialize) -> Value {
     serde_json::to_value(rows).expect("rows serialise")
 }
 
-fn engine_reports(engine: &Engine, p: &str) -> Option<Reports> {
+pub(crate) fn engine_reports(engine: &Engine, p: &str) -> Option<Reports> {
     let all = Filter::default();
     let year = |y: &str| Filter { academic_year: AcademicYear::parse(y), ..Filter::default() };
     Some(Reports {

@@ -23,6 +23,34 @@ fn proposals_agree_with_a_from_scratch_model_after_every_event() {
     }
 }
 
+/// Engine images hold members and proposals too: an image taken anywhere in a random log of
+/// them, decoded, equals the engine it was taken of, and then applies the rest of the log
+/// with the same changes (`proposal.changed` included) and ends in the same state.
+#[test]
+fn an_image_keeps_members_and_proposals() {
+    for seed in SEEDS {
+        let mut g = Gen::new(seed);
+        let log: Vec<(u64, provisio_events::Event)> = (1..=STEPS as u64)
+            .map(|p| (p, provisio_events::validate(&g.event()).expect("the generator makes valid events")))
+            .collect();
+        for cut in [STEPS / 4, STEPS / 2, STEPS - 1] {
+            let mut full = Engine::new();
+            for (position, event) in &log[..cut] {
+                full.apply(*position, event);
+            }
+            let mut restored = Engine::decode(&full.encode()).unwrap_or_else(|e| panic!("seed {seed}, cut {cut}: {e}"));
+            assert_eq!(restored, full, "seed {seed}: the image at event {cut} decodes to the same state");
+            for (position, event) in &log[cut..] {
+                assert_eq!(restored.apply(*position, event), full.apply(*position, event), "seed {seed}, cut {cut}");
+            }
+            assert_eq!(restored, full, "seed {seed}, cut {cut}: the same state after the tail");
+            for p in PARTNERSHIPS {
+                assert_eq!(restored.proposals(p, None), full.proposals(p, None), "seed {seed}, cut {cut}: {p}");
+            }
+        }
+    }
+}
+
 fn run(seed: u64) {
     let mut g = Gen::new(seed);
     let mut engine = Engine::new();

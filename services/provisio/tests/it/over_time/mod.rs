@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 mod changes;
+mod images;
 mod terminal;
 mod what_if;
 

@@ -1,0 +1,56 @@
+//! Engine images: a random log, an image taken at a random position, decoded, and the rest of
+//! the log applied to it, equals the engine that applied the whole log: field for field (the
+//! engine's structural equality), change for change, and report for report.
+
+use crate::model::events::Gen;
+use crate::model::{PARTNERSHIPS, engine_reports};
+use provisio_engine::Engine;
+use provisio_events::Event;
+
+const SEEDS: [u64; 4] = [3, 11, 19, 2026];
+const EVENTS: usize = 800;
+const CUTS: usize = 5;
+
+#[test]
+fn an_image_plus_the_tail_equals_a_full_replay() {
+    for seed in SEEDS {
+        let mut g = Gen::new(seed);
+        let log: Vec<(u64, Event)> = (1..=EVENTS)
+            .map(|i| (i as u64 * 3, provisio_events::validate(&g.event()).expect("the generator makes valid events")))
+            .collect();
+        let mut rng = fastrand::Rng::with_seed(seed);
+        for _ in 0..CUTS {
+            let cut = rng.usize(0..=log.len());
+            let mut full = Engine::new();
+            for (position, event) in &log[..cut] {
+                full.apply(*position, event);
+            }
+            let image = full.encode();
+            let mut restored = Engine::decode(&image).unwrap_or_else(|e| panic!("seed {seed}, cut {cut}: {e}"));
+            assert_eq!(restored, full, "seed {seed}: the image at event {cut} decodes to the same state");
+            assert_eq!(restored.position(), full.position());
+            for (position, event) in &log[cut..] {
+                let (a, b) = (restored.apply(*position, event), full.apply(*position, event));
+                assert_eq!(a, b, "seed {seed}, cut {cut}: the same changes at position {position}");
+            }
+            assert_eq!(restored, full, "seed {seed}, cut {cut}: the same state after the tail");
+            for p in PARTNERSHIPS {
+                assert_eq!(engine_reports(&restored, p), engine_reports(&full, p), "seed {seed}, cut {cut}: {p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_image_is_smaller_than_the_log_it_stands_for() {
+    let mut g = Gen::new(5);
+    let mut engine = Engine::new();
+    let mut log_bytes = 0;
+    for i in 1..=EVENTS as u64 {
+        let json = g.event();
+        log_bytes += json.to_string().len();
+        engine.apply(i, &provisio_events::validate(&json).expect("valid"));
+    }
+    let image = engine.encode();
+    assert!(image.len() * 4 < log_bytes, "{} bytes of image for {log_bytes} bytes of log", image.len());
+}
