@@ -1,4 +1,4 @@
-//! The CloudEvents envelope and the ten v1 event types of CONTRACT section 2.
+//! The CloudEvents envelope and the event types of CONTRACT sections 2 and 9.
 
 use crate::vocab::*;
 use serde::Serialize;
@@ -18,10 +18,11 @@ pub enum EventType {
     NeedIdentified,
     NeedWithdrawn,
     TargetSet,
+    PlanPublished,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -32,6 +33,7 @@ impl EventType {
         EventType::NeedIdentified,
         EventType::NeedWithdrawn,
         EventType::TargetSet,
+        EventType::PlanPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl EventType {
             EventType::NeedIdentified => "lp.need.identified.v1",
             EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
             EventType::TargetSet => "lp.target.set.v1",
+            EventType::PlanPublished => "lp.plan.published.v1",
         }
     }
 
@@ -58,7 +61,8 @@ impl EventType {
             EventType::PartnershipRegistered
             | EventType::NeedIdentified
             | EventType::NeedWithdrawn
-            | EventType::TargetSet => SourceKind::Partnership,
+            | EventType::TargetSet
+            | EventType::PlanPublished => SourceKind::Partnership,
             _ => SourceKind::Provider,
         }
     }
@@ -176,6 +180,7 @@ pub enum Payload {
     NeedIdentified(NeedIdentified),
     NeedWithdrawn(NeedWithdrawn),
     TargetSet(TargetSet),
+    PlanPublished(PlanPublished),
 }
 
 impl Payload {
@@ -191,6 +196,7 @@ impl Payload {
             Payload::NeedIdentified(_) => EventType::NeedIdentified,
             Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
             Payload::TargetSet(_) => EventType::TargetSet,
+            Payload::PlanPublished(_) => EventType::PlanPublished,
         }
     }
 }
@@ -331,4 +337,29 @@ pub struct TargetSet {
     /// v2: what the target is for, in the partnership's words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+/// v2 (CONTRACT section 9): a version of the partnership's local learning plan, fixed at the
+/// position of this event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanPublished {
+    pub partnership_id: PartnershipId,
+    pub plan_id: LocalId,
+    pub title: String,
+    /// At least one, sorted, each once.
+    pub academic_years: Vec<AcademicYear>,
+    pub status: PlanStatus,
+    pub priorities: Vec<Priority>,
+    /// The proposals the plan lists; absent: those agreed or done at its position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposal_ids: Option<Vec<LocalId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreword: Option<String>,
+}
+
+/// One of a plan's priorities, in the partnership's words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Priority {
+    pub title: String,
+    pub detail: Option<String>,
 }

@@ -9,8 +9,11 @@ use crate::vocab::*;
 use serde_json::{Map, Value};
 use std::fmt::{self, Display};
 
+pub use plan::MAX_PLAN_ITEMS;
+
 mod fields;
 mod partnership;
+mod plan;
 mod provider;
 
 /// Longest free-text fields (names, titles), in characters.

@@ -25,6 +25,8 @@ mod limits;
 mod live;
 mod openapi;
 mod over_time;
+mod plan_cache;
+mod plans;
 mod problem;
 mod report_cache;
 mod reports;
@@ -34,6 +36,7 @@ mod snapshot;
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
 pub use limits::Limits;
+pub use plan_cache::PlanCache;
 pub use problem::ApiError;
 pub use report_cache::ReportCache;
 
@@ -55,6 +58,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     pub access: Arc<Access>,
     pub reports: Arc<ReportCache>,
+    /// Built plans and their documents: fixed at their positions, kept for ever.
+    pub plans: Arc<PlanCache>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.
@@ -80,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(over_time::router())
         .merge(history::router())
+        .merge(plans::router())
         .merge(keys::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })

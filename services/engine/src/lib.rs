@@ -27,6 +27,8 @@ mod diff;
 mod directory;
 mod keys;
 mod partnership;
+mod plan_content;
+mod plans;
 mod query;
 mod report;
 mod rows;
@@ -39,6 +41,8 @@ pub use change::{Change, ChangeKey, ChangeKind, Row};
 pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
+pub use plan_content::{PlanContent, PlanProgress, YearCoverage};
+pub use plans::{PlanRef, PlanVersion};
 pub use query::Filter;
 pub use rows::{
     CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
@@ -59,6 +63,7 @@ pub struct Engine {
     position: u64,
     world: World,
     partnerships: BTreeMap<PartnershipId, Arc<Partnership>>,
+    plans: plans::Plans,
 }
 
 impl Engine {

@@ -3,8 +3,9 @@
 //! event JSON Schemas, and a test fails when a route has no description here.
 
 mod components;
+mod plans;
 
-use crate::{dashboard, events, health, history, imports, keys, live, over_time, reports};
+use crate::{dashboard, events, health, history, imports, keys, live, over_time, plans as plan_routes, reports};
 use axum::Json;
 use components::components;
 use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, SubjectCode, Vocab};
@@ -30,6 +31,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         imports::ROUTES,
         over_time::ROUTES,
         history::ROUTES,
+        plan_routes::ROUTES,
         ROUTES,
     ]
     .into_iter()
@@ -289,7 +291,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
                 "404": problem("The partnership is not registered")}
         }),
-        _ => return None,
+        _ => return plans::describe(method, path),
     })
 }
 

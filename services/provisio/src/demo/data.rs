@@ -188,14 +188,14 @@ pub(super) fn note(evidence: &str, n: u64) -> &'static str {
 pub(super) const YEARS: &[&str] = &["2025/26", "2026/27"];
 
 /// Builds CloudEvents with ids and times derived from the seed and a counter.
-struct Emitter {
+pub(super) struct Emitter {
     seed: u64,
     n: u64,
     events: Vec<Value>,
 }
 
 impl Emitter {
-    fn emit(&mut self, source: String, ty: &str, data: Value) {
+    pub(super) fn emit(&mut self, source: String, ty: &str, data: Value) {
         self.n += 1;
         let minutes = self.n;
         self.events.push(json!({
@@ -300,6 +300,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
             out.emit(format!("urn:lp:{}", p.id), "lp.target.set.v1", data);
         }
     }
+    super::plan::publish(&mut out);
     out.events
 }
 
@@ -327,5 +328,7 @@ mod tests {
             .map(|e| e["data"]["offers"].as_array().unwrap().len())
             .sum();
         assert!((200..=600).contains(&offers), "{offers} offers");
+        let plans = a.iter().filter(|e| e["type"] == "lp.plan.published.v1").count();
+        assert_eq!(plans, 2, "Sunderland's plan, published twice");
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 mod data;
+mod plan;
 
 use data::{EVIDENCE, PARTNERSHIPS, YEARS, note};
 pub use data::{Rng, generate};
