@@ -1,5 +1,6 @@
-//! The CloudEvents envelope and the event types of CONTRACT sections 2 and 9.
+//! The CloudEvents envelope and the event types of CONTRACT sections 2, 8 and 9.
 
+use crate::collab::*;
 use crate::vocab::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,10 +20,15 @@ pub enum EventType {
     NeedWithdrawn,
     TargetSet,
     PlanPublished,
+    MemberJoined,
+    MemberLeft,
+    ProposalMade,
+    ProposalResponded,
+    ProposalDecided,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 16] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -34,6 +40,11 @@ impl EventType {
         EventType::NeedWithdrawn,
         EventType::TargetSet,
         EventType::PlanPublished,
+        EventType::MemberJoined,
+        EventType::MemberLeft,
+        EventType::ProposalMade,
+        EventType::ProposalResponded,
+        EventType::ProposalDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +60,11 @@ impl EventType {
             EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
             EventType::TargetSet => "lp.target.set.v1",
             EventType::PlanPublished => "lp.plan.published.v1",
+            EventType::MemberJoined => "lp.member.joined.v1",
+            EventType::MemberLeft => "lp.member.left.v1",
+            EventType::ProposalMade => "lp.proposal.made.v1",
+            EventType::ProposalResponded => "lp.proposal.responded.v1",
+            EventType::ProposalDecided => "lp.proposal.decided.v1",
         }
     }
 
@@ -56,15 +72,29 @@ impl EventType {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// The kind of source that owns events of this type: the UKPRN or partnership named in
+    /// `data` must be the source's.
     pub fn source_kind(self) -> SourceKind {
         match self {
-            EventType::PartnershipRegistered
-            | EventType::NeedIdentified
-            | EventType::NeedWithdrawn
-            | EventType::TargetSet
-            | EventType::PlanPublished => SourceKind::Partnership,
-            _ => SourceKind::Provider,
+            EventType::ProviderRegistered
+            | EventType::VenueRegistered
+            | EventType::ProvisionOffered
+            | EventType::ProvisionWithdrawn
+            | EventType::EnrolmentReported
+            | EventType::CurriculumPublished => SourceKind::Provider,
+            _ => SourceKind::Partnership,
         }
+    }
+
+    /// May a member source (`urn:lp:<id>:member:<member id>`) send events of this type? The
+    /// partnership's own source may send them too, for any member (CONTRACT section 8).
+    pub fn member_may_send(self) -> bool {
+        matches!(self, EventType::ProposalMade | EventType::ProposalResponded)
+    }
+
+    /// Does `source` fit this event type?
+    pub fn accepts(self, source: SourceKind) -> bool {
+        source == self.source_kind() || (source == SourceKind::Member && self.member_may_send())
     }
 }
 
@@ -78,6 +108,8 @@ impl fmt::Display for EventType {
 pub enum SourceKind {
     Provider,
     Partnership,
+    /// A member of a partnership, speaking for itself (CONTRACT section 8).
+    Member,
 }
 
 impl SourceKind {
@@ -86,6 +118,7 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "provider",
             SourceKind::Partnership => "partnership",
+            SourceKind::Member => "member",
         }
     }
 
@@ -93,15 +126,18 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "urn:ukprn:<UKPRN>",
             SourceKind::Partnership => "urn:lp:<partnership id>",
+            SourceKind::Member => "urn:lp:<partnership id>:member:<member id>",
         }
     }
 }
 
-/// Who an event comes from: `urn:ukprn:<UKPRN>` or `urn:lp:<partnership id>`.
+/// Who an event comes from: `urn:ukprn:<UKPRN>`, `urn:lp:<partnership id>` or
+/// `urn:lp:<partnership id>:member:<member id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     Provider(Ukprn),
     Partnership(PartnershipId),
+    Member(PartnershipId, MemberId),
 }
 
 impl Source {
@@ -109,7 +145,10 @@ impl Source {
         if let Some(u) = s.strip_prefix("urn:ukprn:") {
             Ukprn::parse(u).map(Source::Provider)
         } else if let Some(p) = s.strip_prefix("urn:lp:") {
-            PartnershipId::parse(p).map(Source::Partnership)
+            match p.split_once(":member:") {
+                Some((p, m)) => Some(Source::Member(PartnershipId::parse(p)?, MemberId::parse(m)?)),
+                None => PartnershipId::parse(p).map(Source::Partnership),
+            }
         } else {
             None
         }
@@ -119,14 +158,15 @@ impl Source {
         match self {
             Source::Provider(_) => SourceKind::Provider,
             Source::Partnership(_) => SourceKind::Partnership,
+            Source::Member(..) => SourceKind::Member,
         }
     }
 
-    /// The UKPRN or partnership id.
+    /// The UKPRN or partnership id (a member's partnership for a member source).
     pub fn owner(&self) -> &str {
         match self {
             Source::Provider(u) => u.as_str(),
-            Source::Partnership(p) => p.as_str(),
+            Source::Partnership(p) | Source::Member(p, _) => p.as_str(),
         }
     }
 
@@ -134,6 +174,7 @@ impl Source {
         match self {
             Source::Provider(u) => format!("urn:ukprn:{u}"),
             Source::Partnership(p) => format!("urn:lp:{p}"),
+            Source::Member(p, m) => format!("urn:lp:{p}:member:{m}"),
         }
     }
 }
@@ -181,6 +222,11 @@ pub enum Payload {
     NeedWithdrawn(NeedWithdrawn),
     TargetSet(TargetSet),
     PlanPublished(PlanPublished),
+    MemberJoined(MemberJoined),
+    MemberLeft(MemberLeft),
+    ProposalMade(ProposalMade),
+    ProposalResponded(ProposalResponded),
+    ProposalDecided(ProposalDecided),
 }
 
 impl Payload {
@@ -197,6 +243,11 @@ impl Payload {
             Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
             Payload::TargetSet(_) => EventType::TargetSet,
             Payload::PlanPublished(_) => EventType::PlanPublished,
+            Payload::MemberJoined(_) => EventType::MemberJoined,
+            Payload::MemberLeft(_) => EventType::MemberLeft,
+            Payload::ProposalMade(_) => EventType::ProposalMade,
+            Payload::ProposalResponded(_) => EventType::ProposalResponded,
+            Payload::ProposalDecided(_) => EventType::ProposalDecided,
         }
     }
 }

@@ -73,6 +73,41 @@ pub fn example_json(t: EventType) -> Value {
                                    "detail": "Close the level 3 gap for 16-18s"}],
                    "proposal_ids": ["P-ENG-3"], "foreword": "Agreed at the partnership meeting of 15 October."}),
         ),
+        EventType::MemberJoined => (
+            "urn:lp:sunderland",
+            json!({"partnership_id": "sunderland", "member_id": "sunderland-college", "name": "Sunderland College",
+                   "kind": "fe-college", "ukprn": "10006570", "contact": "Head of Curriculum Planning"}),
+        ),
+        EventType::MemberLeft => (
+            "urn:lp:sunderland",
+            json!({"partnership_id": "sunderland", "member_id": "sunderland-college", "reason": "merged"}),
+        ),
+        EventType::ProposalMade => (
+            "urn:lp:sunderland:member:sunderland-college",
+            json!({"partnership_id": "sunderland", "proposal_id": "P-ENG-3", "member_id": "sunderland-college",
+                   "title": "Run a second Level 3 engineering group", "kind": "fill-gap",
+                   "addresses": [{"report": "gap", "academic_year": "2001/02", "subject": "4.1", "level": "3",
+                                  "age_group": "16-18"}],
+                   "changes": [
+                       {"type": "lp.provision.offered.v1", "data": {"ukprn": "10006570", "academic_year": "2001/02",
+                        "offer_id": "ENG-L3-FT-2001B", "venue_id": "CITY", "title": "Engineering (Level 3)",
+                        "subject": "4.1", "level": "3", "age_group": "16-18", "mode": "full-time", "places": 16,
+                        "status": "planned"}},
+                       {"type": "lp.provision.withdrawn.v1",
+                        "data": {"ukprn": "10006570", "offer_id": "ENG-L2-PT-2001", "reason": "merged into the new group"}}
+                   ],
+                   "summary": "The Nissan supply chain needs 40 more technicians a year.", "due": "2002-06-30"}),
+        ),
+        EventType::ProposalResponded => (
+            "urn:lp:sunderland:member:city-of-sunderland-lea",
+            json!({"partnership_id": "sunderland", "proposal_id": "P-ENG-3", "member_id": "city-of-sunderland-lea",
+                   "stance": "support", "comment": "Transport from Washington is already in place."}),
+        ),
+        EventType::ProposalDecided => (
+            "urn:lp:sunderland",
+            json!({"partnership_id": "sunderland", "proposal_id": "P-ENG-3", "decision": "agreed",
+                   "note": "Board meeting of 12 March 2002"}),
+        ),
     };
     json!({
         "specversion": "1.0",

@@ -1,10 +1,11 @@
-//! JSON Schemas (draft 2020-12) of the v1 event types, built from the same vocabularies the
+//! JSON Schemas (draft 2020-12) of the event types, built from the same vocabularies the
 //! validator parses with. The files in `schemas/` are this module's output; a test fails when
 //! they differ, and another checks each schema's fields against the validator.
 
 use crate::event::EventType;
 use crate::validate::{
-    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS,
+    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES, MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
 };
 use crate::vocab::*;
 use serde_json::{Map, Value, json};
@@ -30,6 +31,10 @@ pub enum FieldKind {
     Priorities,
     /// v2: ids of proposals.
     Ids,
+    /// Row keys of the gap and duplication reports (CONTRACT section 8).
+    RowKeys,
+    /// Draft offered and withdrawn events of a proposal.
+    DraftChanges,
 }
 
 /// One field of an event's `data`.
@@ -116,6 +121,39 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
             opt("note", FieldKind::Text(MAX_NOTE_CHARS)),
         ],
         EventType::NeedWithdrawn => vec![partnership, req("need_id", v::<LocalId>()), reason],
+        EventType::MemberJoined => vec![
+            partnership,
+            req("member_id", v::<MemberId>()),
+            name,
+            req("kind", v::<MemberKind>()),
+            opt("ukprn", v::<Ukprn>()),
+            opt("contact", FieldKind::Text(MAX_NAME_CHARS)),
+        ],
+        EventType::MemberLeft => vec![partnership, req("member_id", v::<MemberId>()), reason],
+        EventType::ProposalMade => vec![
+            partnership,
+            req("proposal_id", v::<LocalId>()),
+            req("member_id", v::<MemberId>()),
+            req("title", FieldKind::Text(MAX_NAME_CHARS)),
+            req("kind", v::<ProposalKind>()),
+            req("addresses", FieldKind::RowKeys),
+            req("changes", FieldKind::DraftChanges),
+            opt("summary", FieldKind::Text(MAX_NOTE_CHARS)),
+            opt("due", v::<Date>()),
+        ],
+        EventType::ProposalResponded => vec![
+            partnership,
+            req("proposal_id", v::<LocalId>()),
+            req("member_id", v::<MemberId>()),
+            req("stance", v::<Stance>()),
+            opt("comment", FieldKind::Text(MAX_NOTE_CHARS)),
+        ],
+        EventType::ProposalDecided => vec![
+            partnership,
+            req("proposal_id", v::<LocalId>()),
+            req("decision", v::<Decision>()),
+            opt("note", FieldKind::Text(MAX_NOTE_CHARS)),
+        ],
         EventType::TargetSet => vec![
             partnership,
             req("target_id", v::<LocalId>()),
@@ -177,6 +215,31 @@ fn field_schema(kind: FieldKind) -> Value {
             ]),
         }),
         FieldKind::Ids => json!({"type": "array", "maxItems": MAX_PLAN_ITEMS, "items": LocalId::json_schema()}),
+        FieldKind::RowKeys => {
+            let mut key = object_schema(&[
+                req("report", v::<ReportKind>()),
+                req("academic_year", v::<AcademicYear>()),
+                req("subject", v::<SubjectCode>()),
+                req("level", v::<Level>()),
+                req("age_group", v::<AgeGroup>()),
+                opt("mode", v::<Mode>()),
+            ]);
+            key["description"] = json!("mode is required for a duplication row and absent for a gap row");
+            json!({"type": "array", "items": key})
+        }
+        FieldKind::DraftChanges => {
+            let draft = |t: EventType| {
+                json!({"type": "object", "required": ["type", "data"], "properties": {
+                    "type": {"const": t.as_str()},
+                    "data": object_schema(&data_fields(t)),
+                }})
+            };
+            json!({
+                "type": "array",
+                "maxItems": MAX_PROPOSAL_CHANGES,
+                "items": {"oneOf": [draft(EventType::ProvisionOffered), draft(EventType::ProvisionWithdrawn)]},
+            })
+        }
     }
 }
 
@@ -191,7 +254,8 @@ fn object_schema(fields: &[Field]) -> Value {
 pub fn event_schema(t: EventType) -> Value {
     let source = match t.source_kind() {
         crate::SourceKind::Provider => "^urn:ukprn:1[0-9]{7}$",
-        crate::SourceKind::Partnership => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}$",
+        _ if t.member_may_send() => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}(:member:[a-z0-9][a-z0-9-]{1,62})?$",
+        _ => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}$",
     };
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

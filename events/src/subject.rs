@@ -8,12 +8,22 @@ pub const STREAM_NAME: &str = "LP_EVENTS";
 /// The subjects of that stream.
 pub const STREAM_SUBJECTS: &str = "lp.v1.>";
 
-/// `lp.v1.provider.<UKPRN>.<type>` or `lp.v1.partnership.<id>.<type>`.
+/// `lp.v1.provider.<UKPRN>.<type>`, `lp.v1.partnership.<id>.<type>` or
+/// `lp.v1.member.<id>.<member id>.<type>`.
 pub fn subject_for(source: &Source, event_type: EventType) -> String {
-    format!("lp.v1.{}.{}.{}", source.kind().as_str(), source.owner(), event_type.as_str())
+    match source {
+        Source::Member(p, m) => format!("lp.v1.member.{p}.{m}.{event_type}"),
+        _ => format!("lp.v1.{}.{}.{}", source.kind().as_str(), source.owner(), event_type.as_str()),
+    }
 }
 
-/// The owner token of an event subject (UKPRN or partnership id), used to answer rejections.
+/// `lp.v1.member.<id>.<member id>.>`: every subject a member may publish on.
+pub fn member_subjects(partnership_id: &str, member_id: &str) -> String {
+    format!("lp.v1.member.{partnership_id}.{member_id}.>")
+}
+
+/// The owner token of an event subject (UKPRN or partnership id, a member's partnership),
+/// used to answer rejections.
 pub fn subject_owner(subject: &str) -> Option<&str> {
     let mut parts = subject.splitn(5, '.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {

@@ -11,6 +11,7 @@ use std::fmt::{self, Display};
 
 pub use plan::MAX_PLAN_ITEMS;
 
+mod collab;
 mod fields;
 mod partnership;
 mod plan;
@@ -20,6 +21,8 @@ mod provider;
 pub const MAX_NAME_CHARS: usize = 500;
 /// Longest notes and reasons, in characters.
 pub const MAX_NOTE_CHARS: usize = 4000;
+/// Most draft changes one proposal may carry (CONTRACT section 8).
+pub const MAX_PROPOSAL_CHANGES: usize = 100;
 /// Most offers one curriculum plan may list.
 pub const MAX_PLAN_OFFERS: usize = 20_000;
 /// Longest target title (v2), in characters.
@@ -135,7 +138,10 @@ impl Validator {
                     self.err(
                         ErrorCode::InvalidValue,
                         "source".into(),
-                        format!("{} is not a source (urn:ukprn:<UKPRN> or urn:lp:<partnership id>)", quote(s)),
+                        format!(
+                        "{} is not a source (urn:ukprn:<UKPRN>, urn:lp:<partnership id> or urn:lp:<partnership id>:member:<member id>)",
+                        quote(s)
+                    ),
                     );
                 }
                 parsed
@@ -168,13 +174,18 @@ impl Validator {
             );
         }
         if let (Some(t), Some(s)) = (event_type, &source)
-            && t.source_kind() != s.kind()
+            && !t.accepts(s.kind())
         {
+            let member = if t.member_may_send() {
+                format!(" or a member's ({})", SourceKind::Member.uri_form())
+            } else {
+                String::new()
+            };
             self.err(
                 ErrorCode::SourceMismatch,
                 "source".into(),
                 format!(
-                    "{t} comes from a {} source ({}), not {}",
+                    "{t} comes from a {} source ({}){member}, not {}",
                     t.source_kind().as_str(),
                     t.source_kind().uri_form(),
                     quote(&s.uri())
@@ -208,7 +219,7 @@ impl Validator {
             }
             SourceKind::Partnership => {
                 let pid = self.req_vocab::<PartnershipId>(d, "partnership_id");
-                if let (Some(p), Some(Source::Partnership(s))) = (&pid, source)
+                if let (Some(p), Some(Source::Partnership(s) | Source::Member(s, _))) = (&pid, source)
                     && p != s
                 {
                     self.err(
@@ -218,8 +229,17 @@ impl Validator {
                     );
                 }
                 let pid = pid?;
-                self.partnership_payload(t, d, pid)
+                match t {
+                    EventType::MemberJoined
+                    | EventType::MemberLeft
+                    | EventType::ProposalMade
+                    | EventType::ProposalResponded
+                    | EventType::ProposalDecided => self.collab_payload(t, d, pid, source),
+                    _ => self.partnership_payload(t, d, pid),
+                }
             }
+            // No event type is owned by a member source: `accepts` sent those here as partnership events.
+            SourceKind::Member => None,
         }
     }
 }

@@ -6,10 +6,6 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-mod ssa;
-
-pub use ssa::{SSA_TIER2, SubjectCode};
-
 /// A value of the contract's vocabularies: parsed from a JSON string, serialised back as one.
 pub trait Vocab: Sized {
     /// What a valid value is, as the end of "`<value>` is not ...".
@@ -89,6 +85,12 @@ macro_rules! enum_vocab {
         text_traits!($name);
     };
 }
+
+mod collab;
+mod ssa;
+
+pub use collab::{Decision, MemberId, MemberKind, ProposalKind, ReportKind, Stance};
+pub use ssa::{SSA_TIER2, SubjectCode};
 
 fn pattern(p: &str) -> serde_json::Value {
     serde_json::json!({ "type": "string", "pattern": p })

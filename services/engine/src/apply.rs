@@ -45,6 +45,12 @@ impl Engine {
             }
             // Changes no report row: a plan is the state at its position, read from the log.
             Payload::PlanPublished(e) => self.plans.publish(position, e),
+            // Members and proposals move no report row; `collab` follows them after the rows settle.
+            Payload::MemberJoined(_)
+            | Payload::MemberLeft(_)
+            | Payload::ProposalMade(_)
+            | Payload::ProposalResponded(_)
+            | Payload::ProposalDecided(_) => {}
         }
     }
 

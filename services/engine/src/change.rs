@@ -1,5 +1,6 @@
 //! The change object of CONTRACT section 5: what one event did to one report row.
 
+use crate::collab::ProposalSummary;
 use crate::keys::{Cell, DuplicationKey};
 use crate::rows::{DuplicationRow, GapRow, TargetRow};
 use provisio_events::vocab::{LocalId, PartnershipId};
@@ -16,6 +17,8 @@ pub enum ChangeKind {
     DuplicationChanged,
     DuplicationClosed,
     TargetChanged,
+    /// Any field of a proposal's summary (CONTRACT section 8).
+    ProposalChanged,
 }
 
 impl ChangeKind {
@@ -29,6 +32,7 @@ impl ChangeKind {
             ChangeKind::DuplicationChanged => "duplication.changed",
             ChangeKind::DuplicationClosed => "duplication.closed",
             ChangeKind::TargetChanged => "target.changed",
+            ChangeKind::ProposalChanged => "proposal.changed",
         }
     }
 }
@@ -52,6 +56,7 @@ pub enum ChangeKey {
     Gap(Cell),
     Duplication(DuplicationKey),
     Target { target_id: LocalId },
+    Proposal { proposal_id: LocalId },
 }
 
 /// A changed row, shared with the engine's copy of it rather than cloned.
@@ -60,6 +65,7 @@ pub enum Row {
     Gap(Arc<GapRow>),
     Duplication(Arc<DuplicationRow>),
     Target(Arc<TargetRow>),
+    Proposal(Arc<ProposalSummary>),
 }
 
 impl Serialize for Row {
@@ -68,6 +74,7 @@ impl Serialize for Row {
             Row::Gap(row) => row.serialize(s),
             Row::Duplication(row) => row.serialize(s),
             Row::Target(row) => row.serialize(s),
+            Row::Proposal(row) => row.serialize(s),
         }
     }
 }

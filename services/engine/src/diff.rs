@@ -149,6 +149,18 @@ fn summary(from: &Reports, to: &Reports) -> Summary {
 }
 
 impl Changes {
+    /// Nothing at all: no rows and every figure 0.
+    pub fn none(from: u64) -> Changes {
+        Changes {
+            from,
+            to: None,
+            gaps: RowChanges { opened: Vec::new(), closed: Vec::new(), changed: Vec::new() },
+            duplications: RowChanges { opened: Vec::new(), closed: Vec::new(), changed: Vec::new() },
+            targets: TargetChanges { changed: Vec::new() },
+            summary: Summary { unmet: [0, 0], gaps: [0, 0], critical: [0, 0], duplications: [0, 0], wasteful: [0, 0] },
+        }
+    }
+
     /// The changes of partnership `id`'s reports from state `from` (at position `from.0`) to
     /// state `to`.
     pub fn between(id: &str, from: (u64, &Engine), to: (Option<u64>, &Engine)) -> Changes {

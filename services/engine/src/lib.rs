@@ -22,6 +22,7 @@
 
 mod apply;
 mod change;
+mod collab;
 mod cow;
 mod diff;
 mod directory;
@@ -38,10 +39,14 @@ mod what_if;
 mod world;
 
 pub use change::{Change, ChangeKey, ChangeKind, Row};
+pub use collab::{
+    Addressed, DecisionRow, FulfilmentCount, FulfilmentEntry, IgnoredRow, ImpactSummary, MemberRow, ProposalDetail,
+    ProposalStatus, ProposalSummary, ResponseRow, Tally,
+};
 pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
-pub use plan_content::{PlanContent, PlanProgress, YearCoverage};
+pub use plan_content::{PlanContent, PlanProgress, ProposalProgress, YearCoverage};
 pub use plans::{PlanRef, PlanVersion};
 pub use query::Filter;
 pub use rows::{
@@ -50,6 +55,7 @@ pub use rows::{
 };
 pub use rules::EffectiveRules;
 
+use collab::Collab;
 use partnership::{Partnership, Touches};
 use provisio_events::Event;
 use provisio_events::vocab::PartnershipId;
@@ -64,6 +70,8 @@ pub struct Engine {
     world: World,
     partnerships: BTreeMap<PartnershipId, Arc<Partnership>>,
     plans: plans::Plans,
+    /// Members and proposals (CONTRACT section 8), of the partnerships that have any.
+    collab: BTreeMap<PartnershipId, Arc<Collab>>,
 }
 
 impl Engine {
@@ -73,18 +81,30 @@ impl Engine {
 
     /// Applies one valid event stored at `position` (positions increase from one call to the
     /// next) and returns every report row that changed: partnerships in id order, and within
-    /// each the gaps, then the duplications, then the targets, each in key order.
+    /// each the gaps, then the duplications, then the targets, each in key order; then the
+    /// proposals whose summary changed, by partnership and proposal id.
     pub fn apply(&mut self, position: u64, event: &Event) -> Vec<Change> {
+        let (mut changes, touched) = self.apply_reports(position, event);
+        if !self.collab.is_empty() || collab::partnership_of(&event.payload).is_some() {
+            changes.extend(self.follow_proposals(position, event, touched));
+        }
+        changes
+    }
+
+    /// Applies the event to the reports only (what-if imagines with this), and tells which
+    /// partnerships it reached when any has members or proposals.
+    pub(crate) fn apply_reports(&mut self, position: u64, event: &Event) -> (Vec<Change>, Vec<PartnershipId>) {
         self.position = position;
         let mut touches = Touches::new();
         self.dispatch(position, &event.payload, &mut touches);
+        let touched = if self.collab.is_empty() { Vec::new() } else { touches.keys().cloned().collect() };
         let mut changes = Vec::new();
         for (id, touch) in touches {
             if let Some(p) = self.partnerships.get_mut(&id) {
                 changes.extend(Arc::make_mut(p).settle(&id, touch, position));
             }
         }
-        changes
+        (changes, touched)
     }
 
     /// The position of the last event applied, 0 before any.

@@ -5,6 +5,7 @@
 //! previous plan's, and now): the engine keeps no copy of a plan's content, and the same plan
 //! read from the same log is always the same answer.
 
+use crate::collab::{MemberRow, ProposalDetail, ProposalStatus};
 use crate::diff::Changes;
 use crate::keys::{Cell, Year};
 use crate::plans::{PlanRef, PlanVersion};
@@ -39,11 +40,14 @@ pub struct PlanContent {
     pub foreword: Option<String>,
     pub position: u64,
     pub published_at: String,
+    pub members: Vec<MemberRow>,
     pub needs: Vec<NeedRow>,
     pub gaps: Vec<GapRow>,
     pub duplications: Vec<DuplicationRow>,
     pub coverage: Vec<YearCoverage>,
     pub targets: Vec<TargetRow>,
+    /// The proposals of `proposal_ids` (those that exist), else those agreed or done.
+    pub proposals: Vec<ProposalDetail>,
     pub previous: Option<PlanRef>,
     pub changes_since_previous: Option<Changes>,
 }
@@ -112,6 +116,7 @@ impl PlanContent {
             foreword: plan.foreword.clone(),
             position: version.position,
             published_at,
+            members: at_plan.members(id).unwrap_or_default(),
             needs: at_plan
                 .needs(id, &all)
                 .unwrap_or_default()
@@ -127,8 +132,23 @@ impl PlanContent {
                 .into_iter()
                 .filter(|t| years.contains(&t.academic_year))
                 .collect(),
+            proposals: proposals_of(id, plan, at_plan),
             previous: version.previous.clone(),
             changes_since_previous,
+        }
+    }
+}
+
+/// The proposals a plan lists, as they were at its position: those of `proposal_ids` in that
+/// order (an id with no proposal is left out), or by default those agreed or done, newest
+/// first.
+fn proposals_of(id: &str, plan: &PlanPublished, at_plan: &Engine) -> Vec<ProposalDetail> {
+    match &plan.proposal_ids {
+        Some(ids) => ids.iter().filter_map(|pid| at_plan.proposal(id, pid.as_str())).collect(),
+        None => {
+            let listed = at_plan.proposals(id, None).unwrap_or_default().into_iter();
+            let agreed = listed.filter(|p| matches!(p.status, ProposalStatus::Agreed | ProposalStatus::Done));
+            agreed.filter_map(|p| at_plan.proposal(id, p.proposal_id.as_str())).collect()
         }
     }
 }
@@ -150,6 +170,15 @@ pub struct PlanProgress {
     pub targets: Vec<TargetProgress>,
     pub gaps: Vec<GapProgress>,
     pub duplications: Vec<DuplicationProgress>,
+    pub proposals: Vec<ProposalProgress>,
+}
+
+/// A proposal of the plan: `status_now` is `null` if it no longer exists.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProposalProgress {
+    pub proposal_id: LocalId,
+    pub status_then: ProposalStatus,
+    pub status_now: Option<ProposalStatus>,
 }
 
 /// A target of the plan: `now` is `null` when it is no longer set.
@@ -235,6 +264,15 @@ impl PlanProgress {
                     age_group: d.age_group,
                     mode: d.mode,
                     open_now: duplications_now.contains(&(duplication_cell(d), d.mode)),
+                })
+                .collect(),
+            proposals: then
+                .proposals
+                .iter()
+                .map(|p| ProposalProgress {
+                    proposal_id: p.proposal_id.clone(),
+                    status_then: p.status,
+                    status_now: now.proposal(id, p.proposal_id.as_str()).map(|n| n.status),
                 })
                 .collect(),
         }

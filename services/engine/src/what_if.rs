@@ -12,7 +12,7 @@ impl Engine {
     pub fn what_if<'a>(&self, id: &str, drafts: impl IntoIterator<Item = &'a Event>) -> Changes {
         let mut imagined = self.clone();
         for (n, draft) in (1..).zip(drafts) {
-            imagined.apply(self.position + n, draft);
+            imagined.apply_reports(self.position + n, draft);
         }
         Changes::between(id, (self.position, self), (None, &imagined))
     }

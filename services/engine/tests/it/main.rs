@@ -3,6 +3,7 @@
 //! against a from-scratch recomputation over random event sequences.
 
 mod changes;
+mod collab_support;
 mod diff;
 mod directory;
 mod duplications;
@@ -10,6 +11,8 @@ mod enrolments;
 mod gaps;
 mod liveness;
 mod model;
+mod proposals;
+mod proposals_model;
 mod queries;
 mod support;
 mod targets;

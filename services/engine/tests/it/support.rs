@@ -17,7 +17,7 @@ pub(crate) const YEAR: &str = "2001/02";
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn event(source: String, kind: &str, data: Value) -> Value {
+pub(crate) fn event(source: String, kind: &str, data: Value) -> Value {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     json!({"specversion": "1.0", "id": format!("e{id}"), "source": source,
            "type": format!("lp.{kind}.v1"), "time": "2001-10-15T09:00:00Z", "data": data})
@@ -27,7 +27,7 @@ fn provider(ukprn: &str, kind: &str, data: Value) -> Value {
     event(format!("urn:ukprn:{ukprn}"), kind, data)
 }
 
-fn lp(id: &str, kind: &str, data: Value) -> Value {
+pub(crate) fn lp(id: &str, kind: &str, data: Value) -> Value {
     event(format!("urn:lp:{id}"), kind, data)
 }
 
@@ -198,6 +198,7 @@ pub(crate) fn change_line(c: &Change) -> String {
             format!("{} {} {} {} {}", k.academic_year, k.subject, k.level, k.age_group, k.mode)
         }
         ChangeKey::Target { target_id } => target_id.to_string(),
+        ChangeKey::Proposal { proposal_id } => proposal_id.to_string(),
     };
     format!("{} {key}", c.kind)
 }
