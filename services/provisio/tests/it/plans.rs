@@ -199,3 +199,47 @@ async fn plans_are_read_by_the_partnerships_keys_only() {
     assert_eq!(read(create_key(&app.store, "provider", Some("10006570")).await).await, 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_plan_lists_its_members_and_agreed_proposals_as_they_were_and_follows_them() {
+    for db in BOTH {
+        let app = spawn_app(db, None).await;
+        partnership_with_a_gap(&app).await;
+        let mut decided = event(EventType::ProposalDecided, "decided-1");
+        let mut made = event(EventType::ProposalMade, "made-1");
+        made["source"] = json!("urn:lp:sunderland");
+        let mut open = event(EventType::ProposalMade, "made-2");
+        open["source"] = json!("urn:lp:sunderland");
+        open["data"]["proposal_id"] = json!("P-OPEN");
+        let joined = event(EventType::MemberJoined, "joined-1");
+        post(&app, vec![joined, made, open, decided.clone()]).await;
+        let at = post(&app, vec![plan_event("plan-1", "LLP")]).await;
+        let (_, plan) = app.get(&format!("{P}/plans/LLP?min_position={at}")).await;
+        assert_eq!(plan["members"][0]["member_id"], "sunderland-college", "{plan}");
+        let listed: Vec<&str> =
+            plan["proposals"].as_array().unwrap().iter().map(|p| p["proposal_id"].as_str().unwrap()).collect();
+        assert_eq!(listed, ["P-ENG-3"], "by default the agreed and done proposals");
+        assert_eq!(plan["proposals"][0]["status"], "agreed");
+        assert!(plan["proposals"][0]["fulfilment"].is_array(), "the proposal's detail");
+
+        decided["id"] = json!("decided-2");
+        decided["data"]["decision"] = json!("completed");
+        let now = post(&app, vec![decided]).await;
+        let (_, progress) = app.get(&format!("{P}/plans/LLP/progress?min_position={now}")).await;
+        assert_eq!(
+            progress["proposals"],
+            json!([{"proposal_id": "P-ENG-3", "status_then": "agreed", "status_now": "done"}])
+        );
+        let (_, again) = app.get(&format!("{P}/plans/LLP")).await;
+        assert_eq!(again, plan);
+
+        let mut chosen = plan_event("plan-2", "CHOSEN");
+        chosen["data"]["proposal_ids"] = json!(["P-OPEN", "P-NONE"]);
+        let at = post(&app, vec![chosen]).await;
+        let (_, plan) = app.get(&format!("{P}/plans/CHOSEN?min_position={at}")).await;
+        let listed: Vec<&str> =
+            plan["proposals"].as_array().unwrap().iter().map(|p| p["proposal_id"].as_str().unwrap()).collect();
+        assert_eq!(listed, ["P-OPEN"], "proposal_ids, those that exist");
+        app.stop().await;
+    }
+}
