@@ -272,7 +272,8 @@ fn changes(plan: &Value) -> Section {
     let m = &c["summary"];
     let pair = |f: &str| format!("{} then, {} now", s(&m[f][0]), s(&m[f][1]));
     let intro = format!(
-        "Compared with plan {} (log position {}): gaps {}; learners unmet {}; critical gaps {}; duplications {}; wasteful {}.",
+        "Compared with plan {} (log position {}), over all the partnership's academic years: gaps {}; learners unmet {}; \
+         critical gaps {}; duplications {}; wasteful {}.",
         s(&previous["plan_id"]),
         s(&previous["position"]),
         pair("gaps"),

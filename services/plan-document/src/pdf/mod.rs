@@ -71,8 +71,11 @@ fn block(l: &mut Layout, b: &Block) {
 }
 
 fn bar(l: &mut Layout, b: &Bar) {
-    l.paragraph(&format!("{}: {}", b.label, b.text), BODY, false, 0.0);
-    l.page_break_if(14.0);
+    let label = format!("{}: {}", b.label, b.text);
+    // The label and its bar stay on one page.
+    let lines = font::wrap(&label, BODY, false, WIDTH - 2.0 * MARGIN).len() as f32;
+    l.page_break_if(lines * BODY * 1.3 + 15.0);
+    l.paragraph(&label, BODY, false, 0.0);
     l.bar(b.fill.clamp(0.0, 1.0) as f32, WIDTH - 2.0 * MARGIN, 9.0);
     l.gap(4.0);
 }

@@ -207,17 +207,29 @@ impl Layout {
     }
 }
 
-/// Column widths in proportion to each column's longest text, every column at least 40 pt.
+/// Column widths across the page: each column at least as wide as its longest word (so words
+/// are not cut), and the room left shared in proportion to how much each column's longest
+/// text still needs.
 fn column_widths(head: &[String], rows: &[Vec<String>], size: f32) -> Vec<f32> {
     let total = WIDTH - 2.0 * MARGIN;
-    let natural: Vec<f32> = (0..head.len())
-        .map(|i| {
-            let longest = rows.iter().filter_map(|r| r.get(i)).map(|c| width(c, size, false)).fold(0.0, f32::max);
-            longest.max(width(&head[i], size, true)).clamp(40.0, 260.0) + 6.0
-        })
-        .collect();
-    let sum: f32 = natural.iter().sum();
-    natural.iter().map(|w| w / sum * total).collect()
+    let pad = 7.0;
+    let measure = |i: usize, f: &dyn Fn(&str, bool) -> f32| {
+        let body = rows.iter().filter_map(|r| r.get(i)).map(|c| f(c, false)).fold(0.0, f32::max);
+        body.max(f(&head[i], true)) + pad
+    };
+    let longest_word =
+        |text: &str, bold: bool| text.split_whitespace().map(|w| width(w, size, bold)).fold(0.0, f32::max);
+    let least: Vec<f32> = (0..head.len()).map(|i| measure(i, &longest_word).min(total / 3.0)).collect();
+    let natural: Vec<f32> = (0..head.len()).map(|i| measure(i, &|t, b| width(t, size, b)).min(total)).collect();
+    let (least_sum, natural_sum) = (least.iter().sum::<f32>(), natural.iter().sum::<f32>());
+    if least_sum >= total {
+        return least.iter().map(|w| w / least_sum * total).collect();
+    }
+    if natural_sum <= total {
+        return natural.iter().map(|w| w / natural_sum * total).collect();
+    }
+    let share = (total - least_sum) / (natural_sum - least_sum);
+    least.iter().zip(&natural).map(|(l, n)| l + (n - l) * share).collect()
 }
 
 /// `2026-12-02T04:29:55.123Z` as a PDF date in UTC.
