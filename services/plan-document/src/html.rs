@@ -8,10 +8,10 @@ const STYLE: &str = "\
 @page{size:A4;margin:18mm}\
 body{font-family:Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4}\
 h1{font-size:2rem;margin:0 0 1rem}h2{font-size:1.35rem;border-bottom:2px solid #1d5c8c;padding-bottom:.2rem;margin-top:2rem}\
-.title{min-height:60vh;border-left:8px solid #1d5c8c;padding:1rem 1.5rem;margin-bottom:2rem}\
+.title{border-left:8px solid #1d5c8c;padding:1rem 1.5rem;margin-bottom:2rem}\
 .title dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}.title dt{font-weight:bold}.title dd{margin:0}\
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}th,td{border:1px solid #b1b4b6;padding:.25rem .4rem;text-align:left;vertical-align:top}\
-th{background:#f3f2f1}.bar{margin:.4rem 0}.track{background:#e8e8e8;height:.9rem;width:100%;border:1px solid #b1b4b6}\
+th{background:#f3f2f1}td.n{white-space:nowrap}.bar{margin:.4rem 0}.track{background:#e8e8e8;height:.9rem;width:100%;border:1px solid #b1b4b6}\
 .fill{background:#00703c;height:100%}.heat td.c{text-align:center;font-variant-numeric:tabular-nums}\
 .s-none{background:#d4351c;color:#fff}.s-low{background:#f47738}.s-part{background:#ffdd00}.s-full{background:#85d19a}.s-nodemand{background:#dcdcdc}\
 @media print{body{margin:0;max-width:none}.title{page-break-after:always}h2{page-break-after:avoid}tr{page-break-inside:avoid}}";
@@ -101,7 +101,9 @@ fn block(o: &mut String, block: &Block) {
             for row in rows {
                 o.push_str("<tr>");
                 for cell in row {
-                    o.push_str("<td>");
+                    // Codes and figures ("16-18", "employer-survey") are not broken at hyphens.
+                    let short = cell.chars().count() <= 16 && !cell.contains(' ');
+                    o.push_str(if short { "<td class=\"n\">" } else { "<td>" });
                     esc(o, cell);
                     o.push_str("</td>");
                 }

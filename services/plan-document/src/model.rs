@@ -9,6 +9,8 @@ use serde_json::Value;
 
 pub(crate) struct Doc {
     pub(crate) title: String,
+    /// The plan's `published_at` (RFC 3339): the PDF's date.
+    pub(crate) published_at: String,
     /// Label and value lines of the title page (partnership, years, status, ...).
     pub(crate) facts: Vec<(String, String)>,
     pub(crate) members: Vec<String>,
@@ -89,7 +91,7 @@ impl Doc {
             ("Academic years".into(), years.join(", ")),
             ("Status".into(), s(&plan["status"])),
             ("Plan".into(), format!("{}, fixed at log position {}", s(&plan["plan_id"]), s(&plan["position"]))),
-            ("Published".into(), s(&plan["published_at"])),
+            ("Published".into(), published(&s(&plan["published_at"]))),
         ];
         let sections = vec![
             priorities(plan),
@@ -101,7 +103,22 @@ impl Doc {
             actions(plan),
             changes(plan),
         ];
-        Doc { title: s(&plan["title"]), facts, members, foreword: opt(&plan["foreword"]), sections }
+        Doc {
+            title: s(&plan["title"]),
+            published_at: s(&plan["published_at"]),
+            facts,
+            members,
+            foreword: opt(&plan["foreword"]),
+            sections,
+        }
+    }
+}
+
+/// `2026-12-02T05:03:58.079Z` as "2026-12-02 05:03 UTC" (`recorded_at` is always UTC).
+fn published(at: &str) -> String {
+    match (at.get(..10), at.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => at.to_owned(),
     }
 }
 

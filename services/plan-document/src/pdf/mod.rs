@@ -25,8 +25,7 @@ pub(crate) fn render(doc: &Doc) -> Vec<u8> {
             l.gap(6.0);
         }
     }
-    let published = doc.facts.iter().find(|(label, _)| label == "Published").map(|(_, v)| v.as_str());
-    l.finish(&doc.title, published.unwrap_or(""), &doc.file_seed())
+    l.finish(&doc.title, &doc.published_at, &doc.file_seed())
 }
 
 fn title_page(l: &mut Layout, doc: &Doc) {
