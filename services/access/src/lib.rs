@@ -12,7 +12,7 @@ pub use keys::{GeneratedKey, generate_key, hash_key, hex, key_id_of, random_hex}
 pub use nats::{NatsUser, bcrypt_password, nats_config};
 
 use provisio_events::Source;
-use provisio_events::vocab::{PartnershipId, Ukprn, Vocab};
+use provisio_events::vocab::{MemberId, PartnershipId, Ukprn, Vocab};
 use std::fmt;
 
 /// A role and what it is bound to.
@@ -22,11 +22,14 @@ pub enum Principal {
     Partnership(PartnershipId),
     Viewer(PartnershipId),
     Provider(Ukprn),
+    /// A member of a partnership (CONTRACT section 8): submits its own member events, reads
+    /// what a viewer reads plus members, proposals and plans.
+    Member(PartnershipId, MemberId),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PrincipalError {
-    #[error("unknown role {0:?}: expected admin, partnership, viewer or provider")]
+    #[error("unknown role {0:?}: expected admin, partnership, viewer, provider or member")]
     UnknownRole(String),
     #[error("role {role} needs {needs}")]
     MissingScope { role: &'static str, needs: &'static str },
@@ -38,6 +41,11 @@ pub enum PrincipalError {
 
 impl Principal {
     /// Builds a principal from its stored or command-line form: a role and its binding.
+    /// A member key's stored binding: `<partnership id>/<member id>`.
+    pub fn member_scope(partnership: &str, member: &str) -> String {
+        format!("{partnership}/{member}")
+    }
+
     pub fn from_parts(role: &str, scope: Option<&str>) -> Result<Self, PrincipalError> {
         let partnership = |role: &'static str| {
             let s = scope.ok_or(PrincipalError::MissingScope { role, needs: "a partnership id (--partnership)" })?;
@@ -54,6 +62,16 @@ impl Principal {
                     .map(Principal::Provider)
                     .ok_or_else(|| PrincipalError::InvalidScope(s.to_owned(), Ukprn::EXPECTED))
             }
+            "member" => {
+                let needs = "a partnership id and a member id (--partnership and --member)";
+                let s = scope.ok_or(PrincipalError::MissingScope { role: "member", needs })?;
+                let (p, m) = s.split_once('/').ok_or(PrincipalError::MissingScope { role: "member", needs })?;
+                let p = PartnershipId::parse(p)
+                    .ok_or_else(|| PrincipalError::InvalidScope(p.to_owned(), PartnershipId::EXPECTED))?;
+                let m =
+                    MemberId::parse(m).ok_or_else(|| PrincipalError::InvalidScope(m.to_owned(), MemberId::EXPECTED))?;
+                Ok(Principal::Member(p, m))
+            }
             other => Err(PrincipalError::UnknownRole(other.to_owned())),
         }
     }
@@ -64,15 +82,18 @@ impl Principal {
             Principal::Partnership(_) => "partnership",
             Principal::Viewer(_) => "viewer",
             Principal::Provider(_) => "provider",
+            Principal::Member(..) => "member",
         }
     }
 
-    /// The partnership id or UKPRN the role is bound to.
-    pub fn scope(&self) -> Option<&str> {
+    /// What the role is bound to, as stored: a partnership id, a UKPRN, or (member)
+    /// `<partnership id>/<member id>`.
+    pub fn scope(&self) -> Option<String> {
         match self {
             Principal::Admin => None,
-            Principal::Partnership(p) | Principal::Viewer(p) => Some(p.as_str()),
-            Principal::Provider(u) => Some(u.as_str()),
+            Principal::Partnership(p) | Principal::Viewer(p) => Some(p.to_string()),
+            Principal::Provider(u) => Some(u.to_string()),
+            Principal::Member(p, m) => Some(Self::member_scope(p.as_str(), m.as_str())),
         }
     }
 }
@@ -105,8 +126,10 @@ impl Caller {
     pub fn may_submit(&self, source: &Source) -> bool {
         match (&self.principal, source) {
             (Principal::Admin, _) => true,
-            (Principal::Partnership(p), Source::Partnership(s)) => p == s,
+            // The partnership speaks for any of its members (minutes of a meeting).
+            (Principal::Partnership(p), Source::Partnership(s) | Source::Member(s, _)) => p == s,
             (Principal::Provider(u), Source::Provider(s)) => u == s,
+            (Principal::Member(p, m), Source::Member(sp, sm)) => p == sp && m == sm,
             _ => false,
         }
     }
@@ -115,8 +138,16 @@ impl Caller {
     pub fn may_read_reports(&self, id: &str) -> bool {
         match &self.principal {
             Principal::Admin => true,
-            Principal::Partnership(p) | Principal::Viewer(p) => p.as_str() == id,
+            Principal::Partnership(p) | Principal::Viewer(p) | Principal::Member(p, _) => p.as_str() == id,
             Principal::Provider(_) => false,
+        }
+    }
+
+    /// The partnership and member a member key speaks for.
+    pub fn member(&self) -> Option<(&PartnershipId, &MemberId)> {
+        match &self.principal {
+            Principal::Member(p, m) => Some((p, m)),
+            _ => None,
         }
     }
 
@@ -136,6 +167,7 @@ impl Caller {
             Principal::Admin => LogScope::All,
             Principal::Partnership(p) => LogScope::Source(Source::Partnership(p.clone()).uri()),
             Principal::Provider(u) => LogScope::Source(Source::Provider(u.clone()).uri()),
+            Principal::Member(p, m) => LogScope::Source(Source::Member(p.clone(), m.clone()).uri()),
             Principal::Viewer(_) => LogScope::Nothing,
         }
     }
@@ -180,6 +212,10 @@ mod tests {
         Source::Partnership(PartnershipId::parse(p).unwrap())
     }
 
+    fn member_source(p: &str, m: &str) -> Source {
+        Source::Member(PartnershipId::parse(p).unwrap(), MemberId::parse(m).unwrap())
+    }
+
     #[test]
     fn each_role_submits_only_its_own_events() {
         let cases = [
@@ -192,6 +228,13 @@ mod tests {
             (caller("partnership", Some("hull")), partnership_source("york"), false),
             (caller("partnership", Some("hull")), provider_source("10000001"), false),
             (caller("viewer", Some("hull")), partnership_source("hull"), false),
+            (caller("partnership", Some("hull")), member_source("hull", "hull-college"), true),
+            (caller("partnership", Some("york")), member_source("hull", "hull-college"), false),
+            (caller("member", Some("hull/hull-college")), member_source("hull", "hull-college"), true),
+            (caller("member", Some("hull/hull-college")), member_source("hull", "wyke-college"), false),
+            (caller("member", Some("hull/hull-college")), member_source("york", "hull-college"), false),
+            (caller("member", Some("hull/hull-college")), partnership_source("hull"), false),
+            (caller("member", Some("hull/hull-college")), provider_source("10000001"), false),
         ];
         for (c, source, expected) in cases {
             assert_eq!(c.may_submit(&source), expected, "{c} submitting {}", source.uri());
@@ -204,6 +247,8 @@ mod tests {
         assert!(caller("partnership", Some("hull")).may_read_reports("hull"));
         assert!(caller("viewer", Some("hull")).may_read_reports("hull"));
         assert!(!caller("viewer", Some("york")).may_read_reports("hull"));
+        assert!(caller("member", Some("hull/hull-college")).may_read_reports("hull"));
+        assert!(!caller("member", Some("york/hull-college")).may_read_reports("hull"));
         assert!(!caller("provider", Some("10000001")).may_read_reports("hull"));
         assert_eq!(
             caller("provider", Some("10000001")).offer_scope("hull"),
@@ -218,6 +263,10 @@ mod tests {
         assert_eq!(caller("provider", Some("10000001")).log_scope(), LogScope::Source("urn:ukprn:10000001".into()));
         assert_eq!(caller("partnership", Some("hull")).log_scope(), LogScope::Source("urn:lp:hull".into()));
         assert_eq!(caller("viewer", Some("hull")).log_scope(), LogScope::Nothing);
+        assert_eq!(
+            caller("member", Some("hull/hull-college")).log_scope(),
+            LogScope::Source("urn:lp:hull:member:hull-college".into())
+        );
     }
 
     #[test]
@@ -226,6 +275,9 @@ mod tests {
         assert!(matches!(Principal::from_parts("viewer", None), Err(PrincipalError::MissingScope { .. })));
         assert!(matches!(Principal::from_parts("provider", Some("hull")), Err(PrincipalError::InvalidScope(..))));
         assert_eq!(Principal::from_parts("admin", Some("hull")), Err(PrincipalError::AdminWithScope));
+        assert!(matches!(Principal::from_parts("member", Some("hull")), Err(PrincipalError::MissingScope { .. })));
+        assert!(matches!(Principal::from_parts("member", Some("hull/A")), Err(PrincipalError::InvalidScope(..))));
+        assert_eq!(caller("member", Some("hull/wyke")).to_string(), "key k (member hull/wyke)");
         assert_eq!(caller("provider", Some("10000001")).to_string(), "key k (provider 10000001)");
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::Principal;
 use provisio_events::vocab::Vocab;
-use provisio_events::{inbox_prefix_for, live_subject};
+use provisio_events::{inbox_prefix_for, live_subject, member_subjects};
 use std::fmt::Write;
 
 /// One NATS user: a key id, the bcrypt hash of its key, and what it may do.
@@ -44,10 +44,15 @@ fn permissions(user: &str, p: &Principal) -> (Vec<String>, Vec<String>) {
             (vec![format!("lp.v1.provider.{u}.>")], [vec![format!("lp.rejected.{u}")], inbox].concat())
         }
         Principal::Partnership(id) => (
-            vec![format!("lp.v1.partnership.{id}.>")],
+            vec![format!("lp.v1.partnership.{id}.>"), member_subjects(id.as_str(), "*")],
             [vec![format!("lp.rejected.{id}"), live_subject(id.as_str(), ">")], inbox].concat(),
         ),
         Principal::Viewer(id) => (vec![], vec![live_subject(id.as_str(), ">")]),
+        // Its own member subjects only: the server refuses another member's id or partnership.
+        Principal::Member(id, member) => (
+            vec![member_subjects(id.as_str(), member.as_str())],
+            [vec![format!("lp.rejected.{id}"), live_subject(id.as_str(), ">")], inbox].concat(),
+        ),
     }
 }
 
@@ -74,7 +79,7 @@ pub fn nats_config(service_user: &str, service_password_bcrypt: &str, users: &[N
             u.password_bcrypt,
             list(&subscribe),
             u.principal.role(),
-            u.principal.scope().unwrap_or(""),
+            u.principal.scope().unwrap_or_default(),
         );
     }
     out.push_str("  ]\n}\n");
@@ -98,10 +103,16 @@ mod tests {
                 password_bcrypt: "$2b$y".into(),
                 principal: Principal::from_parts("viewer", Some("hull")).unwrap(),
             },
+            NatsUser {
+                user: "k3".into(),
+                password_bcrypt: "$2b$w".into(),
+                principal: Principal::from_parts("member", Some("hull/wyke")).unwrap(),
+            },
         ];
         let config = nats_config("provisio", "$2b$z", &users);
         assert!(config.contains(r#"{ user: "k1", password: "$2b$x", permissions: { publish: { allow: ["lp.v1.provider.10000001.>"] }, subscribe: { allow: ["lp.rejected.10000001", "_INBOX_k1.>"] } } }"#), "{config}");
         assert!(config.contains(r#"{ user: "k2", password: "$2b$y", permissions: { publish: { deny: [">"] }, subscribe: { allow: ["lp.live.hull.>"] } } }"#), "{config}");
+        assert!(config.contains(r#"{ user: "k3", password: "$2b$w", permissions: { publish: { allow: ["lp.v1.member.hull.wyke.>"] }, subscribe: { allow: ["lp.rejected.hull", "lp.live.hull.>", "_INBOX_k3.>"] } } }"#), "{config}");
         assert!(config.contains(r#"{ user: "provisio", password: "$2b$z", permissions: { publish: { allow: [">"] }, subscribe: { allow: ["_INBOX_provisio.>"] } } }"#), "{config}");
         assert!(!config.contains("_INBOX.>"), "no user reads every reply inbox");
     }

@@ -26,6 +26,8 @@ struct NewKey {
     role: String,
     partnership: Option<String>,
     ukprn: Option<String>,
+    /// With role `member` and `partnership`.
+    member: Option<String>,
     label: String,
 }
 
@@ -44,7 +46,7 @@ pub async fn create_key(
             key_id: key.key_id.clone(),
             hash: key.hash,
             role: principal.role().to_owned(),
-            scope: principal.scope().map(str::to_owned),
+            scope: principal.scope(),
             label: label.to_owned(),
             nats_password,
         })
@@ -58,8 +60,11 @@ async fn create(
     Json(new): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     admin_only(&caller)?;
-    let scope = new.partnership.as_deref().or(new.ukprn.as_deref());
-    let principal = Principal::from_parts(&new.role, scope)
+    let scope = match (&new.partnership, &new.member) {
+        (Some(p), Some(m)) => Some(Principal::member_scope(p, m)),
+        _ => new.partnership.clone().or(new.ukprn.clone()),
+    };
+    let principal = Principal::from_parts(&new.role, scope.as_deref())
         .map_err(|e| ApiError::InvalidQuery { parameter: "role", message: e.to_string() })?;
     let (key_id, key) = create_key(state.ingest.store(), &principal, &new.label).await?;
     tracing::info!(message = "API key created.", key_id = %key_id, role = principal.role(), by = %caller.key_id);

@@ -15,6 +15,7 @@ macro_rules! routes {
 
 mod as_of;
 mod auth;
+mod collab;
 mod dashboard;
 mod events;
 mod health;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(health::router())
         .merge(reports::router())
+        .merge(collab::router())
         .merge(live::router())
         .merge(openapi::router())
         .merge(over_time::router())

@@ -79,7 +79,7 @@ enum View {
 fn view(caller: &Caller, id: &str) -> Result<View, ApiError> {
     match &caller.principal {
         Principal::Admin => Ok(View::Whole),
-        Principal::Partnership(p) if p.as_str() == id => Ok(View::Whole),
+        Principal::Partnership(p) | Principal::Member(p, _) if p.as_str() == id => Ok(View::Whole),
         Principal::Provider(ukprn) => Ok(View::SummaryOf(Source::Provider(ukprn.clone()))),
         _ => Err(ApiError::Forbidden(format!("{caller} may not simulate drafts in partnership {id:?}"))),
     }

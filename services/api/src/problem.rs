@@ -28,6 +28,8 @@ pub enum ApiError {
     PartnershipNotFound(String),
     #[error("the partnership has published no plan {0:?}")]
     PlanNotFound(String),
+    #[error("partnership has no proposal {0:?}")]
+    ProposalNotFound(String),
     #[error("position {0} is not applied yet; retry shortly")]
     NotYetApplied(u64),
     #[error("{0}")]
@@ -83,6 +85,7 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered")
             }
             ApiError::PlanNotFound(_) => (StatusCode::NOT_FOUND, "plan-not-found", "Plan not found"),
+            ApiError::ProposalNotFound(_) => (StatusCode::NOT_FOUND, "proposal-not-found", "Proposal not found"),
             ApiError::NotYetApplied(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet")
             }

@@ -190,12 +190,15 @@ pub struct KeysArgs {
 pub enum KeysCommand {
     /// Create a key and print it (alone, on standard output); it is not shown again.
     Create {
-        /// admin, partnership, viewer or provider.
+        /// admin, partnership, viewer, provider or member.
         #[arg(long)]
         role: String,
-        /// The partnership a partnership or viewer key is bound to.
+        /// The partnership a partnership, viewer or member key is bound to.
         #[arg(long)]
         partnership: Option<String>,
+        /// The member id a member key is bound to (with --partnership).
+        #[arg(long)]
+        member: Option<String>,
         /// The UKPRN a provider key is bound to.
         #[arg(long)]
         ukprn: Option<String>,

@@ -12,17 +12,19 @@ async fn open(database_url: &str) -> anyhow::Result<Store> {
 pub async fn run(database_url: &str, command: KeysCommand) -> anyhow::Result<()> {
     let store = open(database_url).await?;
     match command {
-        KeysCommand::Create { role, partnership, ukprn, label } => {
-            let scope = match (partnership.as_deref(), ukprn.as_deref()) {
-                (Some(_), Some(_)) => anyhow::bail!("give --partnership or --ukprn, not both"),
-                (p, u) => p.or(u),
+        KeysCommand::Create { role, partnership, ukprn, member, label } => {
+            let scope = match (partnership, ukprn, member) {
+                (Some(_), Some(_), _) => anyhow::bail!("give --partnership or --ukprn, not both"),
+                (_, _, Some(_)) if role != "member" => anyhow::bail!("--member is for --role member only"),
+                (Some(p), None, Some(m)) => Some(Principal::member_scope(&p, &m)),
+                (p, u, _) => p.or(u),
             };
-            let principal = Principal::from_parts(&role, scope)?;
+            let principal = Principal::from_parts(&role, scope.as_deref())?;
             let (key_id, key) = provisio_api::create_key(&store, &principal, &label).await?;
             eprintln!(
                 "Created key {key_id} ({} {}) \"{label}\". It is shown once:",
                 principal.role(),
-                principal.scope().unwrap_or("")
+                principal.scope().unwrap_or_default()
             );
             println!("{key}");
         }

@@ -100,8 +100,10 @@ pub(super) fn components() -> Value {
                 "start_date": nullable(json!({"type": "string", "format": "date"})), "duration_weeks": nullable(int.clone()), "lars_aim": nullable(string.clone()),
                 "academic_year": AcademicYear::json_schema(), "enrolled": nullable(int.clone())}},
     });
-    if let Some(r) = rest.as_object() {
-        schemas.extend(r.clone());
+    for part in [rest, super::collab::schemas()] {
+        if let Some(r) = part.as_object() {
+            schemas.extend(r.clone());
+        }
     }
     json!({"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API key from `provisio keys create`"}}})
 }

@@ -2,9 +2,11 @@
 //! the modules' `ROUTES` (the same lists their routers are built from), event bodies from the
 //! event JSON Schemas, and a test fails when a route has no description here.
 
+mod collab;
 mod components;
 mod plans;
 
+use crate::collab as collab_routes;
 use crate::{dashboard, events, health, history, imports, keys, live, over_time, plans as plan_routes, reports};
 use axum::Json;
 use components::components;
@@ -32,6 +34,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         over_time::ROUTES,
         history::ROUTES,
         plan_routes::ROUTES,
+        collab_routes::ROUTES,
         ROUTES,
     ]
     .into_iter()
@@ -205,7 +208,8 @@ fn describe(method: &str, path: &str) -> Option<Value> {
         ("post", "/v1/keys") => json!({
             "summary": "Create an API key (admin); the key is shown once",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "label"], "properties": {
-                "role": {"enum": ["admin", "partnership", "viewer", "provider"]}, "partnership": {"type": "string"}, "ukprn": {"type": "string"}, "label": {"type": "string"}}}}}},
+                "role": {"enum": ["admin", "partnership", "viewer", "provider", "member"]}, "partnership": {"type": "string"}, "ukprn": {"type": "string"},
+                "member": {"type": "string", "description": "The member id of a member key (with partnership)"}, "label": {"type": "string"}}}}}},
             "responses": {"201": ok("The new key", json!({"type": "object", "required": ["key_id", "key", "role", "label"], "properties": {
                 "key_id": {"type": "string"}, "key": {"type": "string"}, "role": {"type": "string"}, "scope": {"type": ["string", "null"]}, "label": {"type": "string"}}})),
                 "400": problem("Role and binding do not fit"), "403": problem("Not an admin key")}
@@ -291,7 +295,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
                 "404": problem("The partnership is not registered")}
         }),
-        _ => return plans::describe(method, path),
+        _ => return collab::describe(method, path).or_else(|| plans::describe(method, path)),
     })
 }
 

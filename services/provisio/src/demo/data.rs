@@ -1,5 +1,5 @@
 //! The demo's data: three partnerships and their providers, with offers, needs and targets
-//! generated from a seed, as the CloudEvents a real deployment would receive.
+//! generated from a seed, then members and proposals (`collab`), as the CloudEvents a real deployment would receive.
 
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ impl Rng {
 pub(super) struct Partnership {
     pub(super) id: &'static str,
     pub(super) name: &'static str,
-    areas: &'static [&'static str],
+    pub(super) areas: &'static [&'static str],
 }
 
 pub(super) const PARTNERSHIPS: &[Partnership] = &[
@@ -38,17 +38,17 @@ pub(super) const PARTNERSHIPS: &[Partnership] = &[
     },
 ];
 
-struct Provider {
-    ukprn: &'static str,
-    name: &'static str,
-    kind: &'static str,
+pub(super) struct Provider {
+    pub(super) ukprn: &'static str,
+    pub(super) name: &'static str,
+    pub(super) kind: &'static str,
     website: Option<&'static str>,
     /// (venue id, name, postcode, area)
-    venues: &'static [(&'static str, &'static str, &'static str, &'static str)],
+    pub(super) venues: &'static [(&'static str, &'static str, &'static str, &'static str)],
     subjects: &'static [&'static str],
 }
 
-const PROVIDERS: &[Provider] = &[
+pub(super) const PROVIDERS: &[Provider] = &[
     Provider {
         ukprn: "10006570",
         name: "Sunderland College",
@@ -191,7 +191,7 @@ pub(super) const YEARS: &[&str] = &["2025/26", "2026/27"];
 pub(super) struct Emitter {
     seed: u64,
     n: u64,
-    events: Vec<Value>,
+    pub(super) events: Vec<Value>,
 }
 
 impl Emitter {
@@ -300,6 +300,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
             out.emit(format!("urn:lp:{}", p.id), "lp.target.set.v1", data);
         }
     }
+    super::collab::collaboration(&mut out);
     super::plan::publish(&mut out);
     out.events
 }

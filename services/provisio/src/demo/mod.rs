@@ -7,6 +7,7 @@ use provisio_ingest::{Candidate, Ingest, decode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+mod collab;
 mod data;
 mod plan;
 
@@ -41,7 +42,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// Access control stays on in the demo: a viewer key per partnership (the first one opens
-/// the dashboard) and an admin key, printed once. None when authentication is off.
+/// the dashboard), a member key and an admin key, printed once. None when authentication is off.
 async fn demo_keys(
     store: &provisio_store::Store,
     insecure: bool,
@@ -55,6 +56,11 @@ async fn demo_keys(
         let (_, key) = provisio_api::create_key(store, &principal, &format!("demo viewer of {}", p.id)).await?;
         keys.push((format!("viewer of {}", p.name), "viewer", key));
     }
+    // A member, to respond to proposals as Sunderland College does.
+    let scope = provisio_access::Principal::member_scope("sunderland", "sunderland-college");
+    let principal = provisio_access::Principal::from_parts("member", Some(&scope))?;
+    let (_, member) = provisio_api::create_key(store, &principal, "demo member sunderland-college").await?;
+    keys.push(("Sunderland College, member of the Sunderland partnership".to_owned(), "member", member));
     let (_, admin) = provisio_api::create_key(store, &provisio_access::Principal::Admin, "demo admin").await?;
     keys.push(("administrator".to_owned(), "admin", admin));
     Ok(keys)

@@ -188,11 +188,9 @@ pub(crate) fn offer(ukprn: &str, offer_id: &str, id: &str) -> Value {
     e
 }
 
+/// The subject an event is published on (CONTRACT sections 4 and 8), from its source and type.
 pub(crate) fn subject_of(e: &Value) -> String {
-    let source = e["source"].as_str().unwrap();
-    let (kind, owner) = match source.strip_prefix("urn:ukprn:") {
-        Some(u) => ("provider", u),
-        None => ("partnership", source.strip_prefix("urn:lp:").unwrap()),
-    };
-    format!("lp.v1.{kind}.{owner}.{}", e["type"].as_str().unwrap())
+    let source = provisio_events::Source::parse(e["source"].as_str().unwrap()).expect("a source");
+    let ty = EventType::parse(e["type"].as_str().unwrap()).expect("an event type");
+    provisio_events::subject_for(&source, ty)
 }

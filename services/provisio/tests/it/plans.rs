@@ -195,8 +195,22 @@ async fn plans_are_read_by_the_partnerships_keys_only() {
     };
     assert_eq!(read(create_key(&app.store, "viewer", Some("sunderland")).await).await, 200);
     assert_eq!(read(create_key(&app.store, "partnership", Some("sunderland")).await).await, 200);
+    let member = create_key(&app.store, "member", Some("sunderland/sunderland-college")).await;
+    assert_eq!(read(member.clone()).await, 200);
+    assert_eq!(read(create_key(&app.store, "member", Some("hull/hull-college")).await).await, 403);
     assert_eq!(read(create_key(&app.store, "viewer", Some("hull")).await).await, 403);
     assert_eq!(read(create_key(&app.store, "provider", Some("10006570")).await).await, 403);
+    // Only the partnership publishes its plan: a member's key may not.
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/events", app.base))
+        .bearer_auth(member)
+        .json(&plan_event("plan-by-member", "MINE"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let answer: Value = r.json().await.unwrap_or(Value::Null);
+    assert!(status == 403 || answer["accepted"] == json!([]), "{status} {answer}");
     app.stop().await;
 }
 
