@@ -119,6 +119,38 @@ mod tests {
         assert_eq!(engine.plan("sund", "C"), None);
     }
 
+    fn need(engine: &mut Engine, position: u64, need_id: &str, year: &str, learners: u32) {
+        let data = json!({"partnership_id": "sund", "need_id": need_id, "subject": "4.1", "level": "3",
+                          "age_group": "16-18", "academic_year": year, "learners": learners, "evidence": "lsc"});
+        apply(engine, position, "urn:lp:sund", "lp.need.identified.v1", data);
+    }
+
+    #[test]
+    fn a_plan_holds_its_years_rows_at_its_position_and_its_progress_compares_them_with_now() {
+        use crate::{PlanContent, PlanProgress};
+        let mut engine = Engine::new();
+        register(&mut engine, 1);
+        need(&mut engine, 2, "N1", "2001/02", 40);
+        need(&mut engine, 3, "N2", "2002/03", 10);
+        plan(&mut engine, 4, "A");
+        let at_plan = engine.clone();
+        need(&mut engine, 5, "N1", "2001/02", 25);
+        plan(&mut engine, 6, "B");
+        let a = at_plan.plan("sund", "A").unwrap();
+        let content = PlanContent::of("sund", &a, "2001-10-15T09:00:00Z".into(), &at_plan, None);
+        assert_eq!((content.gaps.len(), content.gaps[0].unmet), (1, 40), "only the plan's year");
+        assert_eq!(content.needs.len(), 1);
+        assert_eq!((content.coverage.len(), content.coverage[0].cells[0].demand), (1, 40));
+        assert_eq!(content.changes_since_previous, None);
+        let progress = PlanProgress::of(&content, 6, &engine);
+        let gap = &progress.gaps[0];
+        assert_eq!((gap.unmet_then, gap.unmet_now, gap.open_now), (40, 25, true));
+        let b = engine.plan("sund", "B").unwrap();
+        let content = PlanContent::of("sund", &b, String::new(), &engine, Some(&at_plan));
+        let changes = content.changes_since_previous.unwrap();
+        assert_eq!((changes.from, changes.to, changes.summary.unmet), (4, Some(6), [50, 35]));
+    }
+
     #[test]
     fn the_first_plan_has_no_previous_one() {
         let mut engine = Engine::new();
