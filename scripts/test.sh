@@ -31,6 +31,9 @@ if ! (echo > /dev/tcp/127.0.0.1/4222) 2>/dev/null; then
     -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
 fi
 
+# --- poppler (pdftotext, pdftoppm): the plan document tests read the PDF with it ---------
+command -v pdftotext >/dev/null || apt_install poppler-utils
+
 # --- PostgreSQL -----------------------------------------------------------------------
 pg_ok() { psql "$1" -qAtc 'select 1' >/dev/null 2>&1; }
 if [ -z "${PROVISIO_TEST_POSTGRES_URL:-}" ]; then

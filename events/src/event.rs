@@ -1,4 +1,4 @@
-//! The CloudEvents envelope and the event types of CONTRACT sections 2 and 8.
+//! The CloudEvents envelope and the event types of CONTRACT sections 2, 8 and 9.
 
 use crate::collab::*;
 use crate::vocab::*;
@@ -19,6 +19,7 @@ pub enum EventType {
     NeedIdentified,
     NeedWithdrawn,
     TargetSet,
+    PlanPublished,
     MemberJoined,
     MemberLeft,
     ProposalMade,
@@ -27,7 +28,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 16] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -38,6 +39,7 @@ impl EventType {
         EventType::NeedIdentified,
         EventType::NeedWithdrawn,
         EventType::TargetSet,
+        EventType::PlanPublished,
         EventType::MemberJoined,
         EventType::MemberLeft,
         EventType::ProposalMade,
@@ -57,6 +59,7 @@ impl EventType {
             EventType::NeedIdentified => "lp.need.identified.v1",
             EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
             EventType::TargetSet => "lp.target.set.v1",
+            EventType::PlanPublished => "lp.plan.published.v1",
             EventType::MemberJoined => "lp.member.joined.v1",
             EventType::MemberLeft => "lp.member.left.v1",
             EventType::ProposalMade => "lp.proposal.made.v1",
@@ -218,6 +221,7 @@ pub enum Payload {
     NeedIdentified(NeedIdentified),
     NeedWithdrawn(NeedWithdrawn),
     TargetSet(TargetSet),
+    PlanPublished(PlanPublished),
     MemberJoined(MemberJoined),
     MemberLeft(MemberLeft),
     ProposalMade(ProposalMade),
@@ -238,6 +242,7 @@ impl Payload {
             Payload::NeedIdentified(_) => EventType::NeedIdentified,
             Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
             Payload::TargetSet(_) => EventType::TargetSet,
+            Payload::PlanPublished(_) => EventType::PlanPublished,
             Payload::MemberJoined(_) => EventType::MemberJoined,
             Payload::MemberLeft(_) => EventType::MemberLeft,
             Payload::ProposalMade(_) => EventType::ProposalMade,
@@ -383,4 +388,29 @@ pub struct TargetSet {
     /// v2: what the target is for, in the partnership's words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+/// v2 (CONTRACT section 9): a version of the partnership's local learning plan, fixed at the
+/// position of this event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanPublished {
+    pub partnership_id: PartnershipId,
+    pub plan_id: LocalId,
+    pub title: String,
+    /// At least one, sorted, each once.
+    pub academic_years: Vec<AcademicYear>,
+    pub status: PlanStatus,
+    pub priorities: Vec<Priority>,
+    /// The proposals the plan lists; absent: those agreed or done at its position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposal_ids: Option<Vec<LocalId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreword: Option<String>,
+}
+
+/// One of a plan's priorities, in the partnership's words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Priority {
+    pub title: String,
+    pub detail: Option<String>,
 }

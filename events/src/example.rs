@@ -65,6 +65,14 @@ pub fn example_json(t: EventType) -> Value {
                    "measure": "places", "value": 120, "subject": "4.1", "level": "3", "age_group": "16-18",
                    "title": "Level 3 engineering places for 16-18s"}),
         ),
+        EventType::PlanPublished => (
+            "urn:lp:sunderland",
+            json!({"partnership_id": "sunderland", "plan_id": "LLP-2001", "title": "Local learning plan 2001/02",
+                   "academic_years": ["2001/02"], "status": "consultation",
+                   "priorities": [{"title": "Engineering for the Nissan supply chain",
+                                   "detail": "Close the level 3 gap for 16-18s"}],
+                   "proposal_ids": ["P-ENG-3"], "foreword": "Agreed at the partnership meeting of 15 October."}),
+        ),
         EventType::MemberJoined => (
             "urn:lp:sunderland",
             json!({"partnership_id": "sunderland", "member_id": "sunderland-college", "name": "Sunderland College",

@@ -4,7 +4,8 @@
 
 use crate::event::EventType;
 use crate::validate::{
-    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES, MAX_TITLE_CHARS, MAX_URL_CHARS,
+    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES, MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
 };
 use crate::vocab::*;
 use serde_json::{Map, Value, json};
@@ -24,6 +25,12 @@ pub enum FieldKind {
     Areas,
     Rules,
     Offers,
+    /// v2: a plan's academic years (at least one).
+    Years,
+    /// v2: a plan's priorities, `[{"title", ("detail")}]`.
+    Priorities,
+    /// v2: ids of proposals.
+    Ids,
     /// Row keys of the gap and duplication reports (CONTRACT section 8).
     RowKeys,
     /// Draft offered and withdrawn events of a proposal.
@@ -158,6 +165,16 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
             opt("age_group", v::<AgeGroup>()),
             opt("title", FieldKind::Text(MAX_TITLE_CHARS)),
         ],
+        EventType::PlanPublished => vec![
+            partnership,
+            req("plan_id", v::<LocalId>()),
+            req("title", FieldKind::Text(MAX_NAME_CHARS)),
+            req("academic_years", FieldKind::Years),
+            req("status", v::<PlanStatus>()),
+            req("priorities", FieldKind::Priorities),
+            opt("proposal_ids", FieldKind::Ids),
+            opt("foreword", FieldKind::Text(MAX_NOTE_CHARS)),
+        ],
     }
 }
 
@@ -186,6 +203,18 @@ fn field_schema(kind: FieldKind) -> Value {
             "description": "offer ids are unique within the list",
             "items": object_schema(&offer_fields()),
         }),
+        FieldKind::Years => {
+            json!({"type": "array", "minItems": 1, "maxItems": MAX_PLAN_ITEMS, "items": AcademicYear::json_schema()})
+        }
+        FieldKind::Priorities => json!({
+            "type": "array",
+            "maxItems": MAX_PLAN_ITEMS,
+            "items": object_schema(&[
+                req("title", FieldKind::Text(MAX_NAME_CHARS)),
+                opt("detail", FieldKind::Text(MAX_NOTE_CHARS)),
+            ]),
+        }),
+        FieldKind::Ids => json!({"type": "array", "maxItems": MAX_PLAN_ITEMS, "items": LocalId::json_schema()}),
         FieldKind::RowKeys => {
             let mut key = object_schema(&[
                 req("report", v::<ReportKind>()),

@@ -231,3 +231,39 @@ fn a_stored_event_reads_a_malformed_v2_field_as_absent_and_keeps_the_rest() {
     target["data"]["value"] = json!(0);
     assert_eq!(validate_stored(&target).unwrap_err()[0].field, "data.value");
 }
+
+#[test]
+fn a_plan_names_at_least_one_academic_year_a_known_status_and_titled_priorities() {
+    let plan = EventType::PlanPublished;
+    check(plan, |_| {}, &[]);
+    check(plan, |e| e["data"]["academic_years"] = json!([]), &[(ErrorCode::InvalidValue, "data.academic_years")]);
+    check(
+        plan,
+        |e| e["data"]["academic_years"] = json!(["2001/02", "2001-02"]),
+        &[(ErrorCode::InvalidValue, "data.academic_years[1]")],
+    );
+    check(plan, |e| e["data"]["status"] = json!("agreed"), &[(ErrorCode::InvalidValue, "data.status")]);
+    check(
+        plan,
+        |e| e["data"]["priorities"] = json!([{"title": "A"}, {"detail": "no title"}]),
+        &[(ErrorCode::MissingField, "data.priorities[1].title")],
+    );
+    check(plan, |e| e["data"]["priorities"] = json!([]), &[]);
+    check(
+        plan,
+        |e| e["data"]["proposal_ids"] = json!(["P1", "not an id"]),
+        &[(ErrorCode::InvalidValue, "data.proposal_ids[1]")],
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("P{i}")).collect();
+    check(plan, |e| e["data"]["proposal_ids"] = json!(many), &[(ErrorCode::InvalidValue, "data.proposal_ids")]);
+    check(plan, |e| e["source"] = json!("urn:ukprn:10006570"), &[(ErrorCode::SourceMismatch, "source")]);
+}
+
+#[test]
+fn a_plan_lists_its_academic_years_sorted_and_once() {
+    let mut e = example_json(EventType::PlanPublished);
+    e["data"]["academic_years"] = json!(["2002/03", "2001/02", "2002/03"]);
+    let Payload::PlanPublished(plan) = validate(&e).unwrap().payload else { panic!() };
+    let years: Vec<String> = plan.academic_years.iter().map(ToString::to_string).collect();
+    assert_eq!(years, ["2001/02", "2002/03"]);
+}

@@ -9,9 +9,12 @@ use crate::vocab::*;
 use serde_json::{Map, Value};
 use std::fmt::{self, Display};
 
+pub use plan::MAX_PLAN_ITEMS;
+
 mod collab;
 mod fields;
 mod partnership;
+mod plan;
 mod provider;
 
 /// Longest free-text fields (names, titles), in characters.

@@ -79,6 +79,7 @@ impl Validator {
                     title: title?,
                 })
             }
+            EventType::PlanPublished => return self.plan_payload(d, partnership_id),
             _ => unreachable!("provider event types are handled by provider_payload"),
         })
     }

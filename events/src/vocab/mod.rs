@@ -280,6 +280,13 @@ enum_vocab!(
     { Places = "places", Enrolled = "enrolled" }
 );
 
+enum_vocab!(
+    /// How far a local learning plan has got (v2).
+    PlanStatus,
+    "a plan status (draft, consultation or final)",
+    { Draft = "draft", Consultation = "consultation", Final = "final" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

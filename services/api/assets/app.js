@@ -11,7 +11,8 @@ import { setLive, startStream, stopStream } from './live.js';
 import { loadProposals } from './proposals.js';
 import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
-import { loadSince, renderSince } from './since.js';
+import { loadPlans } from './plans.js';
+import { loadSince, loadSinceLastPlan, renderSince } from './since.js';
 import { setupSorting } from './tables.js';
 import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
@@ -90,6 +91,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
     loadProposals(report.position);
     probeWhatIf().then(render);
     loadTrend();
+    loadPlans();
     if ($('since-date').value) loadSince(render);
   } catch (error) {
     if (generation !== state.loadGeneration) return;
@@ -186,7 +188,8 @@ async function start() {
     } catch (error) { notice(explain(error)); }
   });
   $('since-form').addEventListener('submit', (e) => { e.preventDefault(); loadSince(render); });
-  $('since-clear').addEventListener('click', () => { $('since-date').value = ''; loadSince(render); });
+  $('since-clear').addEventListener('click', () => { $('since-date').value = ''; state.since = null; loadSince(render); });
+  $('since-plan').addEventListener('click', () => loadSinceLastPlan(render));
   $('trend-every').addEventListener('change', loadTrend);
   $('whatif-discard').addEventListener('click', () => discardWhatIf(render));
   $('main').addEventListener('click', (e) => {

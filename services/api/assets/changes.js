@@ -67,7 +67,9 @@ function describeChange(change) {
   return `${num(row.current)} of ${num(row.value)} (${pct(row.progress)})`;
 }
 
-export function logChanges(changes) {
+export function logChanges(all) {
+  // The log lists report rows; proposal.changed (CONTRACT section 8) belongs to the proposals.
+  const changes = all.filter((c) => c.kind in KIND_LABEL);
   if (!changes.length) return;
   const list = $('changes');
   const time = new Date();

@@ -73,10 +73,12 @@ export function summaryPairs(summary) {
   }));
 }
 
-/** Reads what changed since the date in the picker (midnight UTC) and draws it; empty: none. */
+/** Reads what changed since the date in the picker (midnight UTC), else since the plan chosen
+ * (`state.since.plan`), and draws it; neither: none. */
 export async function loadSince(rerender) {
   const date = $('since-date').value;
-  if (!date || !state.partnership) {
+  const plan = !date && state.since && state.since.plan;
+  if ((!date && !plan) || !state.partnership) {
     state.since = null;
     renderSince();
     rerender();
@@ -84,15 +86,25 @@ export async function loadSince(rerender) {
   }
   const generation = state.loadGeneration;
   try {
-    const changes = await api(`${partnershipPath(state.partnership)}/changes`, { from_time: `${date}T00:00:00Z` });
+    const from = plan ? { from: plan.position } : { from_time: `${date}T00:00:00Z` };
+    const changes = await api(`${partnershipPath(state.partnership)}/changes`, from);
     if (generation !== state.loadGeneration) return;
-    state.since = { date, changes, marks: marksOf(changes) };
+    state.since = { date, plan, changes, marks: marksOf(changes) };
     renderSince();
     rerender();
-    announce(`Showing what changed since ${date}.`);
+    announce(plan ? `Showing what changed since the plan ${plan.title}.` : `Showing what changed since ${date}.`);
   } catch (error) {
     $('since-status').textContent = explain(error);
   }
+}
+
+/** Shows what changed since the partnership's latest plan was published. */
+export function loadSinceLastPlan(rerender) {
+  const plan = (state.plans || [])[0];
+  if (!plan) return;
+  $('since-date').value = '';
+  state.since = { plan };
+  loadSince(rerender);
 }
 
 export function renderSince() {
@@ -102,7 +114,9 @@ export function renderSince() {
   $('since-status').textContent = '';
   if (!since) return;
   const items = changeItems(since.changes);
-  $('since-heading').textContent = `Since ${new Date(`${since.date}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })}`;
+  $('since-heading').textContent = since.plan
+    ? `Since the plan “${since.plan.title}”`
+    : `Since ${new Date(`${since.date}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })}`;
   $('since-summary').replaceChildren(summaryPairs(since.changes.summary));
   $('since-list').replaceChildren(...items);
   $('since-empty').hidden = items.length > 0;

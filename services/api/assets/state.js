@@ -26,8 +26,10 @@ export const state = {
   /** Partnerships the key may not read, skipped when choosing one automatically. */
   refused: new Set(),
   recentTimer: null,
-  /** What changed since the date picked: { date, changes, marks } (since.js). */
+  /** What changed since the date picked, or since a plan: { date, plan, changes, marks } (since.js). */
   since: null,
+  /** The partnership's published plans, newest first (plans.js). */
+  plans: [],
   /** Drafts simulated and what they would change: { drafts, changes, marks } (whatif.js). */
   whatif: null,
   /** Whether the key may simulate drafts in this partnership. */

@@ -36,6 +36,7 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("dom.js", include_str!("../assets/dom.js")),
     ("heatmap.js", include_str!("../assets/heatmap.js")),
     ("live.js", include_str!("../assets/live.js")),
+    ("plans.js", include_str!("../assets/plans.js")),
     ("render.js", include_str!("../assets/render.js")),
     ("proposals.js", include_str!("../assets/proposals.js")),
     ("since.js", include_str!("../assets/since.js")),

@@ -26,6 +26,8 @@ mod limits;
 mod live;
 mod openapi;
 mod over_time;
+mod plan_cache;
+mod plans;
 mod problem;
 mod report_cache;
 mod reports;
@@ -35,6 +37,7 @@ mod snapshot;
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
 pub use limits::Limits;
+pub use plan_cache::PlanCache;
 pub use problem::ApiError;
 pub use report_cache::ReportCache;
 
@@ -56,6 +59,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     pub access: Arc<Access>,
     pub reports: Arc<ReportCache>,
+    /// Built plans and their documents: fixed at their positions, kept for ever.
+    pub plans: Arc<PlanCache>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.
@@ -82,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(over_time::router())
         .merge(history::router())
+        .merge(plans::router())
         .merge(keys::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })

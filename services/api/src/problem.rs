@@ -26,6 +26,8 @@ pub enum ApiError {
     NotFound,
     #[error("partnership {0:?} is not registered")]
     PartnershipNotFound(String),
+    #[error("the partnership has published no plan {0:?}")]
+    PlanNotFound(String),
     #[error("partnership has no proposal {0:?}")]
     ProposalNotFound(String),
     #[error("position {0} is not applied yet; retry shortly")]
@@ -82,6 +84,7 @@ impl ApiError {
             ApiError::PartnershipNotFound(_) => {
                 (StatusCode::NOT_FOUND, "partnership-not-found", "Partnership not registered")
             }
+            ApiError::PlanNotFound(_) => (StatusCode::NOT_FOUND, "plan-not-found", "Plan not found"),
             ApiError::ProposalNotFound(_) => (StatusCode::NOT_FOUND, "proposal-not-found", "Proposal not found"),
             ApiError::NotYetApplied(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "not-yet-applied", "Position not applied yet")

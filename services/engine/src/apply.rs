@@ -30,7 +30,7 @@ impl Engine {
                 self.withdraw(&key, touches);
             }
             Payload::EnrolmentReported(e) => self.report(e, position, touches),
-            Payload::CurriculumPublished(e) => self.plan(e, touches),
+            Payload::CurriculumPublished(e) => self.curriculum(e, touches),
             Payload::NeedIdentified(e) => {
                 let touch = touches.entry(e.partnership_id.clone()).or_default();
                 self.partnership_mut(&e.partnership_id).identify(e, touch);
@@ -43,6 +43,8 @@ impl Engine {
                 let touch = touches.entry(e.partnership_id.clone()).or_default();
                 self.partnership_mut(&e.partnership_id).set_target(e, touch);
             }
+            // Changes no report row: a plan is the state at its position, read from the log.
+            Payload::PlanPublished(e) => self.plans.publish(position, e),
             // Members and proposals move no report row; `collab` follows them after the rows settle.
             Payload::MemberJoined(_)
             | Payload::MemberLeft(_)
@@ -100,7 +102,7 @@ impl Engine {
 
     /// The provider's whole plan for a year: what it lists is offered, every other offer of
     /// that provider and year is withdrawn, however it was made.
-    fn plan(&mut self, e: &CurriculumPublished, touches: &mut Touches) {
+    fn curriculum(&mut self, e: &CurriculumPublished, touches: &mut Touches) {
         let year = Year::of(&e.academic_year);
         for spec in &e.offers {
             self.offer(&e.ukprn, year, spec, touches);

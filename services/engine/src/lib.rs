@@ -29,6 +29,8 @@ mod directory;
 mod image;
 mod keys;
 mod partnership;
+mod plan_content;
+mod plans;
 mod query;
 mod report;
 mod rows;
@@ -46,6 +48,8 @@ pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, Ta
 pub use directory::{NeedRow, ProviderRow};
 pub use image::{ENGINE_VERSION, FORMAT_VERSION, ImageError, ImageHeader};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
+pub use plan_content::{PlanContent, PlanProgress, ProposalProgress, YearCoverage};
+pub use plans::{PlanRef, PlanVersion};
 pub use query::Filter;
 pub use rows::{
     CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
@@ -69,6 +73,7 @@ pub struct Engine {
     position: u64,
     world: World,
     partnerships: BTreeMap<PartnershipId, Arc<Partnership>>,
+    plans: plans::Plans,
     /// Members and proposals (CONTRACT section 8), of the partnerships that have any.
     collab: BTreeMap<PartnershipId, Arc<Collab>>,
 }

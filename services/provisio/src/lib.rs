@@ -97,6 +97,7 @@ impl Application {
             shutdown: shutdown.clone(),
             access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
             reports: Default::default(),
+            plans: Default::default(),
         });
         if config.insecure_no_auth {
             tracing::warn!(

@@ -4,9 +4,10 @@
 
 mod collab;
 mod components;
+mod plans;
 
 use crate::collab as collab_routes;
-use crate::{dashboard, events, health, history, imports, keys, live, over_time, reports};
+use crate::{dashboard, events, health, history, imports, keys, live, over_time, plans as plan_routes, reports};
 use axum::Json;
 use components::components;
 use provisio_events::vocab::{AcademicYear, AgeGroup, Level, Mode, SubjectCode, Vocab};
@@ -32,6 +33,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         imports::ROUTES,
         over_time::ROUTES,
         history::ROUTES,
+        plan_routes::ROUTES,
         collab_routes::ROUTES,
         ROUTES,
     ]
@@ -293,7 +295,7 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
                 "404": problem("The partnership is not registered")}
         }),
-        _ => return collab::describe(method, path),
+        _ => return collab::describe(method, path).or_else(|| plans::describe(method, path)),
     })
 }
 

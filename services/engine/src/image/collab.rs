@@ -1,6 +1,6 @@
-//! [`Image`] for members and proposals (CONTRACT section 8).
+//! [`Image`] for members, proposals and plans (CONTRACT sections 8 and 9).
 //!
-//! A proposal's own event and its drafts are written as event JSON and read back through the
+//! A proposal's and a plan's own event and a proposal's drafts are written as event JSON and read back through the
 //! events crate's reading of stored events: they are whole events of a rich vocabulary, and a
 //! second binary form of each would be a second parser to keep in step. What follows from the
 //! reports (`derived`, and the summary last shown) is not written: after the partnerships are
@@ -12,46 +12,12 @@ use super::codec::{Image, Reader, Writer, field_shape};
 use crate::Engine;
 use crate::collab::{Collab, DecisionRecord, Derived, Ignored, Member, Proposal, ProposalStatus, Response, Tally};
 use crate::diff::Changes;
+use crate::plans::{PlanRef, PlanVersion, Plans};
 use provisio_events::vocab::{Decision, MemberId, MemberKind, Stance, Vocab};
-use provisio_events::{Event, EventType, Payload, ProposalMade, validate_stored};
+use provisio_events::{Event, EventType, Payload, PlanPublished, ProposalMade, validate_stored};
 use std::sync::Arc;
 
-/// Values written as their text and parsed back, so an image cannot hold a bad value.
-macro_rules! as_text {
-    ($($t:ty),+) => {$(
-        impl Image for $t {
-            fn put(&self, w: &mut Writer) {
-                w.text(self.as_str());
-            }
-            fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
-                <$t>::parse(r.text()?).ok_or(ImageError::Invalid(stringify!($t)))
-            }
-            fn shape(s: &mut String) {
-                s.push_str(stringify!($t));
-            }
-        }
-    )+};
-}
-as_text!(MemberId, MemberKind, Stance, Decision, EventType, ProposalStatus);
-
-macro_rules! fields {
-    ($t:ident { $($f:ident),+ $(,)? }) => {
-        impl Image for $t {
-            fn put(&self, w: &mut Writer) {
-                let $t { $($f),+ } = self;
-                $($f.put(w);)+
-            }
-            fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
-                Ok($t { $($f: Image::take(r)?),+ })
-            }
-            fn shape(s: &mut String) {
-                s.push_str(concat!(stringify!($t), "{"));
-                $(field_shape::<$t, _>(stringify!($f), |x| &x.$f, s);)+
-                s.push('}');
-            }
-        }
-    };
-}
+vocab_text!(MemberId, MemberKind, Stance, Decision, EventType, ProposalStatus);
 
 impl Image for bool {
     fn put(&self, w: &mut Writer) {
@@ -89,15 +55,20 @@ impl Image for Event {
     }
 }
 
+/// Writes `data` as the data of a `type` event from `partnership`'s source, which stored
+/// events of both payloads below may always come from.
+fn put_as_event(w: &mut Writer, event_type: EventType, partnership: &str, data: &impl serde::Serialize) {
+    let event = serde_json::json!({
+        "specversion": "1.0", "id": "image", "source": format!("urn:lp:{partnership}"),
+        "type": event_type.as_str(), "time": "1970-01-01T00:00:00Z", "data": data,
+    });
+    w.text(&event.to_string());
+}
+
 /// A proposal's payload, as the data of a `proposal.made` event from its partnership.
 impl Image for ProposalMade {
     fn put(&self, w: &mut Writer) {
-        let source = format!("urn:lp:{}", self.partnership_id.as_str());
-        let event = serde_json::json!({
-            "specversion": "1.0", "id": "image", "source": source, "type": EventType::ProposalMade.as_str(),
-            "time": "1970-01-01T00:00:00Z", "data": self,
-        });
-        w.text(&event.to_string());
+        put_as_event(w, EventType::ProposalMade, self.partnership_id.as_str(), self);
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
         match Event::take(r)?.payload {
@@ -109,6 +80,26 @@ impl Image for ProposalMade {
         s.push_str("ProposalMade(json)");
     }
 }
+
+/// A plan's payload, as the data of its `plan.published` event.
+impl Image for PlanPublished {
+    fn put(&self, w: &mut Writer) {
+        put_as_event(w, EventType::PlanPublished, self.partnership_id.as_str(), self);
+    }
+    fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
+        match Event::take(r)?.payload {
+            Payload::PlanPublished(plan) => Ok(plan),
+            _ => Err(ImageError::Invalid("plan")),
+        }
+    }
+    fn shape(s: &mut String) {
+        s.push_str("PlanPublished(json)");
+    }
+}
+
+fields!(PlanRef { plan_id, position });
+fields!(PlanVersion { position, previous, published });
+fields!(Plans { by_partnership });
 
 /// `derived` and `shown` follow from the state: only the position the impact was computed at
 /// is written, the rest is recomputed by `Engine::rederive_all`.

@@ -15,7 +15,30 @@
 //! three hand-written impls destructure without `..`: list a new field in their `shape` too),
 //! and the round-trip test compares decoded engines with the original field for field.
 
+#[macro_use]
 mod codec;
+/// Writes the listed fields in order, reads them back in the same order into the struct:
+/// `fields!(Type { a, b, c })`. The destructuring has no `..`, so a new field is a compile
+/// error here until it is listed.
+macro_rules! fields {
+    ($t:ident { $($f:ident),+ $(,)? }) => {
+        impl Image for $t {
+            fn put(&self, w: &mut Writer) {
+                let $t { $($f),+ } = self;
+                $($f.put(w);)+
+            }
+            fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
+                Ok($t { $($f: Image::take(r)?),+ })
+            }
+            fn shape(s: &mut String) {
+                s.push_str(concat!(stringify!($t), "{"));
+                $(field_shape::<$t, _>(stringify!($f), |x| &x.$f, s);)+
+                s.push('}');
+            }
+        }
+    };
+}
+
 mod collab;
 mod state;
 

@@ -59,28 +59,6 @@ fn values<'a>(s: &mut String, values: impl Iterator<Item = &'a str>) {
     s.push(']');
 }
 
-/// Writes the listed fields in order, reads them back in the same order into the struct:
-/// `fields!(Type { a, b, c })`. The destructuring has no `..`, so a new field is a compile
-/// error here until it is listed.
-macro_rules! fields {
-    ($t:ident { $($f:ident),+ $(,)? }) => {
-        impl Image for $t {
-            fn put(&self, w: &mut Writer) {
-                let $t { $($f),+ } = self;
-                $($f.put(w);)+
-            }
-            fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
-                Ok($t { $($f: Image::take(r)?),+ })
-            }
-            fn shape(s: &mut String) {
-                s.push_str(concat!(stringify!($t), "{"));
-                $(field_shape::<$t, _>(stringify!($f), |x| &x.$f, s);)+
-                s.push('}');
-            }
-        }
-    };
-}
-
 fields!(Cell { academic_year, subject, level, age_group });
 fields!(DuplicationKey { academic_year, subject, level, age_group, mode });
 fields!(EffectiveRules { surplus_tolerance, viable_fill_rate, min_group_size });
@@ -208,10 +186,11 @@ impl Image for Partnership {
 
 impl Image for Engine {
     fn put(&self, w: &mut Writer) {
-        let Engine { position, world, partnerships, collab } = self;
+        let Engine { position, world, partnerships, plans, collab } = self;
         position.put(w);
         world.put(w);
         partnerships.put(w);
+        plans.put(w);
         collab.put(w);
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
@@ -219,6 +198,7 @@ impl Image for Engine {
             position: Image::take(r)?,
             world: Image::take(r)?,
             partnerships: Image::take(r)?,
+            plans: Image::take(r)?,
             collab: Image::take(r)?,
         };
         engine.rederive_all();
@@ -229,6 +209,7 @@ impl Image for Engine {
         field_shape::<Engine, _>("position", |x| &x.position, s);
         field_shape::<Engine, _>("world", |x| &x.world, s);
         field_shape::<Engine, _>("partnerships", |x| &x.partnerships, s);
+        field_shape::<Engine, _>("plans", |x| &x.plans, s);
         field_shape::<Engine, _>("collab", |x| &x.collab, s);
         s.push('}');
     }

@@ -54,3 +54,16 @@ fn an_image_is_smaller_than_the_log_it_stands_for() {
     let image = engine.encode();
     assert!(image.len() * 4 < log_bytes, "{} bytes of image for {log_bytes} bytes of log", image.len());
 }
+
+#[test]
+fn an_image_keeps_every_kind_of_event_s_state() {
+    use provisio_events::EventType;
+    use provisio_events::example::example_json;
+    let mut engine = Engine::new();
+    for (position, t) in (1..).zip(EventType::ALL) {
+        let event = provisio_events::validate(&example_json(t)).unwrap_or_else(|e| panic!("{t}: {e:?}"));
+        engine.apply(position, &event);
+    }
+    let restored = Engine::decode(&engine.encode()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(restored, engine, "members, proposals and plans come back too");
+}

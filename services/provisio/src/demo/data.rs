@@ -301,6 +301,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
         }
     }
     super::collab::collaboration(&mut out);
+    super::plan::publish(&mut out);
     out.events
 }
 
@@ -328,5 +329,7 @@ mod tests {
             .map(|e| e["data"]["offers"].as_array().unwrap().len())
             .sum();
         assert!((200..=600).contains(&offers), "{offers} offers");
+        let plans = a.iter().filter(|e| e["type"] == "lp.plan.published.v1").count();
+        assert_eq!(plans, 2, "Sunderland's plan, published twice");
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 mod collab;
 mod data;
+mod plan;
 
 use data::{EVIDENCE, PARTNERSHIPS, YEARS, note};
 pub use data::{Rng, generate};

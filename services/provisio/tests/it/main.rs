@@ -16,6 +16,7 @@ mod nats_access;
 mod nats_ingest;
 mod outage;
 mod over_time;
+mod plans;
 mod readiness;
 mod reports;
 mod soak;

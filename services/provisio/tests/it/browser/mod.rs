@@ -8,6 +8,7 @@
 
 mod driver;
 mod over_time;
+mod plans;
 mod relay;
 
 use crate::helpers::*;
