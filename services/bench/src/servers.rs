@@ -4,6 +4,8 @@
 //! is its own.
 
 use anyhow::{Context, bail};
+use clap::Parser;
+use provisio::cli::{Cli, Command as CliCommand};
 use sqlx::{Connection, Executor};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -49,10 +51,18 @@ pub(crate) struct Service {
     key: String,
     /// From starting the process to `/readyz` answering 200 (the start-up replay).
     pub(crate) ready_after: Duration,
+    /// Whether it was asked to write engine snapshots and this build has them.
+    pub(crate) snapshots: bool,
 }
 
 impl Service {
-    pub(crate) async fn start(database_url: &str, nats_url: Option<&str>) -> anyhow::Result<Self> {
+    /// Starts the service; with `snapshot_every_events`, asks it to write an engine snapshot
+    /// every that many events (and on no timer), when this build has snapshots.
+    pub(crate) async fn start(
+        database_url: &str,
+        nats_url: Option<&str>,
+        snapshot_every_events: Option<u64>,
+    ) -> anyhow::Result<Self> {
         let store = provisio_store::Store::connect(database_url).await?;
         let (_, key) = provisio_api::create_key(&store, &provisio_access::Principal::Admin, "benchmark").await?;
         store.close().await;
@@ -62,6 +72,15 @@ impl Service {
         if let Some(url) = nats_url {
             cmd.arg("--nats-url").arg(url);
         }
+        if let Some(n) = snapshot_every_events {
+            cmd.arg("--snapshot-every-events").arg(n.to_string());
+        }
+        // The service reads its flags' PROVISIO_* variables too: only the flags given here count.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("PROVISIO_") {
+                cmd.env_remove(name);
+            }
+        }
         let spawned = Instant::now();
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("starting the service")?;
         let stdout = child.stdout.take().context("service stdout")?;
@@ -70,11 +89,12 @@ impl Service {
             BufReader::new(stdout).read_line(&mut line).map(|_| line)
         })
         .await??;
-        let Some(addr) = line.trim().strip_prefix("listening ") else {
+        let Some((addr, snapshots)) = line.trim().strip_prefix("listening ").and_then(|l| l.split_once(' ')) else {
             let _ = child.kill();
             bail!("the service did not start: {line:?}");
         };
-        let mut service = Self { child, base: format!("http://{addr}"), key, ready_after: Duration::ZERO };
+        let snapshots = snapshots == "snapshots=on";
+        let mut service = Self { child, base: format!("http://{addr}"), key, ready_after: Duration::ZERO, snapshots };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
@@ -171,21 +191,34 @@ pub(crate) fn memory_of(status_path: &str) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// The hidden `serve` subcommand: the real application, in this process, on port 0, with
+/// The hidden `serve` subcommand: the real application, in this process, from the flags
+/// `provisio serve` reads (so it is configured as the binary is), on port 0, with
 /// authentication on (the benchmark's clients send an admin key) and rate limits off (64
-/// clients on one key would otherwise measure the limiter).
-pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> anyhow::Result<()> {
-    let config = provisio::Config {
-        listen: "127.0.0.1:0".into(),
-        database_url,
-        nats_url,
-        consumer: "provisio".into(),
-        max_batch: 1_000,
-        insecure_no_auth: false,
-        limits: provisio_api::Limits { rate_per_second: 0.0, sse_per_key: 1_000, ..provisio_api::Limits::default() },
-        connections: Default::default(),
+/// clients on one key would otherwise measure the limiter). Prints `listening ADDR
+/// snapshots=on|off`.
+pub(crate) async fn serve(
+    database_url: String,
+    nats_url: Option<String>,
+    snapshot_every_events: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut flags: Vec<String> = ["provisio", "serve", "--listen", "127.0.0.1:0", "--database-url", &database_url]
+        .into_iter()
+        .chain(["--max-batch", "1000", "--rate-limit", "0", "--sse-per-key", "1000"])
+        .map(str::to_owned)
+        .collect();
+    flags.extend(nats_url.into_iter().flat_map(|url| ["--nats-url".to_owned(), url]));
+    // Snapshots, by count only: a timer would write one at a moment no phase knows.
+    let snapshot_flags = snapshot_every_events.map(|n| {
+        ["--snapshot-every-events".to_owned(), n.to_string(), "--snapshot-every-minutes".to_owned(), "0".to_owned()]
+    });
+    // A build without engine snapshots (issue 19) refuses their flags: it runs without them.
+    let (cli, snapshots) = match snapshot_flags.and_then(|extra| Cli::try_parse_from(flags.iter().chain(&extra)).ok()) {
+        Some(cli) => (cli, true),
+        None => (Cli::try_parse_from(&flags)?, false),
     };
+    let CliCommand::Serve(args) = cli.command else { bail!("not a serve command line: {flags:?}") };
+    let config = provisio::Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus));
     let app = provisio::Application::build(&config).await?;
-    println!("listening {}", app.local_addr());
+    println!("listening {} snapshots={}", app.local_addr(), if snapshots { "on" } else { "off" });
     app.run_until_stopped().await
 }
