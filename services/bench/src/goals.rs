@@ -22,7 +22,7 @@ enum Want {
 }
 
 fn goal(issue: u32, goal: &'static str, target: &'static str, measured: f64, want: Want, bound: Option<f64>) -> Goal {
-    let met = (!measured.is_nan()).then(|| match want {
+    let met = (!measured.is_nan()).then_some(match want {
         Want::AtLeast(t) => measured >= t,
         Want::AtMost(t) => measured <= t,
     });
