@@ -41,6 +41,8 @@ impl Figures {
 pub(crate) fn pretty(v: f64) -> String {
     if v.is_nan() {
         "not available".to_owned()
+    } else if v.is_infinite() {
+        "∞ (requests refused)".to_owned()
     } else if v.abs() >= 1_000.0 {
         let s = format!("{:.0}", v);
         let mut out = String::new();

@@ -142,6 +142,10 @@ impl OverTime<'_> {
             }
         }
         let why = format!("{} of {count} requests refused", load.failed);
+        if load.failed > 0 {
+            // A goal on this load's p99 is missed, not unjudged (see goals.rs).
+            f.add(&format!("{key}.refused"), &format!("{label}: requests refused"), load.failed as f64, "requests");
+        }
         let mut add = |suffix: &str, what: &str, value: f64, unit| {
             let (key, label) = (format!("{key}.{suffix}"), format!("{label} {what}"));
             if value.is_finite() && value > 0.0 {
