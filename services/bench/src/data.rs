@@ -218,22 +218,26 @@ impl World {
         );
         let places = 8 + self.rng.below(23) as u32;
         let u = ukprn(i);
-        self.emit(out, i as usize, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",
-            json!({"ukprn": u.to_string(), "academic_year": year, "offer_id": format!("O{o}"), "venue_id": format!("V{v}"),
-                   "title": format!("{subject} at level {level} ({mode})"), "subject": subject, "level": level, "age_group": age,
-                   "mode": mode, "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36,
-                   "lars_aim": format!("6{:07}", o % 10_000_000)}));
-        self.offers[i as usize].push(Some(LiveOffer {
-            partnership: p,
-            ukprn: u,
-            year,
-            subject,
-            level,
-            age,
-            mode,
-            places,
-        }));
+        let offer = LiveOffer { partnership: p, ukprn: u, year, subject, level, age, mode, places };
+        self.emit(out, i as usize, format!("urn:ukprn:{u}"), "lp.provision.offered.v1", offer_data(&offer, o, v));
+        self.offers[i as usize].push(Some(offer));
         self.live_offers += 1;
+    }
+
+    /// Up to `n` what-if drafts (CONTRACT section 10): the live offers of partnership `p`
+    /// offered again with 20 more places each, as a JSON array of events without `id` or
+    /// `time`, as a planner's drafts come.
+    pub(crate) fn what_if_drafts(&self, p: u32, n: usize) -> serde_json::Value {
+        let drafts = self.offers.iter().enumerate().flat_map(|(i, offers)| {
+            offers.iter().enumerate().filter_map(move |(o, live)| Some((i, o, live.as_ref()?)))
+        });
+        let drafts = drafts.filter(|(_, _, live)| live.partnership == p).take(n).map(|(i, o, live)| {
+            let v = usize::from(self.venues[i][0] != p);
+            let data = offer_data(&LiveOffer { places: live.places + 20, ..live.clone() }, o, v);
+            json!({"specversion": "1.0", "source": format!("urn:ukprn:{}", live.ukprn), "type": "lp.provision.offered.v1",
+                   "datacontenttype": "application/json", "data": data})
+        });
+        serde_json::Value::Array(drafts.collect())
     }
 
     /// New offers, round-robin over providers, until `live` offers are live and at least
@@ -292,6 +296,16 @@ impl World {
     pub(crate) fn live(&self) -> impl Iterator<Item = &LiveOffer> {
         self.offers.iter().flatten().flatten()
     }
+}
+
+/// The data of `lp.provision.offered.v1` for `offer`, offer number `o` of its provider at
+/// venue `v`.
+fn offer_data(offer: &LiveOffer, o: usize, v: usize) -> serde_json::Value {
+    let LiveOffer { ukprn, year, subject, level, age, mode, places, .. } = offer;
+    json!({"ukprn": ukprn.to_string(), "academic_year": year, "offer_id": format!("O{o}"), "venue_id": format!("V{v}"),
+           "title": format!("{subject} at level {level} ({mode})"), "subject": subject, "level": level, "age_group": age,
+           "mode": mode, "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36,
+           "lars_aim": format!("6{:07}", o % 10_000_000)})
 }
 
 /// Partnership events get owners after every provider's, so producers split them too.

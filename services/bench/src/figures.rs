@@ -1,62 +1,49 @@
-//! The figures a run measured, the goals of issue 7 they are held to, and how they are printed
-//! and written out.
+//! The figures a run measured, and how they are printed and written out.
 
 use crate::cpu;
 use serde_json::{Value, json};
 
-/// The figures, in order, as (key, label, value, unit).
+/// One figure: its key in the JSON, its label, its value (None when this build or run
+/// cannot measure it: printed "not available", never a made-up zero) and its unit.
+pub(crate) struct Figure {
+    pub(crate) key: String,
+    pub(crate) label: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) unit: &'static str,
+    /// Why the value is missing.
+    pub(crate) why: Option<String>,
+}
+
+/// The figures, in order.
 #[derive(Default)]
-pub(crate) struct Figures(pub(crate) Vec<(String, String, f64, &'static str)>);
+pub(crate) struct Figures(pub(crate) Vec<Figure>);
 
 impl Figures {
     pub(crate) fn add(&mut self, key: &str, label: &str, value: f64, unit: &'static str) {
         println!("  {label}: {value:.3} {unit}");
-        self.0.push((key.to_owned(), label.to_owned(), value, unit));
+        self.0.push(Figure { key: key.to_owned(), label: label.to_owned(), value: Some(value), unit, why: None });
     }
+
+    /// A figure this run could not measure, and why.
+    pub(crate) fn missing(&mut self, key: &str, label: &str, unit: &'static str, why: &str) {
+        println!("  {label}: not available ({why})");
+        let why = Some(why.to_owned());
+        self.0.push(Figure { key: key.to_owned(), label: label.to_owned(), value: None, unit, why });
+    }
+
+    /// The value, NaN when missing or never measured.
     pub(crate) fn get(&self, key: &str) -> f64 {
-        self.0.iter().find(|f| f.0 == key).map(|f| f.2).unwrap_or(f64::NAN)
+        self.0.iter().find(|f| f.key == key).and_then(|f| f.value).unwrap_or(f64::NAN)
     }
 }
 
-/// A goal: what it asks, what was measured, whether it is met, and the bound this run
-/// measured for it (a ceiling or a floor that the service cannot pass on this machine).
-pub(crate) struct Goal {
-    pub(crate) goal: &'static str,
-    pub(crate) target: &'static str,
-    pub(crate) measured: f64,
-    pub(crate) met: bool,
-    pub(crate) bound: Option<f64>,
-}
-
-pub(crate) fn goals(f: &Figures) -> Vec<Goal> {
-    let goal = |goal, target, measured, met, bound| Goal { goal, target, measured, met, bound };
-    let ingest = f.get("ingest.events_per_s");
-    let ratio = f.get("ingest.ratio_to_postgres");
-    let ceiling = f.get("ingest.ceiling");
-    let p99 = f.get("live.p99");
-    let replay = f.get("replay.events_per_s");
-    let gap_p99 = f.get("query.gaps.p99");
-    let gap_ratio = f.get("query.gaps.ratio_to_sql");
-    let per_offer = f.get("memory.peak_bytes_per_offer");
-    vec![
-        goal("end-to-end ingest", "≥ 50,000 events/s", ingest, ingest >= 50_000.0, Some(ceiling)),
-        goal(
-            "ingest / raw PostgreSQL append",
-            "≥ 0.7",
-            ratio,
-            ratio >= 0.7,
-            Some(ceiling / f.get("baseline.postgres_append")),
-        ),
-        goal("publish→SSE p99", "≤ 10 ms", p99, p99 <= 10.0, Some(f.get("baseline.live_floor_p99"))),
-        goal("replay", "≥ 300,000 events/s", replay, replay >= 300_000.0, Some(f.get("replay.parse_per_s"))),
-        goal("gap report p99", "≤ 5 ms", gap_p99, gap_p99 <= 5.0, None),
-        goal("gap report / plain SQL", "≥ 10×", gap_ratio, gap_ratio >= 10.0, None),
-        goal("peak RSS per live offer", "≤ 1,024 B", per_offer, per_offer <= 1024.0, None),
-    ]
-}
-
+/// A value as the tables print it; a missing one (NaN) is "not available".
 pub(crate) fn pretty(v: f64) -> String {
-    if v.abs() >= 1_000.0 {
+    if v.is_nan() {
+        "not available".to_owned()
+    } else if v.is_infinite() {
+        "∞ (requests refused)".to_owned()
+    } else if v.abs() >= 1_000.0 {
         let s = format!("{:.0}", v);
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
@@ -92,4 +79,19 @@ pub(crate) fn machine() -> Value {
         .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
         .unwrap_or_default();
     json!({"cores": cores, "memory_gib": total_kb as f64 / 1_048_576.0, "cpu": model})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_figure_reads_as_nan_and_prints_as_not_available() {
+        let mut f = Figures::default();
+        f.add("a", "a figure", 1_234_567.0, "B");
+        f.missing("b", "a figure this build lacks", "s", "no metric");
+        assert_eq!(f.get("a"), 1_234_567.0);
+        assert!(f.get("b").is_nan() && f.get("never").is_nan());
+        assert_eq!((pretty(f.get("a")), pretty(f.get("b"))), ("1,234,567".to_owned(), "not available".to_owned()));
+    }
 }

@@ -6,15 +6,20 @@
 mod cpu;
 mod data;
 mod figures;
+mod goals;
+mod load;
 mod measure;
+mod over_time;
 mod raw;
 mod servers;
 mod service;
+mod snapshots;
 mod stats;
 
 use anyhow::bail;
 use clap::{Parser, Subcommand};
-use figures::{goals, machine, now, pretty};
+use figures::{machine, now, pretty};
+use goals::goals;
 use measure::measure;
 use serde_json::{Map, Value, json};
 use std::time::{Duration, Instant};
@@ -72,14 +77,17 @@ enum Command {
         database_url: String,
         #[arg(long)]
         nats_url: Option<String>,
+        /// Write an engine snapshot every this many events.
+        #[arg(long)]
+        snapshot_every_events: Option<u64>,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    if let Some(Command::Serve { database_url, nats_url }) = cli.command.take() {
-        return runtime.block_on(servers::serve(database_url, nats_url));
+    if let Some(Command::Serve { database_url, nats_url, snapshot_every_events }) = cli.command.take() {
+        return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events));
     }
     if cli.small {
         cli.events = 5_000;
@@ -108,22 +116,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     println!();
     println!("| figure | value | unit |");
     println!("|---|---:|---|");
-    for (_, label, value, unit) in &figures.0 {
-        println!("| {label} | {} | {unit} |", pretty(*value));
+    for fig in &figures.0 {
+        println!("| {} | {} | {} |", fig.label, fig.value.map_or("not available".to_owned(), pretty), fig.unit);
     }
     println!();
     // The bound: the ingest ceiling, the live floor, and for replay reading and parsing alone.
-    println!("| goal | target | measured | met | bound in this run |");
-    println!("|---|---|---:|---|---:|");
+    println!("| issue | goal | target | measured | met | bound in this run |");
+    println!("|---:|---|---|---:|---|---:|");
     for g in &goals {
         let bound = g.bound.map_or("–".to_owned(), pretty);
-        println!(
-            "| {} | {} | {} | {} | {bound} |",
-            g.goal,
-            g.target,
-            pretty(g.measured),
-            if g.met { "yes" } else { "no" }
-        );
+        let met = match g.met {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "–",
+        };
+        println!("| {} | {} | {} | {} | {met} | {bound} |", g.issue, g.goal, g.target, pretty(g.measured));
     }
     println!("\nTotal run time: {:.1} s", started.elapsed().as_secs_f64());
 
@@ -137,20 +144,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                    "clients": cli.clients, "rate": cli.rate, "duration_s": cli.duration, "producers": cli.producers, "small": cli.small}),
         );
         let mut figs = Map::new();
-        for (key, label, value, unit) in &figures.0 {
-            figs.insert(key.clone(), json!({"value": value, "unit": unit, "label": label}));
+        for fig in &figures.0 {
+            let mut entry = json!({"value": fig.value, "unit": fig.unit, "label": fig.label});
+            if let Some(why) = &fig.why {
+                entry["not_available"] = json!(why);
+            }
+            figs.insert(fig.key.clone(), entry);
         }
         out.insert("figures".into(), Value::Object(figs));
         out.insert(
             "goals".into(),
-            Value::Array(goals.iter().map(|g| json!({"goal": g.goal, "target": g.target, "measured": g.measured, "met": g.met, "bound": g.bound})).collect()),
+            Value::Array(
+                goals
+                    .iter()
+                    .map(|g| {
+                        json!({"issue": g.issue, "goal": g.goal, "target": g.target,
+                "measured": (!g.measured.is_nan()).then_some(g.measured), "met": g.met, "bound": g.bound})
+                    })
+                    .collect(),
+            ),
         );
         std::fs::write(path, serde_json::to_string_pretty(&Value::Object(out))? + "\n")?;
         println!("Wrote {}", path.display());
     }
-    // Sanity, never speed: every figure must be a positive finite number.
-    let insane: Vec<&str> =
-        figures.0.iter().filter(|f| !(f.2.is_finite() && f.2 > 0.0)).map(|f| f.1.as_str()).collect();
+    // Sanity, never speed: every figure measured must be a positive finite number (one this
+    // build cannot measure is printed as not available instead).
+    let insane: Vec<&str> = figures
+        .0
+        .iter()
+        .filter(|f| f.value.is_some_and(|v| !(v.is_finite() && v > 0.0)))
+        .map(|f| f.label.as_str())
+        .collect();
     if !insane.is_empty() {
         bail!("figures that are zero or not a number: {insane:?}");
     }

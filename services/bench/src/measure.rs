@@ -2,7 +2,8 @@
 //! PostgreSQL), then the service's ingest, live latency, replay, queries and peak memory.
 
 use crate::figures::Figures;
-use crate::{Cli, cpu, data, raw, servers, service};
+use crate::over_time::OverTime;
+use crate::{Cli, cpu, data, load, raw, servers, service, snapshots};
 use std::time::Duration;
 
 pub(crate) async fn measure(
@@ -60,7 +61,7 @@ pub(crate) async fn measure(
     servers::quiesce(&raw_db).await?;
     let url = dbs.create("main").await?;
     let db = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await?;
-    let service = servers::Service::start(&url, Some(nats)).await?;
+    let service = servers::Service::start(&url, Some(nats), None).await?;
     let before = cpu::Sample::take(service.pid(), nats_pid);
     let http = service.http(1)?;
     let (ingest, durable_only, publish_only) =
@@ -83,6 +84,7 @@ pub(crate) async fn measure(
     );
     f.add("ingest.cpu_service", "  service CPU per event", cpu.service, "µs");
     f.add("ingest.cpu_postgres", "  PostgreSQL CPU per event", cpu.postgres, "µs");
+    f.add("ingest.postgres_cpu_ratio", "    ratio to the raw append's", cpu.postgres / append_cpu, "×");
     f.add("ingest.cpu_nats", "  NATS CPU per event", cpu.nats, "µs");
     f.add("ingest.cpu_producers", "  producers' (benchmark) CPU per event", cpu.bench, "µs");
     f.add("ingest.cpu_busy", "  cores kept busy by the four", cpu.busy * 100.0, "%");
@@ -94,6 +96,7 @@ pub(crate) async fn measure(
         cpu::cores() * 1e6 / others,
         "events/s",
     );
+    f.add("ingest.ratio_to_ceiling", "  ingest / ingest ceiling", ingest / f.get("ingest.ceiling"), "×");
 
     println!("3. Live latency (publish → SSE)");
     servers::quiesce(&url).await?;
@@ -120,6 +123,7 @@ pub(crate) async fn measure(
         live.p99 / f.get("baseline.postgres_commit_p99"),
         "×",
     );
+    f.add("live.ratio_to_floor", "  p99 ratio to the live floor", live.p99 / f.get("baseline.live_floor_p99"), "×");
     f.add("live.cpu_service", "  service CPU per event", cpu.service, "µs");
     f.add("live.cpu_busy", "  cores kept busy (service, PostgreSQL, NATS, benchmark)", cpu.busy * 100.0, "%");
     let (ingest_hwm, _) = service.memory();
@@ -152,17 +156,18 @@ pub(crate) async fn measure(
     let (replay, replayed) = service::replay(&url).await?;
     f.add("replay.events", "replayed events", replayed as f64, "events");
     f.add("replay.events_per_s", "provisio rebuild", replay, "events/s");
+    f.add("replay.ratio_to_ceiling", "  rebuild / replay ceiling", replay / f.get("replay.parse_per_s"), "×");
 
-    println!("5. Queries ({} clients, {} live offers)", cli.clients, world.live_offers);
+    println!("5. Restart: full replay, snapshot, start-up from the snapshot");
     service::load_sql_tables(&db, &world).await?;
-    let service = servers::Service::start(&url, None).await?;
-    f.add("replay.startup_s", "service start-up (replays the log into memory)", service.ready_after.as_secs_f64(), "s");
-    let (_, idle_rss) = service.memory();
+    let (_, last) = service::log_size(&db).await?;
+    let (service, replay_hwm, idle_rss) = snapshots::restart(&mut f, &url, last, cli.small).await?;
     // The rebuild wrote gigabytes of recorded changes: their writeback is not the queries'.
     servers::quiesce(&url).await?;
+    println!("6. Queries ({} clients, {} live offers)", cli.clients, world.live_offers);
     let p = data::partnership_id(0);
     for (key, report) in [("gaps", "gaps"), ("duplications", "duplications")] {
-        let load = service::http_load(
+        let load = load::http_load(
             service.http(cli.clients)?,
             format!("{}/v1/partnerships/{p}/{report}", service.base),
             cli.clients,
@@ -185,9 +190,24 @@ pub(crate) async fn measure(
         f.get("query.gaps.per_s") / f.get("query.sql_gaps.per_s"),
         "×",
     );
+    // Past reports replay whole engines of their own: the live state's peak is taken before.
+    let (query_hwm, _) = service.memory();
+    println!("7. Reports over time ({} clients)", cli.clients);
+    OverTime { service: &service, last, clients: cli.clients, duration, small: cli.small }
+        .measure(&mut f, &world)
+        .await?;
+    let (over_time_hwm, _) = service.memory();
+    f.add(
+        "memory.over_time_peak_mib",
+        "service peak RSS after the reports over time",
+        over_time_hwm as f64 / 1_048_576.0,
+        "MiB",
+    );
 
-    println!("6. Memory");
-    let (hwm, _) = service.memory();
+    println!("8. Memory");
+    // The larger of the two processes' peaks with the live state: the full replay's (with its
+    // snapshot write) and the queries' before the reports over time.
+    let hwm = query_hwm.max(replay_hwm);
     let offers = world.live_offers as f64;
     f.add("memory.live_offers", "live offers", offers, "offers");
     f.add("memory.peak_mib", "service peak RSS (VmHWM)", hwm as f64 / 1_048_576.0, "MiB");

@@ -4,6 +4,8 @@
 //! is its own.
 
 use anyhow::{Context, bail};
+use clap::Parser;
+use provisio::cli::{Cli, Command as CliCommand};
 use sqlx::{Connection, Executor};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -52,7 +54,13 @@ pub(crate) struct Service {
 }
 
 impl Service {
-    pub(crate) async fn start(database_url: &str, nats_url: Option<&str>) -> anyhow::Result<Self> {
+    /// Starts the service; with `snapshot_every_events`, asks it to write an engine snapshot
+    /// every that many events (and on no timer).
+    pub(crate) async fn start(
+        database_url: &str,
+        nats_url: Option<&str>,
+        snapshot_every_events: Option<u64>,
+    ) -> anyhow::Result<Self> {
         let store = provisio_store::Store::connect(database_url).await?;
         let (_, key) = provisio_api::create_key(&store, &provisio_access::Principal::Admin, "benchmark").await?;
         store.close().await;
@@ -61,6 +69,15 @@ impl Service {
         cmd.arg("serve").arg("--database-url").arg(database_url);
         if let Some(url) = nats_url {
             cmd.arg("--nats-url").arg(url);
+        }
+        if let Some(n) = snapshot_every_events {
+            cmd.arg("--snapshot-every-events").arg(n.to_string());
+        }
+        // The service reads its flags' PROVISIO_* variables too: only the flags given here count.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("PROVISIO_") {
+                cmd.env_remove(name);
+            }
         }
         let spawned = Instant::now();
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("starting the service")?;
@@ -171,21 +188,33 @@ pub(crate) fn memory_of(status_path: &str) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// The hidden `serve` subcommand: the real application, in this process, on port 0, with
+/// The hidden `serve` subcommand: the real application, in this process, from the flags
+/// `provisio serve` reads (so it is configured as the binary is), on port 0, with
 /// authentication on (the benchmark's clients send an admin key) and rate limits off (64
-/// clients on one key would otherwise measure the limiter).
-pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> anyhow::Result<()> {
-    let config = provisio::Config {
-        listen: "127.0.0.1:0".into(),
-        database_url,
-        nats_url,
-        consumer: "provisio".into(),
-        max_batch: 1_000,
-        insecure_no_auth: false,
-        limits: provisio_api::Limits { rate_per_second: 0.0, sse_per_key: 1_000, ..provisio_api::Limits::default() },
-        connections: Default::default(),
-        images: Default::default(),
-    };
+/// clients on one key would otherwise measure the limiter). Prints `listening ADDR`.
+pub(crate) async fn serve(
+    database_url: String,
+    nats_url: Option<String>,
+    snapshot_every_events: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut flags: Vec<String> = ["provisio", "serve", "--listen", "127.0.0.1:0", "--database-url", &database_url]
+        .into_iter()
+        .chain(["--max-batch", "1000", "--rate-limit", "0", "--sse-per-key", "1000"])
+        .map(str::to_owned)
+        .collect();
+    flags.extend(nats_url.into_iter().flat_map(|url| ["--nats-url".to_owned(), url]));
+    // Snapshots, by count only: a timer would write one at a moment no phase knows.
+    if let Some(n) = snapshot_every_events {
+        flags.extend([
+            "--snapshot-every-events".to_owned(),
+            n.to_string(),
+            "--snapshot-every-minutes".to_owned(),
+            "0".into(),
+        ]);
+    }
+    let cli = Cli::try_parse_from(&flags)?;
+    let CliCommand::Serve(args) = cli.command else { bail!("not a serve command line: {flags:?}") };
+    let config = provisio::Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus));
     let app = provisio::Application::build(&config).await?;
     println!("listening {}", app.local_addr());
     app.run_until_stopped().await

@@ -2,6 +2,7 @@
 //! report queries (and the plain SQL report beside them).
 
 use crate::data::{Ev, World, partnership_id};
+use crate::load::{Load, run_load};
 use crate::raw::{self, SendTimes};
 use crate::stats::Latency;
 use anyhow::{Context, bail};
@@ -281,88 +282,22 @@ const SQL_GAPS: &str = "\
     where d.demand > coalesce(s.supply, 0) \
     order by unmet desc, academic_year, subject, level, age_group";
 
-/// Requests/s and latency of a load of `clients` concurrent loops for `duration`.
-pub(crate) struct Load {
-    pub(crate) per_second: f64,
-    pub(crate) latency: Latency,
-    pub(crate) bytes: usize,
-}
-
-/// `http` keeps `clients` connections (see `Service::http`).
-pub(crate) async fn http_load(
-    http: reqwest::Client,
-    url: String,
-    clients: usize,
-    duration: Duration,
-) -> anyhow::Result<Load> {
-    // Warm up: one request per client connection.
-    let first = http.get(&url).send().await?;
-    if first.status() != 200 {
-        bail!("{url} answered {}", first.status());
-    }
-    let bytes = first.bytes().await?.len();
-    let url = Arc::new(url);
-    run_load(clients, duration, move || {
-        let (http, url) = (http.clone(), url.clone());
-        async move {
-            let r = http.get(url.as_str()).send().await?;
-            if r.status() != 200 {
-                bail!("a report answered {}", r.status());
-            }
-            r.bytes().await?;
-            Ok(())
-        }
-    })
-    .await
-    .map(|mut l| {
-        l.bytes = bytes;
-        l
-    })
-}
-
+/// The plain SQL gap report under the same load as the service's.
 pub(crate) async fn sql_load(url: &str, clients: usize, duration: Duration) -> anyhow::Result<(Load, usize)> {
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(clients.clamp(1, 64) as u32).connect(url).await?;
     let partnership = Arc::new(partnership_id(0));
     let rows = sqlx::query(SQL_GAPS).bind(partnership.as_str()).fetch_all(&pool).await?.len();
     let load = run_load(clients, duration, {
         let pool = pool.clone();
-        move || {
+        move |_| {
             let (pool, partnership) = (pool.clone(), partnership.clone());
             async move {
                 sqlx::query(SQL_GAPS).bind(partnership.as_str()).fetch_all(&pool).await?;
-                Ok(())
+                Ok(true)
             }
         }
     })
     .await?;
     pool.close().await;
     Ok((load, rows))
-}
-
-async fn run_load<F, Fut>(clients: usize, duration: Duration, request: F) -> anyhow::Result<Load>
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..clients.max(1) {
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut ms = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                request().await?;
-                ms.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            anyhow::Ok(ms)
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await??);
-    }
-    let took = started.elapsed().as_secs_f64();
-    Ok(Load { per_second: all.len() as f64 / took, latency: Latency::of(all), bytes: 0 })
 }
