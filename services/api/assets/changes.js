@@ -68,7 +68,7 @@ function describeChange(change) {
 }
 
 export function logChanges(all) {
-  // The log lists report rows; proposal.changed (CONTRACT section 8) belongs to the proposals.
+  // The kinds this page knows how to say; any other (a newer server's) is left out.
   const changes = all.filter((c) => c.kind in KIND_LABEL);
   if (!changes.length) return;
   const list = $('changes');

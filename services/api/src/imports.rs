@@ -103,7 +103,10 @@ async fn run_import(
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::InvalidImport(e.to_string()))?;
 
-    let snapshot = state.projection.snapshot();
+    // The file is compared with everything durable before it came, the provider's previous
+    // import included, not with a snapshot that may not have applied that yet.
+    let last = state.projection.store().last_position().await?;
+    let snapshot = crate::snapshot::snapshot_at(&state, u64::try_from(last).unwrap_or_default()).await?;
     let current: Vec<LiveOffer> = snapshot
         .engine
         .provider_offers(&ukprn)
