@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use provisio_access::{Caller, Principal, bcrypt_password, generate_key};
-use provisio_store::{NewApiKey, Store};
 use provisio_events::vocab::Vocab;
+use provisio_store::{NewApiKey, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
