@@ -1,8 +1,8 @@
 //! The dashboard's collaboration actions in a real browser, on the demo: a member proposes a
 //! change from a duplication row (a field error first, named beside the form), responds to
 //! it on its page; the partnership's key decides it, proposes more places for a gap on a
-//! member's behalf, and publishes a plan, whose document
-//! opens. Each step is checked on the page and in the service's answers.
+//! member's behalf, and publishes a plan, whose document opens. Each step is checked on the
+//! page and in the service's answers.
 
 use super::DemoPage;
 use super::driver::{screenshot_dir, wait_for};
@@ -97,6 +97,7 @@ async fn a_member_proposes_from_a_duplication_and_responds_and_the_partnership_d
     assert_eq!(error[0], json!("data.title"), "{error}");
     assert!(error[1].as_str().unwrap().starts_with("data.title: "), "{error}");
     assert_eq!(error[2], json!("true"));
+    shoot(&browser, "#propose-section", "proposals-propose-form.png").await;
 
     let title = "Stop one overlapping course";
     set_value(&browser, "#propose-title", title).await;
