@@ -70,7 +70,7 @@ export async function openProposal(report, row) {
   const member = ownMember()
     ? null
     : field('On behalf of', h('select', { id: 'propose-member', name: 'member', required: true }, h('option', { value: '' }, 'Loading members…')));
-  const form = h('form', { id: 'propose-form', class: 'collab-form', novalidate: false },
+  const form = h('form', { id: 'propose-form', class: 'collab-form' },
     h('h2', { id: 'propose-heading' }, 'Propose a change'),
     h('p', { class: 'hint', id: 'propose-addresses' }, `About the ${report === 'gap' ? 'gap' : 'duplication'} in ${where}.`),
     field('Title', h('input', { id: 'propose-title', name: 'title', required: true, value: `${report === 'gap' ? 'Fill the gap in' : 'Fewer overlapping courses in'} ${where}` })),
