@@ -3,16 +3,19 @@
 // partnership, reads it again after each change, and wires the page's controls.
 
 import { ApiError, api, explain, loadCoverage, loadReports, readKey } from './api.js';
-import { logChanges, markChanged } from './changes.js';
+import { dupKey, gapKey, logChanges, markChanged } from './changes.js';
 import { exportDups, exportGaps } from './csv.js';
 import { $, h, notice } from './dom.js';
 import { moveInHeatmap } from './heatmap.js';
 import { setLive, startStream, stopStream } from './live.js';
+import { openProposal } from './propose.js';
 import { loadProposals } from './proposals.js';
+import { renderPublish } from './publish.js';
 import { chooseFocus, render } from './render.js';
 import { state } from './state.js';
 import { loadPlans } from './plans.js';
 import { loadSince, loadSinceLastPlan, renderSince } from './since.js';
+import { loadSelf } from './submit.js';
 import { setupSorting } from './tables.js';
 import { loadTrend } from './trend.js';
 import { loadSubjects } from './vocab.js';
@@ -68,6 +71,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
   state.whatif = null;
   state.canWhatIf = false;
   $('whatif-section').hidden = true;
+  $('propose-section').hidden = true;
   renderSince();
   renderWhatIf();
   $('trend-charts').replaceChildren();
@@ -92,6 +96,7 @@ async function selectPartnership(id, { automatic = false } = {}) {
     probeWhatIf().then(render);
     loadTrend();
     loadPlans();
+    renderPublish(yearsOf(report), (position) => loadPlans(position));
     if ($('since-date').value) loadSince(render);
   } catch (error) {
     if (generation !== state.loadGeneration) return;
@@ -195,6 +200,12 @@ async function start() {
   $('main').addEventListener('click', (e) => {
     const button = e.target.closest('button.whatif-withdraw');
     if (button) withdrawOffer({ ukprn: button.dataset.ukprn, offer_id: button.dataset.offer }, button.dataset.title, render);
+    const propose = e.target.closest('button.propose');
+    if (propose) {
+      const gap = propose.dataset.report === 'gap';
+      const row = (gap ? state.report.gaps : state.report.dups).find((r) => (gap ? gapKey(r) : dupKey(r)) === propose.dataset.key);
+      if (row) openProposal(propose.dataset.report, row);
+    }
   });
   $('main').addEventListener('submit', (e) => {
     const form = e.target.closest('form.whatif-add');
@@ -210,7 +221,7 @@ async function start() {
   const params = new URLSearchParams(location.search);
   state.year = params.get('year');
   try {
-    await loadSubjects();
+    await Promise.all([loadSubjects(), loadSelf()]);
     const body = await api('/v1/partnerships');
     state.partnerships = body.partnerships.slice().sort((a, b) => a.name.localeCompare(b.name));
   } catch (error) {

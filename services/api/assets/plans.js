@@ -14,13 +14,13 @@ function published(at) {
   return new Date(at).toLocaleString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }) + ' UTC';
 }
 
-/** Reads the plans of the partnership chosen and lists them; none, or refused: an empty list. */
-export async function loadPlans() {
+/** Reads the plans of the partnership chosen (at `position` or later) and lists them; none, or refused: an empty list. */
+export async function loadPlans(position) {
   const generation = state.loadGeneration;
   state.plans = [];
   renderPlans();
   try {
-    const answer = await api(`${partnershipPath(state.partnership)}/plans`);
+    const answer = await api(`${partnershipPath(state.partnership)}/plans`, { min_position: position });
     if (generation !== state.loadGeneration) return;
     state.plans = answer.plans;
   } catch (error) {

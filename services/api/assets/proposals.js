@@ -1,8 +1,10 @@
 // The partnership's proposals (CONTRACT section 8): what members propose, where the vote
 // stands, what the changes would do to the gaps and duplications, and how far an agreed one
-// has got. Read-only: a proposal's row opens to its changes, responses and decision.
+// has got. A proposal's row opens to its changes, responses and decision, and to the forms
+// the key may use on it (decide.js).
 
 import { ApiError, api, partnershipPath } from './api.js';
+import { proposalActions } from './decide.js';
 import { $, h } from './dom.js';
 import { state } from './state.js';
 import { ageLabel, levelLabel, modeLabel, num, subjectName } from './vocab.js';
@@ -41,28 +43,43 @@ function detailRow(detail) {
       : h('p', { class: 'empty' }, 'No report row.'),
     h('h4', null, 'Responses'), responses.length ? h('ul', null, responses) : h('p', { class: 'empty' }, 'No responses yet.'),
     h('p', null, decision),
-    detail.ignored.length ? h('p', { class: 'hint' }, `${detail.ignored.length} event(s) about it had no effect: ${detail.ignored.map((i) => i.reason).join('; ')}.`) : null);
+    detail.ignored.length ? h('p', { class: 'hint' }, `${detail.ignored.length} event(s) about it had no effect: ${detail.ignored.map((i) => i.reason).join('; ')}.`) : null,
+    proposalActions(detail));
 }
 
-async function toggle(button, row) {
+/** Proposals whose page is open: they stay open when the list is drawn again. */
+const opened = new Set();
+
+function toggle(button, row, position) {
+  const id = button.dataset.proposal;
   const next = row.nextElementSibling;
   if (next && next.classList.contains('proposal-more')) {
     next.remove();
+    opened.delete(id);
     button.setAttribute('aria-expanded', 'false');
     return;
   }
+  opened.add(id);
   button.setAttribute('aria-expanded', 'true');
   const cell = h('td', { colspan: 7 }, 'Loading…');
-  row.after(h('tr', { class: 'proposal-more' }, cell));
+  row.after(h('tr', { class: 'proposal-more', 'data-proposal': id }, cell));
+  showDetail(cell, id, position);
+}
+
+/** Draws a proposal's page in `cell`, read at `position` or later. */
+async function showDetail(cell, proposalId, position) {
   try {
-    const detail = await api(`${partnershipPath(state.partnership)}/proposals/${encodeURIComponent(button.dataset.proposal)}`);
-    cell.replaceChildren(detailRow(detail));
+    const detail = await api(`${partnershipPath(state.partnership)}/proposals/${encodeURIComponent(proposalId)}`, { min_position: position });
+    const page = detailRow(detail);
+    // A form sent: the list and this page are read again at the event's position.
+    page.addEventListener('sent', (e) => loadProposals(e.detail.position));
+    cell.replaceChildren(page);
   } catch (error) {
     cell.textContent = error.message;
   }
 }
 
-function render(proposals) {
+function render(proposals, position) {
   const body = $('proposals').querySelector('tbody');
   body.replaceChildren(...proposals.map((p) => {
     const t = p.tally;
@@ -74,9 +91,13 @@ function render(proposals) {
       h('td', { class: 'num' }, pair(p.impact.summary.unmet)),
       h('td', { class: 'num' }, pair(p.impact.summary.duplications)),
       h('td', { class: 'num' }, p.fulfilment.of ? `${p.fulfilment.done} of ${p.fulfilment.of}` : '–'));
-    row.querySelector('button').addEventListener('click', (e) => toggle(e.currentTarget, row));
+    row.querySelector('button').addEventListener('click', (e) => toggle(e.currentTarget, row, null));
     return row;
   }));
+  for (const row of [...body.rows]) {
+    const button = row.querySelector('button[data-proposal]');
+    if (button && opened.has(button.dataset.proposal)) toggle(button, row, position);
+  }
   $('proposals-empty').hidden = proposals.length > 0;
 }
 
@@ -87,7 +108,7 @@ export async function loadProposals(position) {
     const answer = await api(`${partnershipPath(partnership)}/proposals`, { min_position: position });
     if (partnership !== state.partnership) return;
     $('proposals-section').hidden = false;
-    render(answer.proposals);
+    render(answer.proposals, position);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 403 || error.status === 404)) $('proposals-section').hidden = true;
   }

@@ -3,6 +3,8 @@
 
 export const state = {
   key: null,
+  /** What the key is (GET /v1/keys/self): role, partnership_id, member_id, ukprn (submit.js). */
+  self: null,
   partnerships: [],
   partnership: null,
   year: null,

@@ -4,6 +4,7 @@
 import { gapKey, dupKey, tagFor, targetKey } from './changes.js';
 import { $, announce, dupIcon, h } from './dom.js';
 import { markOf } from './since.js';
+import { may } from './submit.js';
 import { state } from './state.js';
 import {
   AGES, LEVELS, MODES, SEVERITY, ageShort, byCode, evidenceLabel, levelShort, modeLabel, num, pct, subjectName, targetName, targetScope,
@@ -69,6 +70,13 @@ function addPlacesForm(g) {
   h('label', { for: `${id}-places` }, 'Places'),
   h('input', { id: `${id}-places`, name: 'places', type: 'number', min: 1, max: 10000, value: g.unmet, required: true }),
   h('button', { type: 'submit', class: 'button-secondary' }, 'See what would change'));
+}
+
+/** "Propose a change" about this row, handled by the page (app.js, propose.js). */
+function proposeButton(report, key) {
+  return may('propose')
+    ? h('p', null, h('button', { type: 'button', class: 'button-secondary propose', 'data-report': report, 'data-key': key }, 'Propose a change'))
+    : null;
 }
 
 const SORT_VALUE = {
@@ -137,7 +145,7 @@ export function renderGaps(rows) {
       h('ul', null, g.needs.map(needLine))),
     h('div', null, h('h3', null, `Courses offering places (${g.offers.length})`),
       g.offers.length ? h('ul', null, g.offers.map((o) => offerLine(o, false))) : h('p', null, 'No course offers places here yet.')),
-    state.canWhatIf ? addPlacesForm(g) : null), 8)));
+    state.canWhatIf ? addPlacesForm(g) : null, proposeButton('gap', gapKey(g))), 8)));
 }
 
 export function renderDups(rows) {
@@ -162,7 +170,7 @@ export function renderDups(rows) {
       h('p', null, d.demand
         ? `${num(d.supply)} places for a need of ${num(d.demand)} learners: ${num(d.surplus)} more than needed.`
         : `${num(d.supply)} places and no recorded need.`,
-      d.fill_rate === null ? '' : ` Classes are ${pct(d.fill_rate)} full.`))), 10)));
+      d.fill_rate === null ? '' : ` Classes are ${pct(d.fill_rate)} full.`), proposeButton('duplication', dupKey(d)))), 10)));
 }
 
 export function renderTargets(targets) {

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use provisio_access::{Caller, Principal, bcrypt_password, generate_key};
+use provisio_events::vocab::Vocab;
 use provisio_store::{NewApiKey, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -13,6 +14,7 @@ use serde_json::{Value, json};
 routes! {
     post "/v1/keys" => create,
     get "/v1/keys" => list,
+    get "/v1/keys/self" => whoami,
     delete "/v1/keys/{key_id}" => revoke,
     get "/v1/providers/{ukprn}/rejections" => rejections,
 }
@@ -103,6 +105,24 @@ async fn revoke(
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// What the calling key is: its role and what it is bound to (nulls where not bound), so a
+/// client such as the dashboard offers only the actions the key may take. Any valid key.
+async fn whoami(Authenticated(caller): Authenticated) -> Json<Value> {
+    let (partnership, member, ukprn) = match &caller.principal {
+        Principal::Admin => (None, None, None),
+        Principal::Partnership(p) | Principal::Viewer(p) => (Some(p.as_str()), None, None),
+        Principal::Provider(u) => (None, None, Some(u.as_str())),
+        Principal::Member(p, m) => (Some(p.as_str()), Some(m.as_str()), None),
+    };
+    Json(json!({
+        "key_id": caller.key_id,
+        "role": caller.principal.role(),
+        "partnership_id": partnership,
+        "member_id": member,
+        "ukprn": ukprn,
+    }))
 }
 
 #[derive(Deserialize)]

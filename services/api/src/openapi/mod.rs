@@ -221,6 +221,13 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}}}}})),
                 "403": problem("Not an admin key")}
         }),
+        ("get", "/v1/keys/self") => json!({
+            "summary": "The calling key: its role and binding (any valid key)",
+            "responses": {"200": ok("The key", json!({"type": "object", "required": ["key_id", "role", "partnership_id", "member_id", "ukprn"], "properties": {
+                "key_id": {"type": "string"}, "role": {"enum": ["admin", "partnership", "viewer", "provider", "member"]},
+                "partnership_id": {"type": ["string", "null"]}, "member_id": {"type": ["string", "null"]}, "ukprn": {"type": ["string", "null"]}}})),
+                "401": problem("No valid key")}
+        }),
         ("delete", "/v1/keys/{key_id}") => json!({
             "summary": "Revoke an API key (admin); it stops working at once",
             "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}],

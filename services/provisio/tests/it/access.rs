@@ -208,6 +208,35 @@ async fn every_role_gets_exactly_what_it_may_over_http() {
 }
 
 #[tokio::test]
+async fn every_key_reads_its_own_role_and_binding_and_no_key_is_401() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let admin = app.admin_key.clone();
+    let partnership = create_key(&app.store, "partnership", Some("sunderland")).await;
+    let viewer = create_key(&app.store, "viewer", Some("hull")).await;
+    let provider = create_key(&app.store, "provider", Some(A)).await;
+    // A member key may exist before its member joins (CONTRACT section 8).
+    let member = create_key(&app.store, "member", Some("sunderland/city-college")).await;
+    let cases = [
+        (&admin, json!(["admin", null, null, null])),
+        (&partnership, json!(["partnership", "sunderland", null, null])),
+        (&viewer, json!(["viewer", "hull", null, null])),
+        (&provider, json!(["provider", null, null, A])),
+        (&member, json!(["member", "sunderland", "city-college", null])),
+    ];
+    for (key, want) in cases {
+        let (status, body) = call(&app, "GET", "/v1/keys/self", Some(key), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(json!([body["role"], body["partnership_id"], body["member_id"], body["ukprn"]]), want, "{body}");
+        assert_eq!(body["key_id"], json!(key.split('_').nth(1).unwrap()), "{body}");
+        assert_eq!(body.as_object().unwrap().len(), 5, "exactly the contract's fields: {body}");
+    }
+    let (status, body) = call(&app, "GET", "/v1/keys/self", None, None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(call(&app, "GET", "/v1/keys/self", Some("pk_nope_nope"), None).await.0, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_key_revoked_over_http_stops_working_at_once() {
     let app = spawn_app(Db::Postgres, None).await;
     let (status, created) =

@@ -6,6 +6,7 @@
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
 //! `chromium-driver`, which `scripts/test.sh` installs); it fails, not skips, without them.
 
+mod collab;
 mod driver;
 mod over_time;
 mod plans;
