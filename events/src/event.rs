@@ -1,9 +1,11 @@
-//! The CloudEvents envelope and the ten v1 event types of CONTRACT section 2.
+//! The CloudEvents envelope and the event types of CONTRACT section 2 (and 11's interest).
 
 use crate::vocab::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+
+pub use crate::public::{InterestRegistered, OfferPublic, Iag};
 
 /// The contract's event types, each with the kind of source it must come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,10 +20,11 @@ pub enum EventType {
     NeedIdentified,
     NeedWithdrawn,
     TargetSet,
+    InterestRegistered,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -32,6 +35,7 @@ impl EventType {
         EventType::NeedIdentified,
         EventType::NeedWithdrawn,
         EventType::TargetSet,
+        EventType::InterestRegistered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl EventType {
             EventType::NeedIdentified => "lp.need.identified.v1",
             EventType::NeedWithdrawn => "lp.need.withdrawn.v1",
             EventType::TargetSet => "lp.target.set.v1",
+            EventType::InterestRegistered => "lp.interest.registered.v1",
         }
     }
 
@@ -59,6 +64,7 @@ impl EventType {
             | EventType::NeedIdentified
             | EventType::NeedWithdrawn
             | EventType::TargetSet => SourceKind::Partnership,
+            EventType::InterestRegistered => SourceKind::Public,
             _ => SourceKind::Provider,
         }
     }
@@ -74,6 +80,8 @@ impl fmt::Display for EventType {
 pub enum SourceKind {
     Provider,
     Partnership,
+    /// The service itself, recording what the public told it (section 11).
+    Public,
 }
 
 impl SourceKind {
@@ -82,6 +90,7 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "provider",
             SourceKind::Partnership => "partnership",
+            SourceKind::Public => "public",
         }
     }
 
@@ -89,6 +98,7 @@ impl SourceKind {
         match self {
             SourceKind::Provider => "urn:ukprn:<UKPRN>",
             SourceKind::Partnership => "urn:lp:<partnership id>",
+            SourceKind::Public => PUBLIC_SOURCE,
         }
     }
 }
@@ -98,7 +108,12 @@ impl SourceKind {
 pub enum Source {
     Provider(Ukprn),
     Partnership(PartnershipId),
+    /// `urn:public`: events the service records for the public; no client may send one.
+    Public,
 }
+
+/// The source of the events the service records for the public (CONTRACT section 11).
+pub const PUBLIC_SOURCE: &str = "urn:public";
 
 impl Source {
     pub fn parse(s: &str) -> Option<Self> {
@@ -106,6 +121,8 @@ impl Source {
             Ukprn::parse(u).map(Source::Provider)
         } else if let Some(p) = s.strip_prefix("urn:lp:") {
             PartnershipId::parse(p).map(Source::Partnership)
+        } else if s == PUBLIC_SOURCE {
+            Some(Source::Public)
         } else {
             None
         }
@@ -115,14 +132,16 @@ impl Source {
         match self {
             Source::Provider(_) => SourceKind::Provider,
             Source::Partnership(_) => SourceKind::Partnership,
+            Source::Public => SourceKind::Public,
         }
     }
 
-    /// The UKPRN or partnership id.
+    /// The UKPRN or partnership id; `public` for the service's own public source.
     pub fn owner(&self) -> &str {
         match self {
             Source::Provider(u) => u.as_str(),
             Source::Partnership(p) => p.as_str(),
+            Source::Public => "public",
         }
     }
 
@@ -130,6 +149,7 @@ impl Source {
         match self {
             Source::Provider(u) => format!("urn:ukprn:{u}"),
             Source::Partnership(p) => format!("urn:lp:{p}"),
+            Source::Public => PUBLIC_SOURCE.to_owned(),
         }
     }
 }
@@ -176,6 +196,7 @@ pub enum Payload {
     NeedIdentified(NeedIdentified),
     NeedWithdrawn(NeedWithdrawn),
     TargetSet(TargetSet),
+    InterestRegistered(InterestRegistered),
 }
 
 impl Payload {
@@ -191,6 +212,7 @@ impl Payload {
             Payload::NeedIdentified(_) => EventType::NeedIdentified,
             Payload::NeedWithdrawn(_) => EventType::NeedWithdrawn,
             Payload::TargetSet(_) => EventType::TargetSet,
+            Payload::InterestRegistered(_) => EventType::InterestRegistered,
         }
     }
 }
@@ -213,6 +235,9 @@ pub struct PartnershipRegistered {
     pub areas: Vec<AreaCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Rules>,
+    /// v2: the partnership's information, advice and guidance contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iag: Option<Iag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,6 +248,9 @@ pub struct ProviderRegistered {
     /// v2: the provider's web address (`http://` or `https://`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+    /// v2: the provider's telephone number, as published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -256,6 +284,9 @@ pub struct OfferSpec {
     pub duration_weeks: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lars_aim: Option<String>,
+    /// v2: what the public finder shows of the offer.
+    #[serde(flatten)]
+    pub public: OfferPublic,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
