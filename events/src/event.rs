@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
 
-pub use crate::public::{InterestRegistered, OfferPublic, Iag};
+pub use crate::public::{Iag, InterestRegistered, OfferPublic};
 
 /// The contract's event types, each with the kind of source it must come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -18,6 +18,6 @@ pub use error::{ErrorCode, FieldError};
 pub use event::*;
 pub use subject::*;
 pub use validate::{
-    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS, event_id_of, validate,
-    validate_stored,
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS,
+    event_id_of, validate, validate_stored,
 };

@@ -3,7 +3,9 @@
 //! they differ, and another checks each schema's fields against the validator.
 
 use crate::event::EventType;
-use crate::validate::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS};
+use crate::validate::{
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_OFFERS, MAX_TITLE_CHARS, MAX_URL_CHARS,
+};
 use crate::vocab::*;
 use serde_json::{Map, Value, json};
 

@@ -22,7 +22,11 @@ fn check(t: EventType, edit: impl FnOnce(&mut Value), expected: &[(ErrorCode, &s
 fn offer_details_are_checked_with_their_paths() {
     let offered = EventType::ProvisionOffered;
     check(offered, |e| e["data"]["description"] = json!("x".repeat(4_000)), &[]);
-    check(offered, |e| e["data"]["description"] = json!("x".repeat(4_001)), &[(ErrorCode::InvalidValue, "data.description")]);
+    check(
+        offered,
+        |e| e["data"]["description"] = json!("x".repeat(4_001)),
+        &[(ErrorCode::InvalidValue, "data.description")],
+    );
     check(offered, |e| e["data"]["url"] = json!("http://example.org/c"), &[(ErrorCode::InvalidValue, "data.url")]);
     check(offered, |e| e["data"]["fee"] = json!(-1), &[(ErrorCode::InvalidValue, "data.fee")]);
     check(offered, |e| e["data"]["fee"] = json!("10"), &[(ErrorCode::InvalidType, "data.fee")]);
@@ -38,7 +42,11 @@ fn offer_details_are_checked_with_their_paths() {
 
 #[test]
 fn provider_phone_and_partnership_guidance_contact_are_checked() {
-    check(EventType::ProviderRegistered, |e| e["data"]["phone"] = json!("call us"), &[(ErrorCode::InvalidValue, "data.phone")]);
+    check(
+        EventType::ProviderRegistered,
+        |e| e["data"]["phone"] = json!("call us"),
+        &[(ErrorCode::InvalidValue, "data.phone")],
+    );
     check(EventType::ProviderRegistered, |e| e["data"]["phone"] = json!("+44 (0)191 511-6000"), &[]);
     let p = EventType::PartnershipRegistered;
     check(p, |e| e["data"]["iag"] = json!({}), &[]);

@@ -78,7 +78,11 @@ impl Validator {
     fn opt_https_url(&mut self, o: &Obj<'_, '_>, key: &str) -> Option<Option<String>> {
         let Some(url) = self.opt_url(o, key)? else { return Some(None) };
         if !url.starts_with("https://") {
-            self.err(ErrorCode::InvalidValue, o.at(key).to_string(), format!("{} is not an https:// address", quote(&url)));
+            self.err(
+                ErrorCode::InvalidValue,
+                o.at(key).to_string(),
+                format!("{} is not an https:// address", quote(&url)),
+            );
             return None;
         }
         Some(Some(url))
@@ -99,7 +103,11 @@ impl Validator {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.contains('@')
         }) && !email.chars().any(|c| c.is_whitespace() || c.is_control());
         if !formed {
-            self.err(ErrorCode::InvalidValue, o.at(key).to_string(), format!("{} is not an e-mail address", quote(&email)));
+            self.err(
+                ErrorCode::InvalidValue,
+                o.at(key).to_string(),
+                format!("{} is not an e-mail address", quote(&email)),
+            );
             return None;
         }
         Some(Some(email))

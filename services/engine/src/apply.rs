@@ -43,6 +43,7 @@ impl Engine {
                 let touch = touches.entry(e.partnership_id.clone()).or_default();
                 self.partnership_mut(&e.partnership_id).set_target(e, touch);
             }
+            Payload::InterestRegistered(e) => self.register_interest(e, touches),
         }
     }
 
@@ -149,6 +150,9 @@ impl Engine {
                 }
             }
             self.world.unlist_area(area, id);
+            for (cell, count) in self.world.interest_in(area) {
+                p.count_interest(cell, -(count as i64), touch);
+            }
         }
         for area in new.difference(&old) {
             self.world.list_area(area, id);
@@ -156,6 +160,9 @@ impl Engine {
                 if let Some(offer) = self.world.offers.get(&key) {
                     p.add_offer(&key, offer, self.world.enrolled(&key), touch);
                 }
+            }
+            for (cell, count) in self.world.interest_in(area) {
+                p.count_interest(cell, count as i64, touch);
             }
         }
         touch.everything |= p.register(e);

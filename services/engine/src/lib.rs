@@ -25,6 +25,7 @@ mod change;
 mod cow;
 mod diff;
 mod directory;
+mod interest;
 mod keys;
 mod partnership;
 mod query;
@@ -41,8 +42,8 @@ pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use query::Filter;
 pub use rows::{
-    CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
-    PartnershipSummary, TargetRow,
+    CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, InterestCell,
+    OfferRow, PartnershipSummary, TargetRow,
 };
 pub use rules::EffectiveRules;
 

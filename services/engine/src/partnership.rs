@@ -46,6 +46,9 @@ pub(crate) struct CellAgg {
     pub(crate) needs: BTreeSet<LocalId>,
     /// Places of each live offer, so rows are built without looking offers up.
     pub(crate) offers: BTreeMap<OfferKey, u32>,
+    /// Interest registered by the public in the partnership's areas (section 11): shown
+    /// beside demand, never part of it.
+    pub(crate) interest: u64,
 }
 
 impl CellAgg {
@@ -53,8 +56,8 @@ impl CellAgg {
         Totals { supply: self.supply, enrolled: self.enrolled }
     }
 
-    fn is_empty(&self) -> bool {
-        self.needs.is_empty() && self.offers.is_empty()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.needs.is_empty() && self.offers.is_empty() && self.interest == 0
     }
 }
 
@@ -78,7 +81,7 @@ pub(crate) struct Touch {
 }
 
 impl Touch {
-    fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
+    pub(crate) fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
         self.cells.entry(cell).or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
     }
 

@@ -8,6 +8,7 @@ mod directory;
 mod duplications;
 mod enrolments;
 mod gaps;
+mod interest;
 mod liveness;
 mod model;
 mod queries;
