@@ -7,6 +7,7 @@
 use crate::Engine;
 use crate::keys::{OfferKey, Year};
 use crate::partnership::{Partnership, Touch, Touches};
+use crate::public::PublicVenue;
 use crate::world::{Offer, ProviderRegistration, Report};
 use provisio_events::vocab::{PartnershipId, Ukprn};
 use provisio_events::{
@@ -122,6 +123,10 @@ impl Engine {
 
     /// Registers or re-registers a venue; its offers follow it to its new area.
     fn venue(&mut self, e: &VenueRegistered, touches: &mut Touches) {
+        let details = PublicVenue::of(e);
+        if self.world.venue_details.get(&(e.ukprn.clone(), e.venue_id.clone())) != Some(&details) {
+            self.world.venue_details.insert((e.ukprn.clone(), e.venue_id.clone()), details);
+        }
         if self.world.venue_area(&e.ukprn, &e.venue_id) == Some(&e.area) {
             return;
         }

@@ -28,6 +28,7 @@ mod directory;
 mod interest;
 mod keys;
 mod partnership;
+mod public;
 mod query;
 mod report;
 mod rows;
@@ -40,6 +41,7 @@ pub use change::{Change, ChangeKey, ChangeKind, Row};
 pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
+pub use public::{PublicCourse, PublicVenue};
 pub use query::Filter;
 pub use rows::{
     CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, InterestCell,

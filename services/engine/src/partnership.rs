@@ -111,6 +111,11 @@ pub(crate) struct Partnership {
 }
 
 impl Partnership {
+    /// The areas it lists now; none before it registers.
+    pub(crate) fn registration_areas(&self) -> Vec<AreaCode> {
+        self.registration.as_ref().map(|r| r.areas.clone()).unwrap_or_default()
+    }
+
     pub(crate) fn rules(&self) -> EffectiveRules {
         self.registration.as_ref().map(|r| r.rules).unwrap_or_default()
     }

@@ -6,6 +6,7 @@
 
 use crate::cow::CowMap;
 use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
+use crate::public::PublicVenue;
 use foldhash::HashSet;
 use provisio_events::vocab::{
     AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, ProviderKind, SubjectCode, Ukprn,
@@ -114,6 +115,8 @@ pub(crate) struct World {
     pub(crate) offers: CowMap<OfferKey, Offer, BY_OFFER>,
     pub(crate) reports: CowMap<OfferKey, Report, BY_OFFER>,
     venues: CowMap<VenueKey, AreaCode, BY_PROVIDER>,
+    /// What the public finder shows of each venue (name, postcode, position).
+    pub(crate) venue_details: CowMap<VenueKey, PublicVenue, BY_PROVIDER>,
     venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
     offers_by_venue: CowMap<VenueKey, OfferSet, BY_PROVIDER>,
     /// What a curriculum plan for (provider, year) replaces.

@@ -11,6 +11,7 @@ mod gaps;
 mod interest;
 mod liveness;
 mod model;
+mod public;
 mod queries;
 mod support;
 mod targets;

@@ -4,6 +4,7 @@
 //! recomputes everything from its own plain state, and the changes emitted so far, replayed
 //! into a map, must equal the engine's current rows.
 
+mod courses;
 mod events;
 mod reference;
 
