@@ -13,6 +13,7 @@ macro_rules! routes {
     };
 }
 
+mod address_limit;
 mod as_of;
 mod auth;
 mod dashboard;
@@ -26,15 +27,18 @@ mod live;
 mod openapi;
 mod over_time;
 mod problem;
+mod public;
 mod report_cache;
 mod reports;
 mod request_span;
 mod snapshot;
 
+pub use address_limit::AddressLimit;
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
 pub use limits::Limits;
 pub use problem::ApiError;
+pub use public::PublicConfig;
 pub use report_cache::ReportCache;
 
 use axum::Router;
@@ -55,6 +59,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     pub access: Arc<Access>,
     pub reports: Arc<ReportCache>,
+    /// The open endpoints' configuration (section 11).
+    pub public: Arc<PublicConfig>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.
@@ -81,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(over_time::router())
         .merge(history::router())
         .merge(keys::router())
+        .merge(public::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), timeout))

@@ -184,6 +184,7 @@ pub(crate) async fn serve(database_url: String, nats_url: Option<String>) -> any
         insecure_no_auth: false,
         limits: provisio_api::Limits { rate_per_second: 0.0, sse_per_key: 1_000, ..provisio_api::Limits::default() },
         connections: Default::default(),
+        public: Default::default(),
     };
     let app = provisio::Application::build(&config).await?;
     println!("listening {}", app.local_addr());

@@ -83,6 +83,8 @@ pub struct ServerArgs {
     pub insecure_no_auth: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub public: crate::public_args::PublicArgs,
 }
 
 /// Limits of the HTTP surface (defaults in `provisio_api::Limits`).

@@ -8,6 +8,7 @@ pub mod client;
 pub mod demo;
 pub mod import;
 pub mod keys;
+pub mod public_args;
 pub mod rebuild;
 pub mod report;
 pub mod serve;
@@ -39,6 +40,8 @@ pub struct Config {
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
     pub connections: serve::ConnectionLimits,
+    /// The public finder's flags (section 11).
+    pub public: public_args::PublicArgs,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             insecure_no_auth: server.insecure_no_auth,
             limits: (&server.limits).into(),
             connections: (&server.limits).into(),
+            public: server.public.clone(),
         }
     }
 }
@@ -94,6 +98,7 @@ impl Application {
             shutdown: shutdown.clone(),
             access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
             reports: Default::default(),
+            public: std::sync::Arc::new(config.public.load()?),
         });
         if config.insecure_no_auth {
             tracing::warn!(

@@ -3,7 +3,9 @@
 //! event JSON Schemas, and a test fails when a route has no description here.
 
 mod components;
+mod public;
 
+use crate::public as public_routes;
 use crate::{dashboard, events, health, history, imports, keys, live, over_time, reports};
 use axum::Json;
 use components::components;
@@ -33,6 +35,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         ROUTES,
     ]
     .into_iter()
+    .chain(public_routes::ROUTES.iter().copied())
     .flatten()
     .copied()
 }
@@ -289,13 +292,15 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
                 "404": problem("The partnership is not registered")}
         }),
-        _ => return None,
+        _ => return public::describe(method, path),
     })
 }
 
 /// Paths open without a key (CONTRACT section 6); every other operation needs a Bearer key.
 fn is_open(path: &str) -> bool {
-    matches!(path, "/" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json") || path.starts_with("/assets")
+    matches!(path, "/" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json")
+        || path.starts_with("/assets")
+        || public::is_open(path)
 }
 
 /// The whole document.

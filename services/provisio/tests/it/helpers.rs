@@ -70,6 +70,7 @@ pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provi
         insecure_no_auth: false,
         limits,
         connections: Default::default(),
+        public: Default::default(),
     }
 }
 

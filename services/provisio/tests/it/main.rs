@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod connections;
 mod crash;
+mod finder;
 mod helpers;
 mod http_ingest;
 mod imports;
