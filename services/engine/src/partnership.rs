@@ -18,6 +18,8 @@ pub(crate) struct Registration {
     pub(crate) name: String,
     pub(crate) areas: Vec<AreaCode>,
     pub(crate) rules: EffectiveRules,
+    /// v2: the information, advice and guidance contact the public finder shows.
+    pub(crate) iag: Option<provisio_events::Iag>,
 }
 
 /// The fields of a need that name it without narrowing its cell.
@@ -130,7 +132,7 @@ impl Partnership {
             }
         }
         let fresh = self.registration.as_ref().is_none_or(|old| old.rules != rules);
-        self.registration = Some(Registration { name: e.name.clone(), areas, rules });
+        self.registration = Some(Registration { name: e.name.clone(), areas, rules, iag: e.iag.clone() });
         fresh
     }
 

@@ -63,6 +63,11 @@ impl Engine {
         self.course_of(ukprn, offer_id, offer)
     }
 
+    /// A registered partnership's guidance contact: `Some(None)` when it gave none.
+    pub fn partnership_iag(&self, id: &str) -> Option<Option<provisio_events::Iag>> {
+        self.registered(id)?.registration.as_ref().map(|r| r.iag.clone())
+    }
+
     /// Every public course, in no particular order.
     pub fn public_courses(&self) -> impl Iterator<Item = PublicCourse> + '_ {
         self.world.offers.iter().filter_map(|(key, offer)| self.course_of(key.ukprn(), key.offer_id(), offer))

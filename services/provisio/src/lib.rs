@@ -6,6 +6,7 @@ pub mod changes;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod finder_feed;
 pub mod import;
 pub mod keys;
 pub mod public_args;
@@ -90,6 +91,8 @@ impl Application {
             .context("starting ingestion")?;
         let projection = Projection::new(store);
         tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
+        let public = std::sync::Arc::new(config.public.load()?);
+        tracker.spawn(finder_feed::follow(public.finder.clone(), ingest.clone(), projection.clone(), shutdown.clone()));
         let listener =
             TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let router = provisio_api::router(provisio_api::AppState {
@@ -98,7 +101,7 @@ impl Application {
             shutdown: shutdown.clone(),
             access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
             reports: Default::default(),
-            public: std::sync::Arc::new(config.public.load()?),
+            public,
         });
         if config.insecure_no_auth {
             tracing::warn!(

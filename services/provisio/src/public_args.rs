@@ -48,7 +48,9 @@ impl PublicArgs {
                 Some(Arc::new(lookup))
             }
         };
+        let finder = provisio_finder::Finder::new(postcodes.clone()).context("creating the course finder's index")?;
         Ok(PublicConfig {
+            finder: Arc::new(std::sync::RwLock::new(finder)),
             postcodes,
             interest_limit: AddressLimit::new(self.interest_rate_limit),
             trust_forwarded_for: self.trust_forwarded_for,

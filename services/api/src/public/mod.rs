@@ -2,18 +2,19 @@
 //! ignored. What it needs beyond the engine (the postcode lookup, the per-address allowance
 //! for registering interest) is configured once in [`PublicConfig`].
 
+mod courses;
 mod interest;
 
 use crate::address_limit::AddressLimit;
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
+use provisio_finder::Finder;
 use provisio_import::PostcodeLookup;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// How the open endpoints behave; built from `--postcodes`, `--interest-rate-limit` and
 /// `--trust-forwarded-for`.
-#[derive(Debug)]
 pub struct PublicConfig {
     /// Postcode → district and position; `None` when no file was given (then every postcode
     /// is unknown).
@@ -21,19 +22,15 @@ pub struct PublicConfig {
     pub interest_limit: AddressLimit,
     /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
     pub trust_forwarded_for: bool,
-}
-
-impl Default for PublicConfig {
-    fn default() -> Self {
-        Self { postcodes: None, interest_limit: AddressLimit::new(20), trust_forwarded_for: false }
-    }
+    /// The index of public courses, kept in step with the engine by the service.
+    pub finder: Arc<RwLock<Finder>>,
 }
 
 pub(crate) fn router() -> axum::Router<crate::AppState> {
-    interest::router()
+    interest::router().merge(courses::router())
 }
 
-pub(crate) const ROUTES: &[&[(&str, &str)]] = &[interest::ROUTES];
+pub(crate) const ROUTES: &[&[(&str, &str)]] = &[interest::ROUTES, courses::ROUTES];
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the first
 /// `X-Forwarded-For` entry when it parses. Kept in memory only, never logged or stored.

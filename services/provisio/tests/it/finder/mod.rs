@@ -1,6 +1,7 @@
 //! The public course finder and learners' interest (CONTRACT section 11), over HTTP and NATS
 //! on PostgreSQL and SQLite.
 
+mod courses;
 mod interest;
 
 use crate::helpers::*;
