@@ -3,7 +3,7 @@
 use provisio_import::LatLon;
 
 /// Mean radius of the Earth (IUGG), in kilometres.
-const EARTH_RADIUS_KM: f64 = 6_371.0088;
+const EARTH_RADIUS_KM: f64 = 6_371.008_8;
 
 pub fn haversine_km(a: LatLon, b: LatLon) -> f64 {
     let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
