@@ -29,6 +29,8 @@ pub enum ErrorCode {
     TooLarge,
     /// The event's JSON is nested deeper than the service accepts (on every way in).
     TooDeep,
+    /// The source is the service's own (`urn:public`): no client may send its events.
+    SourceNotAllowed,
 }
 
 impl ErrorCode {
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::DuplicateOfferId => "duplicate-offer-id",
             ErrorCode::TooLarge => "too-large",
             ErrorCode::TooDeep => "too-deep",
+            ErrorCode::SourceNotAllowed => "source-not-allowed",
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The CloudEvents envelope and the event types of CONTRACT sections 2, 8 and 9.
+//! The CloudEvents envelope and the event types of CONTRACT sections 2, 8, 9 and 11 (interest).
 
 use crate::collab::*;
 use crate::vocab::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+
+pub use crate::public::{Iag, InterestRegistered, OfferPublic};
 
 /// The contract's event types, each with the kind of source it must come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,10 +27,11 @@ pub enum EventType {
     ProposalMade,
     ProposalResponded,
     ProposalDecided,
+    InterestRegistered,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 17] = [
         EventType::PartnershipRegistered,
         EventType::ProviderRegistered,
         EventType::VenueRegistered,
@@ -45,6 +48,7 @@ impl EventType {
         EventType::ProposalMade,
         EventType::ProposalResponded,
         EventType::ProposalDecided,
+        EventType::InterestRegistered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +69,7 @@ impl EventType {
             EventType::ProposalMade => "lp.proposal.made.v1",
             EventType::ProposalResponded => "lp.proposal.responded.v1",
             EventType::ProposalDecided => "lp.proposal.decided.v1",
+            EventType::InterestRegistered => "lp.interest.registered.v1",
         }
     }
 
@@ -82,6 +87,7 @@ impl EventType {
             | EventType::ProvisionWithdrawn
             | EventType::EnrolmentReported
             | EventType::CurriculumPublished => SourceKind::Provider,
+            EventType::InterestRegistered => SourceKind::Public,
             _ => SourceKind::Partnership,
         }
     }
@@ -110,6 +116,8 @@ pub enum SourceKind {
     Partnership,
     /// A member of a partnership, speaking for itself (CONTRACT section 8).
     Member,
+    /// The service itself, recording what the public told it (section 11).
+    Public,
 }
 
 impl SourceKind {
@@ -119,6 +127,7 @@ impl SourceKind {
             SourceKind::Provider => "provider",
             SourceKind::Partnership => "partnership",
             SourceKind::Member => "member",
+            SourceKind::Public => "public",
         }
     }
 
@@ -127,6 +136,7 @@ impl SourceKind {
             SourceKind::Provider => "urn:ukprn:<UKPRN>",
             SourceKind::Partnership => "urn:lp:<partnership id>",
             SourceKind::Member => "urn:lp:<partnership id>:member:<member id>",
+            SourceKind::Public => PUBLIC_SOURCE,
         }
     }
 }
@@ -138,7 +148,12 @@ pub enum Source {
     Provider(Ukprn),
     Partnership(PartnershipId),
     Member(PartnershipId, MemberId),
+    /// `urn:public`: events the service records for the public; no client may send one.
+    Public,
 }
+
+/// The source of the events the service records for the public (CONTRACT section 11).
+pub const PUBLIC_SOURCE: &str = "urn:public";
 
 impl Source {
     pub fn parse(s: &str) -> Option<Self> {
@@ -149,6 +164,8 @@ impl Source {
                 Some((p, m)) => Some(Source::Member(PartnershipId::parse(p)?, MemberId::parse(m)?)),
                 None => PartnershipId::parse(p).map(Source::Partnership),
             }
+        } else if s == PUBLIC_SOURCE {
+            Some(Source::Public)
         } else {
             None
         }
@@ -159,14 +176,17 @@ impl Source {
             Source::Provider(_) => SourceKind::Provider,
             Source::Partnership(_) => SourceKind::Partnership,
             Source::Member(..) => SourceKind::Member,
+            Source::Public => SourceKind::Public,
         }
     }
 
-    /// The UKPRN or partnership id (a member's partnership for a member source).
+    /// The UKPRN or partnership id (a member's partnership for a member source); `public`
+    /// for the service's own public source.
     pub fn owner(&self) -> &str {
         match self {
             Source::Provider(u) => u.as_str(),
             Source::Partnership(p) | Source::Member(p, _) => p.as_str(),
+            Source::Public => "public",
         }
     }
 
@@ -175,6 +195,7 @@ impl Source {
             Source::Provider(u) => format!("urn:ukprn:{u}"),
             Source::Partnership(p) => format!("urn:lp:{p}"),
             Source::Member(p, m) => format!("urn:lp:{p}:member:{m}"),
+            Source::Public => PUBLIC_SOURCE.to_owned(),
         }
     }
 }
@@ -227,6 +248,7 @@ pub enum Payload {
     ProposalMade(ProposalMade),
     ProposalResponded(ProposalResponded),
     ProposalDecided(ProposalDecided),
+    InterestRegistered(InterestRegistered),
 }
 
 impl Payload {
@@ -248,6 +270,7 @@ impl Payload {
             Payload::ProposalMade(_) => EventType::ProposalMade,
             Payload::ProposalResponded(_) => EventType::ProposalResponded,
             Payload::ProposalDecided(_) => EventType::ProposalDecided,
+            Payload::InterestRegistered(_) => EventType::InterestRegistered,
         }
     }
 }
@@ -270,6 +293,9 @@ pub struct PartnershipRegistered {
     pub areas: Vec<AreaCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Rules>,
+    /// v2: the partnership's information, advice and guidance contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iag: Option<Iag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -280,6 +306,9 @@ pub struct ProviderRegistered {
     /// v2: the provider's web address (`http://` or `https://`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+    /// v2: the provider's telephone number, as published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -313,6 +342,9 @@ pub struct OfferSpec {
     pub duration_weeks: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lars_aim: Option<String>,
+    /// v2: what the public finder shows of the offer.
+    #[serde(flatten)]
+    pub public: OfferPublic,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,12 +11,15 @@ pub fn example_json(t: EventType) -> Value {
             "urn:lp:sunderland",
             json!({"partnership_id": "sunderland", "name": "Sunderland Learning Partnership",
                    "areas": ["E08000024"],
-                   "rules": {"surplus_tolerance": 0.25, "viable_fill_rate": 0.5, "min_group_size": 10}}),
+                   "rules": {"surplus_tolerance": 0.25, "viable_fill_rate": 0.5, "min_group_size": 10},
+                   "iag": {"name": "Sunderland Next Steps", "url": "https://nextsteps.example.org",
+                           "phone": "0191 000 0000", "email": "advice@nextsteps.example.org"}}),
         ),
         EventType::ProviderRegistered => (
             "urn:ukprn:10006570",
             json!({"ukprn": "10006570", "name": "Sunderland College", "kind": "fe-college",
-                                         "website": "https://www.sunderlandcollege.ac.uk"}),
+                                         "website": "https://www.sunderlandcollege.ac.uk",
+                                         "phone": "0191 511 6000"}),
         ),
         EventType::VenueRegistered => (
             "urn:ukprn:10006570",
@@ -28,7 +31,10 @@ pub fn example_json(t: EventType) -> Value {
             json!({"ukprn": "10006570", "academic_year": "2001/02", "offer_id": "ENG-L3-FT-2001",
                    "venue_id": "CITY", "title": "Engineering (Level 3)", "subject": "4.1", "level": "3",
                    "age_group": "16-18", "mode": "full-time", "places": 24, "status": "planned",
-                   "start_date": "2001-09-10", "duration_weeks": 36, "lars_aim": "60005678"}),
+                   "start_date": "2001-09-10", "duration_weeks": 36, "lars_aim": "60005678",
+                   "description": "Mechanical and electrical engineering in the college's workshops.",
+                   "url": "https://www.sunderlandcollege.ac.uk/courses/eng-l3", "fee": 0.0, "funding": "free",
+                   "hours_per_week": 16.5}),
         ),
         EventType::ProvisionWithdrawn => (
             "urn:ukprn:10006570",
@@ -46,7 +52,9 @@ pub fn example_json(t: EventType) -> Value {
                  "status": "confirmed", "start_date": "2001-09-10", "duration_weeks": 36, "lars_aim": "60005678"},
                 {"offer_id": "HSC-L2-PT-2001", "venue_id": "CITY", "title": "Health and Social Care",
                  "subject": "1.3", "level": "2", "age_group": "19+", "mode": "part-time", "places": 16,
-                 "status": "planned", "start_date": "2002-01-07", "duration_weeks": 20, "lars_aim": "60012345"}
+                 "status": "planned", "start_date": "2002-01-07", "duration_weeks": 20, "lars_aim": "60012345",
+                 "description": "Care practice for adults.", "url": "https://www.sunderlandcollege.ac.uk/courses/hsc",
+                 "fee": 450.5, "funding": "loan", "hours_per_week": 6.5}
             ]}),
         ),
         EventType::NeedIdentified => (
@@ -107,6 +115,11 @@ pub fn example_json(t: EventType) -> Value {
             "urn:lp:sunderland",
             json!({"partnership_id": "sunderland", "proposal_id": "P-ENG-3", "decision": "agreed",
                    "note": "Board meeting of 12 March 2002"}),
+        ),
+        EventType::InterestRegistered => (
+            "urn:public",
+            json!({"area": "E08000024", "subject": "4.1", "level": "3", "age_group": "19+",
+                   "mode": "part-time", "academic_year": "2001/02"}),
         ),
     };
     json!({

@@ -9,6 +9,7 @@ mod collab;
 mod error;
 mod event;
 pub mod example;
+mod public;
 pub mod schema;
 mod subject;
 mod validate;
@@ -19,6 +20,6 @@ pub use error::{ErrorCode, FieldError};
 pub use event::*;
 pub use subject::*;
 pub use validate::{
-    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES, MAX_TITLE_CHARS,
-    MAX_URL_CHARS, event_id_of, validate, validate_stored,
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES,
+    MAX_TITLE_CHARS, MAX_URL_CHARS, event_id_of, validate, validate_stored,
 };

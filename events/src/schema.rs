@@ -4,8 +4,8 @@
 
 use crate::event::EventType;
 use crate::validate::{
-    MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES, MAX_TITLE_CHARS,
-    MAX_URL_CHARS,
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PLAN_ITEMS, MAX_PLAN_OFFERS, MAX_PROPOSAL_CHANGES,
+    MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 use crate::vocab::*;
 use serde_json::{Map, Value, json};
@@ -22,6 +22,12 @@ pub enum FieldKind {
         min: f64,
         max: Option<f64>,
     },
+    /// An `https://` address of at most this many characters (v2 offer `url`).
+    HttpsUrl(usize),
+    /// A number greater than 0.
+    Positive,
+    /// A telephone number: digits, spaces, `+ - ( )`.
+    Phone,
     Areas,
     Rules,
     Offers,
@@ -35,6 +41,8 @@ pub enum FieldKind {
     RowKeys,
     /// Draft offered and withdrawn events of a proposal.
     DraftChanges,
+    /// A partnership's guidance contact (v2 `iag`).
+    Iag,
 }
 
 /// One field of an event's `data`.
@@ -72,6 +80,11 @@ pub fn offer_fields() -> Vec<Field> {
         opt("start_date", v::<Date>()),
         opt("duration_weeks", FieldKind::Integer(1)),
         opt("lars_aim", FieldKind::Text(32)),
+        opt("description", FieldKind::Text(MAX_DESCRIPTION_CHARS)),
+        opt("url", FieldKind::HttpsUrl(MAX_URL_CHARS)),
+        opt("fee", FieldKind::Number { min: 0.0, max: None }),
+        opt("funding", v::<Funding>()),
+        opt("hours_per_week", FieldKind::Positive),
     ]
 }
 
@@ -84,10 +97,22 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
     let year = req("academic_year", v::<AcademicYear>());
     match t {
         EventType::PartnershipRegistered => {
-            vec![partnership, name, req("areas", FieldKind::Areas), opt("rules", FieldKind::Rules)]
+            vec![
+                partnership,
+                name,
+                req("areas", FieldKind::Areas),
+                opt("rules", FieldKind::Rules),
+                opt("iag", FieldKind::Iag),
+            ]
         }
         EventType::ProviderRegistered => {
-            vec![ukprn, name, req("kind", v::<ProviderKind>()), opt("website", FieldKind::Url(MAX_URL_CHARS))]
+            vec![
+                ukprn,
+                name,
+                req("kind", v::<ProviderKind>()),
+                opt("website", FieldKind::Url(MAX_URL_CHARS)),
+                opt("phone", FieldKind::Phone),
+            ]
         }
         EventType::VenueRegistered => vec![
             ukprn,
@@ -175,6 +200,14 @@ pub fn data_fields(t: EventType) -> Vec<Field> {
             opt("proposal_ids", FieldKind::Ids),
             opt("foreword", FieldKind::Text(MAX_NOTE_CHARS)),
         ],
+        EventType::InterestRegistered => vec![
+            req("area", v::<AreaCode>()),
+            req("subject", v::<SubjectCode>()),
+            req("level", v::<Level>()),
+            req("age_group", v::<AgeGroup>()),
+            opt("mode", v::<Mode>()),
+            year,
+        ],
     }
 }
 
@@ -183,6 +216,9 @@ fn field_schema(kind: FieldKind) -> Value {
         FieldKind::Vocab(schema) => schema(),
         FieldKind::Text(max) => json!({"type": "string", "minLength": 1, "maxLength": max}),
         FieldKind::Url(max) => json!({"type": "string", "maxLength": max, "pattern": "^https?://[^/\\s][^\\s]*$"}),
+        FieldKind::HttpsUrl(max) => json!({"type": "string", "maxLength": max, "pattern": "^https://[^/\\s][^\\s]*$"}),
+        FieldKind::Positive => json!({"type": "number", "exclusiveMinimum": 0}),
+        FieldKind::Phone => json!({"type": "string", "maxLength": 32, "pattern": "^[0-9 +()-]*[0-9][0-9 +()-]*$"}),
         FieldKind::Integer(min) => json!({"type": "integer", "minimum": min, "maximum": u32::MAX}),
         FieldKind::Number { min, max } => {
             let mut s = json!({"type": "number", "minimum": min});
@@ -240,6 +276,12 @@ fn field_schema(kind: FieldKind) -> Value {
                 "items": {"oneOf": [draft(EventType::ProvisionOffered), draft(EventType::ProvisionWithdrawn)]},
             })
         }
+        FieldKind::Iag => object_schema(&[
+            opt("name", FieldKind::Text(MAX_NAME_CHARS)),
+            opt("url", FieldKind::Url(MAX_URL_CHARS)),
+            opt("phone", FieldKind::Phone),
+            opt("email", FieldKind::Text(254)),
+        ]),
     }
 }
 
@@ -255,6 +297,7 @@ pub fn event_schema(t: EventType) -> Value {
     let source = match t.source_kind() {
         crate::SourceKind::Provider => "^urn:ukprn:1[0-9]{7}$",
         _ if t.member_may_send() => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}(:member:[a-z0-9][a-z0-9-]{1,62})?$",
+        crate::SourceKind::Public => "^urn:public$",
         _ => "^urn:lp:[a-z0-9][a-z0-9-]{1,62}$",
     };
     json!({

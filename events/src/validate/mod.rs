@@ -16,6 +16,7 @@ mod fields;
 mod partnership;
 mod plan;
 mod provider;
+mod public;
 
 /// Longest free-text fields (names, titles), in characters.
 pub const MAX_NAME_CHARS: usize = 500;
@@ -29,8 +30,12 @@ pub const MAX_PLAN_OFFERS: usize = 20_000;
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest web address (v2), in characters.
 pub const MAX_URL_CHARS: usize = 2_000;
+/// Longest offer description (v2), in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 
-/// Validates one event. The error list is never empty.
+/// Validates one event sent by a client (HTTP, NATS, imports, drafts). The error list is never
+/// empty. Events of the service's own source `urn:public` are refused: only the service records
+/// them, and it builds them typed.
 pub fn validate(value: &Value) -> Result<Event, Vec<FieldError>> {
     run(value, Validator::default())
 }
@@ -134,6 +139,13 @@ impl Validator {
         let source = match self.required(&top, "source") {
             Some(v) => self.string(top.at("source"), v, "a source URI").and_then(|s| {
                 let parsed = Source::parse(s);
+                if parsed == Some(Source::Public) && !self.stored {
+                    self.err(
+                        ErrorCode::SourceNotAllowed,
+                        "source".into(),
+                        format!("{} is the service's own source; its events cannot be submitted", quote(s)),
+                    );
+                }
                 if parsed.is_none() {
                     self.err(
                         ErrorCode::InvalidValue,
@@ -240,6 +252,7 @@ impl Validator {
             }
             // No event type is owned by a member source: `accepts` sent those here as partnership events.
             SourceKind::Member => None,
+            SourceKind::Public => self.public_payload(t, d),
         }
     }
 }

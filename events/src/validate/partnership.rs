@@ -21,11 +21,13 @@ impl Validator {
                     None => Some(None),
                     Some(v) => self.object(d.at("rules"), v).and_then(|r| self.rules(&r)).map(Some),
                 };
+                let iag = self.v2(|v| v.opt_iag(d));
                 Payload::PartnershipRegistered(PartnershipRegistered {
                     partnership_id,
                     name: name?,
                     areas: areas?,
                     rules: rules?,
+                    iag: iag?,
                 })
             }
             EventType::NeedIdentified => {

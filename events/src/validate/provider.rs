@@ -14,7 +14,14 @@ impl Validator {
                 let name = self.req_text(d, "name", MAX_NAME_CHARS);
                 let kind = self.req_vocab::<ProviderKind>(d, "kind");
                 let website = self.v2(|v| v.opt_url(d, "website"));
-                Payload::ProviderRegistered(ProviderRegistered { ukprn, name: name?, kind: kind?, website: website? })
+                let phone = self.v2(|v| v.opt_phone(d, "phone"));
+                Payload::ProviderRegistered(ProviderRegistered {
+                    ukprn,
+                    name: name?,
+                    kind: kind?,
+                    website: website?,
+                    phone: phone?,
+                })
             }
             EventType::VenueRegistered => {
                 let venue_id = self.req_vocab::<LocalId>(d, "venue_id");
@@ -118,6 +125,7 @@ impl Validator {
         let start_date = self.opt_vocab::<Date>(o, "start_date");
         let duration_weeks = self.opt_integer(o, "duration_weeks", 1);
         let lars_aim = self.opt_text(o, "lars_aim", 32);
+        let public = self.offer_public(o);
         Some(OfferSpec {
             offer_id: offer_id?,
             venue_id: venue_id?,
@@ -131,6 +139,7 @@ impl Validator {
             start_date: start_date?,
             duration_weeks: duration_weeks?,
             lars_aim: lars_aim?,
+            public: public?,
         })
     }
 }

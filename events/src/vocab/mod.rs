@@ -287,6 +287,13 @@ enum_vocab!(
     { Draft = "draft", Consultation = "consultation", Final = "final" }
 );
 
+enum_vocab!(
+    /// How a course is paid for (v2, the public finder).
+    Funding,
+    "a funding kind (free, fee, loan or employer)",
+    { Free = "free", Fee = "fee", Loan = "loan", Employer = "employer" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ macro_rules! routes {
     };
 }
 
+mod address_limit;
 mod as_of;
 mod auth;
 mod collab;
@@ -29,16 +30,19 @@ mod over_time;
 mod plan_cache;
 mod plans;
 mod problem;
+mod public;
 mod report_cache;
 mod reports;
 mod request_span;
 mod snapshot;
 
+pub use address_limit::AddressLimit;
 pub use auth::{ANONYMOUS, Access};
 pub use keys::create_key;
 pub use limits::Limits;
 pub use plan_cache::PlanCache;
 pub use problem::ApiError;
+pub use public::PublicConfig;
 pub use report_cache::ReportCache;
 
 use axum::Router;
@@ -61,6 +65,8 @@ pub struct AppState {
     pub reports: Arc<ReportCache>,
     /// Built plans and their documents: fixed at their positions, kept for ever.
     pub plans: Arc<PlanCache>,
+    /// The open endpoints' configuration (section 11).
+    pub public: Arc<PublicConfig>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.
@@ -89,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(history::router())
         .merge(plans::router())
         .merge(keys::router())
+        .merge(public::router())
         .merge(imports::router().layer(DefaultBodyLimit::max(state.access.limits.max_import_bytes)))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), timeout))

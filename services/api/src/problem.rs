@@ -46,6 +46,15 @@ pub enum ApiError {
     TooManyRequests(String),
     #[error("the JSON is nested deeper than {limit} levels")]
     TooDeep { limit: usize },
+    /// A postcode the lookup cannot place (section 11).
+    #[error("postcode {0:?} is not one the service can place")]
+    UnknownPostcode(String),
+    /// A registration of interest that cannot be recorded (section 11): nothing was recorded.
+    #[error("{field}: {message}")]
+    InvalidInterest { field: &'static str, message: String },
+    /// Too many registrations of interest from one client address; retry after this many seconds.
+    #[error("too many registrations of interest from this address; retry in {0} s")]
+    InterestRateLimited(u64),
     #[error("the request took longer than {0} s")]
     Timeout(u64),
     #[error("internal error; quote correlation id {correlation_id} when reporting it")]
@@ -98,6 +107,11 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "This key may not do that"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
             ApiError::TooDeep { .. } => (StatusCode::BAD_REQUEST, "too-deep", "JSON nested too deeply"),
+            ApiError::UnknownPostcode(_) => (StatusCode::BAD_REQUEST, "unknown-postcode", "Unknown postcode"),
+            ApiError::InvalidInterest { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid-interest", "Interest cannot be recorded")
+            }
+            ApiError::InterestRateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out"),
             ApiError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
@@ -132,6 +146,10 @@ impl From<provisio_ingest::IngestError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();
+        let retry_after = match self {
+            ApiError::InterestRateLimited(seconds) => HeaderValue::from(seconds.max(1)),
+            _ => HeaderValue::from_static("1"),
+        };
         let mut body = json!({
             "type": format!("https://provisio.example/problems/{code}"),
             "title": title,
@@ -150,7 +168,7 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         match status {
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                headers.insert(header::RETRY_AFTER, retry_after);
             }
             StatusCode::UNAUTHORIZED => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

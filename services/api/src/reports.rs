@@ -32,7 +32,7 @@ routes! {
 /// Query parameters of every report; each endpoint reads the ones it knows.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ReportParams {
-    academic_year: Option<String>,
+    pub(crate) academic_year: Option<String>,
     subject: Option<String>,
     level: Option<String>,
     age_group: Option<String>,
@@ -99,7 +99,7 @@ pub(crate) fn check_reader(caller: &Caller, id: &str) -> Result<(), ApiError> {
 
 /// Runs one report query and answers `{"partnership_id", "position", <name>: rows}` plus
 /// `extra` fields, kept in the report cache for the snapshot it was read from.
-async fn report<R: serde::Serialize + Default>(
+pub(crate) async fn report<R: serde::Serialize + Default>(
     state: &AppState,
     caller: &Caller,
     id: String,

@@ -7,6 +7,7 @@
 use crate::Engine;
 use crate::keys::{OfferKey, Year};
 use crate::partnership::{Partnership, Touch, Touches};
+use crate::public::PublicVenue;
 use crate::world::{Offer, ProviderRegistration, Report};
 use provisio_events::vocab::{PartnershipId, Ukprn};
 use provisio_events::{
@@ -51,6 +52,7 @@ impl Engine {
             | Payload::ProposalMade(_)
             | Payload::ProposalResponded(_)
             | Payload::ProposalDecided(_) => {}
+            Payload::InterestRegistered(e) => self.register_interest(e, touches),
         }
     }
 
@@ -129,6 +131,10 @@ impl Engine {
 
     /// Registers or re-registers a venue; its offers follow it to its new area.
     fn venue(&mut self, e: &VenueRegistered, touches: &mut Touches) {
+        let details = PublicVenue::of(e);
+        if self.world.venue_details.get(&(e.ukprn.clone(), e.venue_id.clone())) != Some(&details) {
+            self.world.venue_details.insert((e.ukprn.clone(), e.venue_id.clone()), details);
+        }
         if self.world.venue_area(&e.ukprn, &e.venue_id) == Some(&e.area) {
             return;
         }
@@ -157,6 +163,9 @@ impl Engine {
                 }
             }
             self.world.unlist_area(area, id);
+            for (cell, count) in self.world.interest_in(area) {
+                p.count_interest(cell, -(count as i64), touch);
+            }
         }
         for area in new.difference(&old) {
             self.world.list_area(area, id);
@@ -164,6 +173,9 @@ impl Engine {
                 if let Some(offer) = self.world.offers.get(&key) {
                     p.add_offer(&key, offer, self.world.enrolled(&key), touch);
                 }
+            }
+            for (cell, count) in self.world.interest_in(area) {
+                p.count_interest(cell, count as i64, touch);
             }
         }
         touch.everything |= p.register(e);

@@ -27,10 +27,12 @@ mod cow;
 mod diff;
 mod directory;
 mod image;
+mod interest;
 mod keys;
 mod partnership;
 mod plan_content;
 mod plans;
+mod public;
 mod query;
 mod report;
 mod rows;
@@ -50,10 +52,11 @@ pub use image::{ENGINE_VERSION, FORMAT_VERSION, ImageError, ImageHeader};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use plan_content::{PlanContent, PlanProgress, ProposalProgress, YearCoverage};
 pub use plans::{PlanRef, PlanVersion};
+pub use public::{PublicCourse, PublicVenue};
 pub use query::Filter;
 pub use rows::{
-    CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, OfferRow,
-    PartnershipSummary, TargetRow,
+    CoverageCell, DuplicationOffer, DuplicationRow, DuplicationSeverity, GapOffer, GapRow, GapSeverity, InterestCell,
+    OfferRow, PartnershipSummary, TargetRow,
 };
 pub use rules::EffectiveRules;
 

@@ -18,6 +18,8 @@ pub(crate) struct Registration {
     pub(crate) name: String,
     pub(crate) areas: Vec<AreaCode>,
     pub(crate) rules: EffectiveRules,
+    /// v2: the information, advice and guidance contact the public finder shows.
+    pub(crate) iag: Option<provisio_events::Iag>,
 }
 
 /// The fields of a need that name it without narrowing its cell.
@@ -46,6 +48,9 @@ pub(crate) struct CellAgg {
     pub(crate) needs: BTreeSet<LocalId>,
     /// Places of each live offer, so rows are built without looking offers up.
     pub(crate) offers: BTreeMap<OfferKey, u32>,
+    /// Interest registered by the public in the partnership's areas (section 11): shown
+    /// beside demand, never part of it.
+    pub(crate) interest: u64,
 }
 
 impl CellAgg {
@@ -53,8 +58,8 @@ impl CellAgg {
         Totals { supply: self.supply, enrolled: self.enrolled }
     }
 
-    fn is_empty(&self) -> bool {
-        self.needs.is_empty() && self.offers.is_empty()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.needs.is_empty() && self.offers.is_empty() && self.interest == 0
     }
 }
 
@@ -78,7 +83,7 @@ pub(crate) struct Touch {
 }
 
 impl Touch {
-    fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
+    pub(crate) fn cell(&mut self, cell: Cell, agg: Option<&CellAgg>) {
         self.cells.entry(cell).or_insert_with(|| agg.map(CellAgg::totals).unwrap_or_default());
     }
 
@@ -108,6 +113,11 @@ pub(crate) struct Partnership {
 }
 
 impl Partnership {
+    /// The areas it lists now; none before it registers.
+    pub(crate) fn registration_areas(&self) -> Vec<AreaCode> {
+        self.registration.as_ref().map(|r| r.areas.clone()).unwrap_or_default()
+    }
+
     pub(crate) fn rules(&self) -> EffectiveRules {
         self.registration.as_ref().map(|r| r.rules).unwrap_or_default()
     }
@@ -122,7 +132,7 @@ impl Partnership {
             }
         }
         let fresh = self.registration.as_ref().is_none_or(|old| old.rules != rules);
-        self.registration = Some(Registration { name: e.name.clone(), areas, rules });
+        self.registration = Some(Registration { name: e.name.clone(), areas, rules, iag: e.iag.clone() });
         fresh
     }
 

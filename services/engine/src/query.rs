@@ -4,7 +4,7 @@
 use crate::Engine;
 use crate::keys::{Cell, DuplicationKey, OfferCursor, OfferId, Year};
 use crate::partnership::Partnership;
-use crate::rows::{CoverageCell, DuplicationRow, GapRow, OfferRow, PartnershipSummary, TargetRow};
+use crate::rows::{CoverageCell, DuplicationRow, GapRow, InterestCell, OfferRow, PartnershipSummary, TargetRow};
 use provisio_events::vocab::{
     AcademicYear, AgeGroup, AreaCode, Level, LocalId, Mode, PartnershipId, SubjectCode, Ukprn, Vocab,
 };
@@ -87,27 +87,41 @@ impl Engine {
         Some(rows)
     }
 
-    /// The cells with demand or supply, by subject, level and age group. Without an academic
-    /// year in the filter, each cell sums every year.
+    /// The cells with demand, supply or interest, by subject, level and age group. Without an
+    /// academic year in the filter, each cell sums every year.
     pub fn coverage(&self, id: &str, f: &Filter) -> Option<Vec<CoverageCell>> {
         let p = self.registered(id)?;
-        let mut cells: BTreeMap<_, (u64, u64)> = BTreeMap::new();
+        let mut cells: BTreeMap<_, (u64, u64, u64)> = BTreeMap::new();
         for (cell, agg) in p.cells.iter().filter(|(cell, _)| f.matches(cell)) {
             let sums = cells.entry((cell.subject, cell.level, cell.age_group)).or_default();
             sums.0 += agg.demand;
             sums.1 += agg.supply;
+            sums.2 += agg.interest;
         }
-        let rows = cells.into_iter().filter(|(_, (demand, supply))| *demand > 0 || *supply > 0);
+        let rows = cells.into_iter().filter(|(_, sums)| *sums != (0, 0, 0));
         Some(
-            rows.map(|((subject, level, age_group), (demand, supply))| CoverageCell {
+            rows.map(|((subject, level, age_group), (demand, supply, interest))| CoverageCell {
                 subject,
                 level,
                 age_group,
                 demand,
                 supply,
+                interest,
             })
             .collect(),
         )
+    }
+
+    /// The cells with interest registered by the public, as coverage sums them.
+    pub fn interest(&self, id: &str, f: &Filter) -> Option<Vec<InterestCell>> {
+        let cells = self.coverage(id, f)?.into_iter().filter(|c| c.interest > 0);
+        let rows = cells.map(|c| InterestCell {
+            subject: c.subject,
+            level: c.level,
+            age_group: c.age_group,
+            interest: c.interest,
+        });
+        Some(rows.collect())
     }
 
     /// Targets by id. A filter field keeps the targets set for exactly that value, so a
@@ -150,6 +164,7 @@ impl Engine {
                     start_date: offer.start_date.clone(),
                     duration_weeks: offer.duration_weeks,
                     lars_aim: offer.lars_aim.clone(),
+                    public: offer.public.as_deref().cloned().unwrap_or_default(),
                 };
                 Some((year, spec))
             })

@@ -36,6 +36,7 @@ impl Partnership {
             severity,
             needs: agg.needs.iter().cloned().collect(),
             offers: offers.collect(),
+            interest: agg.interest,
         })
     }
 

@@ -37,6 +37,8 @@ pub struct GapRow {
     pub severity: GapSeverity,
     pub needs: Vec<LocalId>,
     pub offers: Vec<GapOffer>,
+    /// v2: interest registered by the public for the cell (section 11); never in `demand`.
+    pub interest: u64,
 }
 
 /// An offer in a gap row: `{"ukprn", "offer_id", "places"}`.
@@ -115,6 +117,17 @@ pub struct CoverageCell {
     pub age_group: AgeGroup,
     pub demand: u64,
     pub supply: u64,
+    /// v2: interest registered by the public for the cell (section 11).
+    pub interest: u64,
+}
+
+/// A cell of the interest report: `{"subject", "level", "age_group", "interest"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterestCell {
+    pub subject: SubjectCode,
+    pub level: Level,
+    pub age_group: AgeGroup,
+    pub interest: u64,
 }
 
 /// A live offer as the offer listing shows it: every field of the offer, absent optional

@@ -6,11 +6,12 @@
 
 use crate::cow::CowMap;
 use crate::keys::{Cell, Day, DuplicationKey, OfferId, OfferKey, Year};
+use crate::public::PublicVenue;
 use foldhash::HashSet;
 use provisio_events::vocab::{
     AgeGroup, AreaCode, Date, Level, LocalId, Mode, OfferStatus, PartnershipId, ProviderKind, SubjectCode, Ukprn,
 };
-use provisio_events::{OfferSpec, ProviderRegistered};
+use provisio_events::{OfferPublic, OfferSpec, ProviderRegistered};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -43,6 +44,9 @@ pub(crate) struct Offer {
     pub(crate) start_date: Option<Date>,
     pub(crate) duration_weeks: Option<u32>,
     pub(crate) lars_aim: Option<String>,
+    /// v2: what only the public finder shows; `None` when the offer gave none of it, so an
+    /// offer without them costs one pointer.
+    pub(crate) public: Option<Arc<OfferPublic>>,
 }
 
 impl Offer {
@@ -60,6 +64,7 @@ impl Offer {
             start_date: spec.start_date.clone(),
             duration_weeks: spec.duration_weeks,
             lars_aim: spec.lars_aim.clone(),
+            public: (spec.public != OfferPublic::default()).then(|| Arc::new(spec.public.clone())),
         }
     }
 
@@ -110,6 +115,8 @@ pub(crate) struct World {
     pub(crate) offers: CowMap<OfferKey, Offer, BY_OFFER>,
     pub(crate) reports: CowMap<OfferKey, Report, BY_OFFER>,
     pub(crate) venues: CowMap<VenueKey, AreaCode, BY_PROVIDER>,
+    /// What the public finder shows of each venue (name, postcode, position).
+    pub(crate) venue_details: CowMap<VenueKey, PublicVenue, BY_PROVIDER>,
     pub(crate) venues_by_area: CowMap<AreaCode, BTreeSet<VenueKey>>,
     pub(crate) offers_by_venue: CowMap<VenueKey, OfferSet, BY_PROVIDER>,
     /// What a curriculum plan for (provider, year) replaces.
@@ -118,6 +125,9 @@ pub(crate) struct World {
     pub(crate) partnerships_by_area: CowMap<AreaCode, BTreeSet<PartnershipId>>,
     /// The last registration of each provider, for the reports that name providers.
     pub(crate) providers: CowMap<Ukprn, ProviderRegistration, BY_PROVIDER>,
+    /// Interest registered by the public, by area and cell: a partnership counts an area's
+    /// interest while it lists the area, whenever the interest came.
+    pub(crate) interest: CowMap<AreaCode, std::collections::BTreeMap<Cell, u64>>,
 }
 
 impl World {
@@ -191,6 +201,11 @@ impl World {
     pub(crate) fn offers_in_area(&self, area: &AreaCode) -> Vec<OfferKey> {
         let venues = self.venues_by_area.get(area).into_iter().flatten();
         venues.filter_map(|v| self.offers_by_venue.get(v)).flatten().cloned().collect()
+    }
+
+    /// The registered partnerships listing `area`, by id.
+    pub(crate) fn partnerships_listing(&self, area: &AreaCode) -> Vec<PartnershipId> {
+        self.partnerships_by_area.get(area).map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }
 
     pub(crate) fn list_area(&mut self, area: &AreaCode, partnership: &PartnershipId) {

@@ -12,9 +12,9 @@ use crate::report::ImportReport;
 use crate::table::{Cell, Header, Row};
 use crate::values;
 use crate::venues::Synthetic;
-use provisio_events::OfferSpec;
 use provisio_events::vocab::OfferStatus;
 use provisio_events::vocab::{AcademicYear, LocalId, SubjectCode, Ukprn, Vocab};
+use provisio_events::{OfferPublic, OfferSpec};
 
 /// Columns of a Course Directory course upload, plus Provisio's `PLACES`, `AGE_GROUP` and
 /// `ACADEMIC_YEAR`.
@@ -219,6 +219,7 @@ impl<'a> Courses<'a> {
             start_date: start.and_then(values::contract_date),
             duration_weeks,
             lars_aim: None,
+            public: OfferPublic::default(),
         };
         match plan.add_offer(r.line, self.ukprn.clone(), academic_year, offer) {
             Ok(()) => match synthetic {

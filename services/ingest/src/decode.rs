@@ -1,7 +1,7 @@
 //! From bytes to a storable event, or to the errors that explain why not. Every way in (HTTP,
 //! NATS, imports) decodes here, so every way in applies the same [`EventLimits`].
 
-use provisio_events::{ErrorCode, Event, FieldError, check_subject, event_id_of, validate};
+use provisio_events::{ErrorCode, Event, FieldError, check_subject, event_id_of, validate, validate_stored};
 use provisio_store::NewEvent;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -94,6 +94,26 @@ impl Rejection {
 /// Decodes one event's JSON text within `limits`. With a `subject` (NATS), the subject must
 /// agree with the event's source and type. A rejection's id is cut to `MAX_ECHOED_ID_BYTES`.
 pub fn decode(raw: &str, subject: Option<&str>, limits: &EventLimits) -> Result<Candidate, Rejection> {
+    decode_with(raw, subject, limits, validate)
+}
+
+/// Decodes an event this service published itself (it carried the service's token): events
+/// of its own source `urn:public`, which `decode` refuses from anyone else, are accepted.
+pub(crate) fn decode_own(raw: &str, subject: Option<&str>, limits: &EventLimits) -> Result<Candidate, Rejection> {
+    decode_with(raw, subject, limits, validate_stored)
+}
+
+/// A candidate for an event the service makes itself (`urn:public`), never sent by a client.
+pub fn own_candidate(event: Event) -> Candidate {
+    Candidate { raw: event.to_json().to_string(), event, key_id: None }
+}
+
+fn decode_with(
+    raw: &str,
+    subject: Option<&str>,
+    limits: &EventLimits,
+    validate: fn(&serde_json::Value) -> Result<Event, Vec<FieldError>>,
+) -> Result<Candidate, Rejection> {
     if raw.len() > limits.max_event_bytes {
         let message = format!("the event is {} bytes long; at most {} are accepted", raw.len(), limits.max_event_bytes);
         return Err(Rejection::whole(ErrorCode::TooLarge, message));

@@ -217,6 +217,10 @@ fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) 
     *seen = sequence;
     let subject = message.subject.as_str();
     let body = String::from_utf8_lossy(&message.payload);
+    let headers = message.headers.as_ref();
+    let own =
+        headers.and_then(|h| h.get(crate::SERVICE_TOKEN_HEADER)).is_some_and(|t| t.as_str() == shared.service_token);
+    let decode = if own { crate::decode::decode_own } else { decode };
     let outcome = match decode(&body, Some(subject), &shared.event_limits) {
         Ok(mut candidate) => {
             candidate.key_id =

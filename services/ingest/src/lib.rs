@@ -19,13 +19,25 @@ mod waiters;
 
 pub use decode::{
     Candidate, EventLimits, MAX_ECHOED_ID_BYTES, MAX_STORED_BODY_BYTES, Rejection, bounded_prefix, decode, json_depth,
+    own_candidate,
 };
+
+/// 128 unguessable bits for this process: std's hasher keys come from the operating system's
+/// random source, fresh for each `RandomState`.
+fn service_token() -> String {
+    use std::hash::BuildHasher;
+    let half = || std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    format!("{:016x}{:016x}", half(), half())
+}
 pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact_nats_url};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
 /// A producer publishing straight to NATS could set it too; NATS permissions bound what it may
 /// publish, and the header only attributes, it grants nothing.
 pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
+/// Header on the events the service publishes itself (`urn:public`): its consumer accepts
+/// that source only with this process's token, so no NATS client can send one.
+pub const SERVICE_TOKEN_HEADER: &str = "Provisio-Service-Token";
 pub use metrics::Metrics;
 
 use async_nats::jetstream::message::PublishMessage;
@@ -97,6 +109,8 @@ pub(crate) struct Shared {
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
     pub(crate) event_limits: EventLimits,
+    /// Marks this process's own `urn:public` messages on NATS (see `SERVICE_TOKEN_HEADER`).
+    pub(crate) service_token: String,
     /// Each commit's new events, for followers that would otherwise read them back.
     feed: broadcast::Sender<Arc<CommittedEvents>>,
     ready: AtomicBool,
@@ -171,6 +185,7 @@ impl Ingest {
             waiters: Waiters::default(),
             nats: nats.clone(),
             event_limits: config.event_limits.clone(),
+            service_token: service_token(),
             feed,
             ready: AtomicBool::new(false),
         });
@@ -224,6 +239,10 @@ impl Ingest {
             let mut publish = PublishMessage::build().payload(c.raw.clone().into()).message_id(id);
             if let Some(key_id) = &c.key_id {
                 publish = publish.header(KEY_ID_HEADER, key_id.as_str());
+            }
+            // Only `own_candidate` makes such a candidate: `decode` refuses the source.
+            if c.event.source == provisio_events::Source::Public {
+                publish = publish.header(SERVICE_TOKEN_HEADER, self.shared.service_token.as_str());
             }
             acks.push(js.send_publish(subject, publish).await.map_err(IngestError::nats)?);
         }

@@ -85,6 +85,8 @@ pub struct ServerArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub images: ImageArgs,
+    #[command(flatten)]
+    pub public: crate::public_args::PublicArgs,
 }
 
 /// When the engine's state is stored as an image, so a start replays only the log after it

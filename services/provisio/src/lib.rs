@@ -6,8 +6,10 @@ pub mod changes;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod finder_feed;
 pub mod import;
 pub mod keys;
+pub mod public_args;
 pub mod rebuild;
 pub mod report;
 pub mod serve;
@@ -41,6 +43,8 @@ pub struct Config {
     /// When engine images are written (ADR 0009).
     pub images: provisio_projector::ImageSettings,
     pub connections: serve::ConnectionLimits,
+    /// The public finder's flags (section 11).
+    pub public: public_args::PublicArgs,
 }
 
 impl Config {
@@ -56,6 +60,7 @@ impl Config {
             limits: (&server.limits).into(),
             connections: (&server.limits).into(),
             images: (&server.images).into(),
+            public: server.public.clone(),
         }
     }
 }
@@ -89,6 +94,8 @@ impl Application {
             .context("starting ingestion")?;
         let projection = Projection::with_images(store, config.images.clone());
         tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
+        let public = std::sync::Arc::new(config.public.load()?);
+        tracker.spawn(finder_feed::follow(public.finder.clone(), ingest.clone(), projection.clone(), shutdown.clone()));
         let listener =
             TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let router = provisio_api::router(provisio_api::AppState {
@@ -98,6 +105,7 @@ impl Application {
             access: std::sync::Arc::new(provisio_api::Access::new(!config.insecure_no_auth, config.limits.clone())),
             reports: Default::default(),
             plans: Default::default(),
+            public,
         });
         if config.insecure_no_auth {
             tracing::warn!(

@@ -128,9 +128,14 @@ async fn serve_connection(
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
+    // The client address, for the per-address allowance of the open endpoints (section 11).
+    let peer = stream.peer_addr().ok().map(axum::extract::ConnectInfo);
     let io = TokioIo::new(Watched { stream, connection: connection.clone() });
     let for_requests = connection.clone();
-    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
         let in_hand = RequestInHand::new(&for_requests);
         let response = router.clone().oneshot(request);
         async move { Ok::<_, Infallible>(response.await?.map(|body| Tracked { body, _in_hand: in_hand })) }

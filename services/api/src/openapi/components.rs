@@ -72,7 +72,7 @@ pub(super) fn components() -> Value {
             "areas": {"type": "array", "items": string},
             "rules": {"type": "object", "required": ["surplus_tolerance", "viable_fill_rate", "min_group_size"], "properties": {"surplus_tolerance": {"type": "number"}, "viable_fill_rate": {"type": "number"}, "min_group_size": int}}}},
         "GapRow": {"type": "object", "required": ["academic_year", "subject", "level", "age_group", "demand", "supply", "unmet", "coverage", "severity", "needs", "offers"],
-            "properties": cell(json!({"demand": int, "supply": int, "unmet": int, "coverage": {"type": "number"}, "severity": {"enum": ["critical", "high", "moderate"]},
+            "properties": cell(json!({"demand": int, "supply": int, "interest": int, "unmet": int, "coverage": {"type": "number"}, "severity": {"enum": ["critical", "high", "moderate"]},
                 "needs": {"type": "array", "items": string},
                 "offers": {"type": "array", "items": {"type": "object", "required": ["ukprn", "offer_id", "places"], "properties": {"ukprn": string, "offer_id": string, "places": int}}}}))},
         "DuplicationRow": {"type": "object", "required": ["academic_year", "subject", "level", "age_group", "mode", "providers", "offers", "supply", "demand", "surplus", "fill_rate", "severity"],
@@ -81,7 +81,7 @@ pub(super) fn components() -> Value {
                 "offers": {"type": "array", "items": {"type": "object", "required": ["ukprn", "offer_id", "places", "enrolled", "fill_rate"],
                     "properties": {"ukprn": string, "offer_id": string, "places": int, "enrolled": nullable(int.clone()), "fill_rate": nullable(json!({"type": "number"}))}}}}))},
         "CoverageCell": {"type": "object", "required": ["subject", "level", "age_group", "demand", "supply"],
-            "properties": {"subject": SubjectCode::json_schema(), "level": Level::json_schema(), "age_group": AgeGroup::json_schema(), "demand": int, "supply": int}},
+            "properties": {"subject": SubjectCode::json_schema(), "level": Level::json_schema(), "age_group": AgeGroup::json_schema(), "demand": int, "supply": int, "interest": int}},
         "TargetRow": {"type": "object", "required": ["target_id", "academic_year", "measure", "value", "subject", "level", "age_group", "title", "current", "progress"],
             "properties": {"target_id": string, "academic_year": AcademicYear::json_schema(), "measure": {"enum": ["places", "enrolled"]}, "value": int,
                 "subject": nullable(SubjectCode::json_schema()), "level": nullable(Level::json_schema()), "age_group": nullable(AgeGroup::json_schema()),
@@ -104,6 +104,9 @@ pub(super) fn components() -> Value {
         if let Some(r) = part.as_object() {
             schemas.extend(r.clone());
         }
+    }
+    if let Some(r) = super::public::components().as_object() {
+        schemas.extend(r.clone());
     }
     json!({"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API key from `provisio keys create`"}}})
 }

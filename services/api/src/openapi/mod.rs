@@ -5,8 +5,10 @@
 mod collab;
 mod components;
 mod plans;
+mod public;
 
 use crate::collab as collab_routes;
+use crate::public as public_routes;
 use crate::{dashboard, events, health, history, imports, keys, live, over_time, plans as plan_routes, reports};
 use axum::Json;
 use components::components;
@@ -38,6 +40,7 @@ fn all_routes() -> impl Iterator<Item = (&'static str, &'static str)> {
         ROUTES,
     ]
     .into_iter()
+    .chain(public_routes::ROUTES.iter().copied())
     .flatten()
     .copied()
 }
@@ -302,13 +305,19 @@ fn describe(method: &str, path: &str) -> Option<Value> {
                 "400": problem("A parameter is not valid, from_time is after to_time, or more than 400 points"),
                 "404": problem("The partnership is not registered")}
         }),
-        _ => return collab::describe(method, path).or_else(|| plans::describe(method, path)),
+        _ => {
+            return collab::describe(method, path)
+                .or_else(|| plans::describe(method, path))
+                .or_else(|| public::describe(method, path));
+        }
     })
 }
 
 /// Paths open without a key (CONTRACT section 6); every other operation needs a Bearer key.
 fn is_open(path: &str) -> bool {
-    matches!(path, "/" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json") || path.starts_with("/assets")
+    matches!(path, "/" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json")
+        || path.starts_with("/assets")
+        || public::is_open(path)
 }
 
 /// The whole document.

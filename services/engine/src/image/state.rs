@@ -10,10 +10,14 @@ use super::codec::{Image, Reader, Writer, field_shape};
 use crate::Engine;
 use crate::keys::{Cell, Day, DuplicationKey, Year};
 use crate::partnership::{CellAgg, Need, NeedDetail, Partnership, Registration, Seat};
+use crate::public::PublicVenue;
 use crate::rules::EffectiveRules;
 use crate::targets::Target;
 use crate::world::{Offer, ProviderRegistration, Report, World};
-use provisio_events::vocab::{AgeGroup, Evidence, Level, Measure, Mode, OfferStatus, ProviderKind, SubjectCode, Vocab};
+use provisio_events::vocab::{
+    AgeGroup, Evidence, Funding, Level, Measure, Mode, OfferStatus, ProviderKind, SubjectCode, Vocab,
+};
+use provisio_events::{Iag, OfferPublic};
 
 /// Closed vocabularies as their index in the list of values: one byte each.
 macro_rules! by_index {
@@ -33,7 +37,7 @@ macro_rules! by_index {
         }
     )+};
 }
-by_index!(AgeGroup, Evidence, Level, Measure, Mode, OfferStatus, ProviderKind);
+by_index!(AgeGroup, Evidence, Funding, Level, Measure, Mode, OfferStatus, ProviderKind);
 
 impl Image for SubjectCode {
     fn put(&self, w: &mut Writer) {
@@ -62,21 +66,25 @@ fn values<'a>(s: &mut String, values: impl Iterator<Item = &'a str>) {
 fields!(Cell { academic_year, subject, level, age_group });
 fields!(DuplicationKey { academic_year, subject, level, age_group, mode });
 fields!(EffectiveRules { surplus_tolerance, viable_fill_rate, min_group_size });
-fields!(Registration { name, areas, rules });
+fields!(Iag { name, url, phone, email });
+fields!(Registration { name, areas, rules, iag });
 fields!(NeedDetail { evidence, mode, area, note });
 fields!(Need { cell, learners, detail });
-fields!(CellAgg { demand, supply, enrolled, needs, offers });
+fields!(CellAgg { demand, supply, enrolled, needs, offers, interest });
 fields!(Seat { places, enrolled });
 fields!(ProviderRegistration { name, kind, website });
 fields!(Report { enrolled, as_of, position });
 #[rustfmt::skip]
 fields!(Offer {
     academic_year, venue_id, title, subject, level, age_group, mode, places, status, start_date, duration_weeks,
-    lars_aim,
+    lars_aim, public,
 });
+fields!(OfferPublic { description, url, fee, funding, hours_per_week });
+fields!(PublicVenue { name, postcode, lat, lon });
 #[rustfmt::skip]
 fields!(World {
-    offers, reports, venues, venues_by_area, offers_by_venue, offers_by_plan, partnerships_by_area, providers,
+    offers, reports, venues, venue_details, venues_by_area, offers_by_venue, offers_by_plan, partnerships_by_area,
+    providers, interest,
 });
 
 impl Image for Year {

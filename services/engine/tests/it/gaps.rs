@@ -95,7 +95,7 @@ fn a_gap_row_is_the_contracts_json() {
         json!([{
             "academic_year": "2001/02", "subject": "4.1", "level": "3", "age_group": "16-18",
             "demand": 40, "supply": 12, "unmet": 28, "coverage": 0.3, "severity": "high",
-            "needs": ["N1", "N2"],
+            "needs": ["N1", "N2"], "interest": 0,
             "offers": [
                 {"ukprn": U1, "offer_id": "A", "places": 3},
                 {"ukprn": U1, "offer_id": "Z", "places": 4},

@@ -102,6 +102,12 @@ pub(crate) fn target(id: &str, target_id: &str, measure: &str, value: u32) -> Va
 }
 
 /// The event with one `data` field set (or removed, for `null`).
+/// Interest registered by the public in `area` for the cell of [`need`].
+pub(crate) fn interest(area: &str) -> Value {
+    let data = json!({"area": area, "subject": "4.1", "level": "3", "age_group": "16-18", "academic_year": YEAR});
+    event(provisio_events::PUBLIC_SOURCE.to_owned(), "interest.registered", data)
+}
+
 pub(crate) fn with(mut event: Value, field: &str, value: Value) -> Value {
     let data = event["data"].as_object_mut().expect("events have data");
     if value.is_null() {
@@ -141,7 +147,10 @@ impl Scenario {
     }
 
     pub(crate) fn apply(&mut self, event: Value) -> Vec<Change> {
-        let event = provisio_events::validate(&event).unwrap_or_else(|e| panic!("invalid test event: {e:?}"));
+        // Interest comes from the service's own source, which only the log may hold.
+        let public = event["source"] == provisio_events::PUBLIC_SOURCE;
+        let read = if public { provisio_events::validate_stored } else { provisio_events::validate };
+        let event = read(&event).unwrap_or_else(|e| panic!("invalid test event: {e:?}"));
         self.position += 1;
         self.engine.apply(self.position, &event)
     }

@@ -10,9 +10,9 @@ use crate::plan::Plan;
 use crate::report::Rejection;
 use crate::values::{self, FeedDate};
 use crate::venues::{Synthetic, VenueDraft};
-use provisio_events::OfferSpec;
 use provisio_events::vocab::OfferStatus;
 use provisio_events::vocab::{AcademicYear, AreaCode, Level, LocalId, Mode, SubjectCode, Vocab};
+use provisio_events::{OfferPublic, OfferSpec};
 
 /// A `dc:identifier` and the local part of its `xsi:type`.
 #[derive(Debug, Clone, Default)]
@@ -301,6 +301,7 @@ pub(super) fn map_presentation(
         start_date: start.and_then(FeedDate::day).and_then(values::contract_date),
         duration_weeks,
         lars_aim: None,
+        public: OfferPublic::default(),
     };
     pending.push(Pending::Offer(Box::new(PendingOffer { line, academic_year, offer, venue })));
 }

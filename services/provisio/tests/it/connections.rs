@@ -5,7 +5,6 @@
 
 use crate::crash::start_with;
 use crate::helpers::*;
-use provisio_events::EventType;
 use provisio_testkit::TestDatabase;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -49,7 +48,7 @@ async fn idle_connections_past_the_cap_neither_lock_out_clients_nor_stay_open() 
     };
     let app = spawn_app_from(config, Some(TestDatabase::Postgres(database))).await;
     let viewer = create_key(&app.store, "viewer", Some("sunderland")).await;
-    let published: Vec<Value> = EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("e-{i}"))).collect();
+    let published: Vec<Value> = client_types().enumerate().map(|(i, t)| event(t, &format!("e-{i}"))).collect();
     let (status, answer) = app.post_events(&json!(published)).await;
     assert_eq!(status, 202, "{answer}");
     let last = answer["accepted"].as_array().unwrap().iter().filter_map(|a| a["position"].as_i64()).max().unwrap();

@@ -71,6 +71,7 @@ pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provi
         limits,
         connections: Default::default(),
         images: Default::default(),
+        public: Default::default(),
     }
 }
 
@@ -174,6 +175,11 @@ impl TestApp {
 }
 
 /// An example event of type `t` with its own id.
+/// The event types a client may send: all but the service's own `urn:public` ones.
+pub(crate) fn client_types() -> impl Iterator<Item = EventType> {
+    EventType::ALL.into_iter().filter(|t| t.source_kind() != provisio_events::SourceKind::Public)
+}
+
 pub(crate) fn event(t: EventType, id: &str) -> Value {
     let mut e = example_json(t);
     e["id"] = json!(id);

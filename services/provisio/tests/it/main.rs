@@ -7,6 +7,7 @@ mod cli;
 mod collab;
 mod connections;
 mod crash;
+mod finder;
 mod helpers;
 mod http_ingest;
 mod imports;

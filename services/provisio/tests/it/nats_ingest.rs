@@ -3,7 +3,6 @@
 use crate::helpers::*;
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use provisio_events::EventType;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -85,7 +84,7 @@ async fn published_events_are_stored_once_in_order_and_bad_ones_are_answered_wit
 async fn http_events_go_through_jetstream_and_answer_with_durable_positions() {
     let nats = provisio_testkit::NatsServer::start();
     let app = spawn_app(Db::Postgres, Some(&nats.url)).await;
-    let events: Vec<Value> = EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("h-{i}"))).collect();
+    let events: Vec<Value> = client_types().enumerate().map(|(i, t)| event(t, &format!("h-{i}"))).collect();
     let (status, answer) = app.post_events(&json!(events)).await;
     assert_eq!(status, 202, "{answer}");
     let log = app.log().await;

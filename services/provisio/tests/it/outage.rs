@@ -3,7 +3,6 @@
 //! `Retry-After`, and the service recovers when the database is back.
 
 use crate::helpers::*;
-use provisio_events::EventType;
 use provisio_testkit::TestDatabase;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -22,8 +21,7 @@ async fn with_the_database_away_reads_go_on_from_memory_and_writes_are_refused_q
     let database_url = proxy.postgres_url(&database.url);
     let app = spawn_app_on(database_url, Some(TestDatabase::Postgres(database)), Some(&nats.url)).await;
     let viewer = create_key(&app.store, "viewer", Some("sunderland")).await;
-    let before: Vec<Value> =
-        EventType::ALL.iter().enumerate().map(|(i, t)| event(*t, &format!("before-{i}"))).collect();
+    let before: Vec<Value> = client_types().enumerate().map(|(i, t)| event(t, &format!("before-{i}"))).collect();
     let (status, answer) = app.post_events(&json!(before)).await;
     assert_eq!(status, 202, "{answer}");
     let last = answer["accepted"].as_array().unwrap().iter().filter_map(|a| a["position"].as_i64()).max().unwrap();

@@ -200,7 +200,7 @@ async fn reports_filter_page_and_refuse_what_they_cannot_answer() {
     let (_, coverage) = app.get("/v1/partnerships/sunderland/coverage?academic_year=2026/27").await;
     assert_eq!(
         coverage["cells"],
-        json!([{"subject": "4.1", "level": "3", "age_group": "16-18", "demand": 50, "supply": 25}])
+        json!([{"subject": "4.1", "level": "3", "age_group": "16-18", "demand": 50, "supply": 25, "interest": 0}])
     );
     assert_eq!(coverage["academic_year"], json!("2026/27"));
 

@@ -113,9 +113,19 @@ impl Gen {
                 }
                 ("lp", "target.set", data)
             }
+            95..=97 => (
+                "public",
+                "interest.registered",
+                json!({"area": self.pick(&AREAS), "subject": self.mostly(&SUBJECTS), "level": self.mostly(&LEVELS),
+                    "age_group": self.mostly(&AGES), "academic_year": year}),
+            ),
             _ => ("ukprn", "provider.registered", json!({"ukprn": u, "name": "P", "kind": "fe-college"})),
         };
-        let source = if source == "lp" { format!("urn:lp:{p}") } else { format!("urn:ukprn:{u}") };
+        let source = match source {
+            "lp" => format!("urn:lp:{p}"),
+            "public" => provisio_events::PUBLIC_SOURCE.to_owned(),
+            _ => format!("urn:ukprn:{u}"),
+        };
         let e = json!({"specversion": "1.0", "id": format!("e{}", self.n), "source": source,
             "type": format!("lp.{kind}.v1"), "time": "2001-10-15T09:00:00Z", "data": data});
         self.history.push(e.clone());

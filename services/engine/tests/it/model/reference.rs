@@ -11,6 +11,7 @@ type Id = (String, String);
 #[derive(Default)]
 struct ModelCell<'a> {
     demand: u64,
+    interest: u64,
     needs: Vec<&'a String>,
     offers: Vec<(&'a Id, &'a Value)>,
 }
@@ -36,6 +37,8 @@ pub(super) struct Model {
     reports: BTreeMap<Id, (String, u64, u64)>,
     needs: BTreeMap<Id, Value>,
     targets: BTreeMap<Id, Value>,
+    /// Every interest registered, as its data.
+    interest: Vec<Value>,
 }
 
 impl Model {
@@ -80,6 +83,7 @@ impl Model {
             "lp.need.identified.v1" => _ = self.needs.insert((s(&d["partnership_id"]), s(&d["need_id"])), d.clone()),
             "lp.need.withdrawn.v1" => _ = self.needs.remove(&(s(&d["partnership_id"]), s(&d["need_id"]))),
             "lp.target.set.v1" => _ = self.targets.insert((s(&d["partnership_id"]), s(&d["target_id"])), d.clone()),
+            "lp.interest.registered.v1" => self.interest.push(d.clone()),
             _ => {}
         }
     }
@@ -114,6 +118,9 @@ impl Model {
                 cell.needs.push(need_id);
             }
         }
+        for i in self.interest.iter().filter(|i| areas.contains(&s(&i["area"]))) {
+            cells.entry(cell_of(i)).or_default().interest += 1;
+        }
         let places = |o: &Value| o["places"].as_u64().unwrap_or(0);
         let supply = |offers: &[(&Id, &Value)]| -> u64 { offers.iter().map(|(_, o)| places(o)).sum() };
 
@@ -138,7 +145,8 @@ impl Model {
                     order(c),
                     json!({"academic_year": c[0], "subject": c[1], "level": c[2],
                     "age_group": c[3], "demand": d, "supply": supply, "unmet": d - supply,
-                    "coverage": supply as f64 / d as f64, "severity": severity, "needs": cell.needs, "offers": offers}),
+                    "coverage": supply as f64 / d as f64, "severity": severity, "needs": cell.needs, "offers": offers,
+                    "interest": cell.interest}),
                 ));
             }
         }
@@ -195,7 +203,7 @@ impl Model {
                     .filter(|(c, _)| c[0] == *y)
                     .map(|(c, cell)| {
                         let row = json!({"subject": c[1], "level": c[2], "age_group": c[3], "demand": cell.demand,
-                            "supply": supply(&cell.offers)});
+                            "supply": supply(&cell.offers), "interest": cell.interest});
                         (order(c), row)
                     })
                     .collect();

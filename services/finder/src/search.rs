@@ -1,0 +1,126 @@
+//! A search over the public courses: words, filters, distance, order and pages
+//! (CONTRACT section 11, `GET /v1/public/courses`).
+
+use crate::geo::haversine_km;
+use crate::{Entry, Finder, FinderError};
+use provisio_engine::PublicCourse;
+use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, PartnershipId, SubjectCode, Vocab};
+use provisio_import::LatLon;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// What a searcher asks for, already checked at the edge.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub q: Option<String>,
+    pub partnership: Option<PartnershipId>,
+    pub subject: Option<SubjectCode>,
+    pub level: Option<Level>,
+    pub age_group: Option<AgeGroup>,
+    pub mode: Option<Mode>,
+    pub funding: Option<Funding>,
+    /// Courses starting after this day; those without a start date are left out.
+    pub starts_after: Option<Date>,
+    /// The searcher's point and how far from it (km); courses without a position are left out.
+    pub near: Option<(LatLon, f64)>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One result: the course and, with `near`, its distance.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub course: Arc<PublicCourse>,
+    pub distance_km: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Courses matching the whole search, over every page.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// The offset of the next page, `None` on the last.
+    pub next: Option<usize>,
+}
+
+struct Ranked<'a> {
+    entry: &'a Entry,
+    score: f32,
+    distance_km: Option<f64>,
+}
+
+impl Search {
+    fn keeps(&self, c: &PublicCourse) -> bool {
+        let start_ok = match (&self.starts_after, &c.start_date) {
+            (None, _) => true,
+            (Some(after), Some(start)) => start.as_str() > after.as_str(),
+            (Some(_), None) => false,
+        };
+        start_ok
+            && self.partnership.as_ref().is_none_or(|p| c.partnerships.contains(p))
+            && self.subject.is_none_or(|s| c.subject == s)
+            && self.level.is_none_or(|l| c.level == l)
+            && self.age_group.is_none_or(|a| c.age_group == a)
+            && self.mode.is_none_or(|m| c.mode == m)
+            && self.funding.is_none_or(|f| c.funding == Some(f))
+    }
+}
+
+/// Start date (none last), then title.
+fn by_date_then_title(a: &PublicCourse, b: &PublicCourse) -> Ordering {
+    let date = |c: &PublicCourse| c.start_date.as_ref().map(|d| d.as_str().to_owned());
+    match (date(a), date(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.title.cmp(&b.title))
+}
+
+impl Finder {
+    pub fn search(&self, s: &Search) -> Result<Page, FinderError> {
+        let scored = match s.q.as_deref() {
+            Some(q) => self.text.matches(q)?,
+            None => None,
+        };
+        let candidates: Vec<(&Entry, f32)> = match &scored {
+            Some(matches) => matches.iter().filter_map(|(k, score)| Some((self.courses.get(k)?, *score))).collect(),
+            None => self.courses.values().map(|e| (e, 0.0)).collect(),
+        };
+        let mut ranked: Vec<Ranked<'_>> = candidates
+            .into_iter()
+            .filter(|(e, _)| s.keeps(&e.course))
+            .filter_map(|(entry, score)| {
+                let distance_km = match s.near {
+                    None => None,
+                    Some((from, within)) => Some(haversine_km(from, entry.point?)).filter(|d| *d <= within),
+                };
+                (s.near.is_none() || distance_km.is_some()).then_some(Ranked { entry, score, distance_km })
+            })
+            .collect();
+        let ties = |a: &Ranked<'_>, b: &Ranked<'_>| {
+            let (x, y) = (&a.entry.course, &b.entry.course);
+            x.ukprn.cmp(&y.ukprn).then_with(|| x.offer_id.cmp(&y.offer_id))
+        };
+        ranked.sort_by(|a, b| {
+            let first = if scored.is_some() {
+                b.score.total_cmp(&a.score)
+            } else if s.near.is_some() {
+                a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX))
+            } else {
+                by_date_then_title(&a.entry.course, &b.entry.course)
+            };
+            first.then_with(|| ties(a, b))
+        });
+        let total = ranked.len();
+        let hits: Vec<Hit> = ranked
+            .iter()
+            .skip(s.offset)
+            .take(s.limit)
+            .map(|r| Hit { course: r.entry.course.clone(), distance_km: r.distance_km })
+            .collect();
+        let end = s.offset.saturating_add(hits.len());
+        Ok(Page { total, hits, next: (end < total).then_some(end) })
+    }
+}
