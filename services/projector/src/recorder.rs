@@ -110,7 +110,7 @@ pub(crate) mod tests {
             };
             let batch = provisio_store::AppendBatch { events: vec![new], ..Default::default() };
             let position = store.append(&batch).await.unwrap().appended[0].position;
-            events.push((position as u64, provisio_events::validate(&json).unwrap()));
+            events.push((position as u64, provisio_events::validate_stored(&json).unwrap()));
         }
         events
     }
