@@ -41,8 +41,9 @@ pub struct RowKey {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "data")]
 pub enum DraftChange {
+    /// Boxed: an offer with its public details is several times a withdrawal's size.
     #[serde(rename = "lp.provision.offered.v1")]
-    Offered(ProvisionOffered),
+    Offered(Box<ProvisionOffered>),
     #[serde(rename = "lp.provision.withdrawn.v1")]
     Withdrawn(ProvisionWithdrawn),
 }

@@ -184,7 +184,7 @@ impl Validator {
         let payload = self.provider_payload(t?, &data, ukprn.clone().or_else(stand_in)?);
         ukprn?;
         match payload? {
-            Payload::ProvisionOffered(e) => Some(DraftChange::Offered(e)),
+            Payload::ProvisionOffered(e) => Some(DraftChange::Offered(Box::new(e))),
             Payload::ProvisionWithdrawn(e) => Some(DraftChange::Withdrawn(e)),
             _ => None,
         }

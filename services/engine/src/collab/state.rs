@@ -230,7 +230,7 @@ impl Collab {
 /// A draft change as the event it would be, from the provider it is about.
 fn draft_event(made: &Event, change: &DraftChange) -> Event {
     let payload = match change {
-        DraftChange::Offered(e) => Payload::ProvisionOffered(e.clone()),
+        DraftChange::Offered(e) => Payload::ProvisionOffered((**e).clone()),
         DraftChange::Withdrawn(e) => Payload::ProvisionWithdrawn(e.clone()),
     };
     Event {
