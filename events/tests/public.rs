@@ -1,22 +1,13 @@
 //! CONTRACT section 11 in events: the finder's optional fields, checked in new events and
 //! forgiven in stored ones, and the interest event that only the service may record.
 
+mod support;
+
 use provisio_events::example::example_json;
 use provisio_events::vocab::{Funding, Vocab};
 use provisio_events::{ErrorCode, EventType, Payload, validate, validate_stored};
-use serde_json::{Value, json};
-
-/// Applies `edit` to the example of `t` and expects exactly these `(code, field)` errors.
-fn check(t: EventType, edit: impl FnOnce(&mut Value), expected: &[(ErrorCode, &str)]) {
-    let mut event = example_json(t);
-    edit(&mut event);
-    let got: Vec<(ErrorCode, String)> = match validate(&event) {
-        Ok(_) => vec![],
-        Err(errors) => errors.into_iter().map(|e| (e.code, e.field)).collect(),
-    };
-    let expected: Vec<(ErrorCode, String)> = expected.iter().map(|(c, f)| (*c, f.to_string())).collect();
-    assert_eq!(got, expected, "for {t} edited to {event}");
-}
+use serde_json::json;
+use support::check;
 
 #[test]
 fn offer_details_are_checked_with_their_paths() {

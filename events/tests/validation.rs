@@ -1,20 +1,11 @@
 //! Validation of events against CONTRACT sections 1 and 2, data-driven through `check`.
 
+mod support;
+
 use provisio_events::example::example_json;
 use provisio_events::{ErrorCode, Event, EventType, Payload, SourceKind, validate, validate_stored};
 use serde_json::{Value, json};
-
-/// Applies `edit` to the example of `t` and expects exactly these `(code, field)` errors.
-fn check(t: EventType, edit: impl FnOnce(&mut Value), expected: &[(ErrorCode, &str)]) {
-    let mut event = example_json(t);
-    edit(&mut event);
-    let got: Vec<(ErrorCode, String)> = match validate(&event) {
-        Ok(_) => vec![],
-        Err(errors) => errors.into_iter().map(|e| (e.code, e.field)).collect(),
-    };
-    let expected: Vec<(ErrorCode, String)> = expected.iter().map(|(c, f)| (*c, f.to_string())).collect();
-    assert_eq!(got, expected, "for {t} edited to {event}");
-}
+use support::check;
 
 fn message_for(event: &Value, field: &str) -> String {
     let errors = validate(event).expect_err("event should be rejected");
