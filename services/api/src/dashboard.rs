@@ -56,15 +56,15 @@ const ICON_SVG: &str = include_str!("../assets/icon.svg");
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// A file and the fingerprint of its content.
-struct Asset {
+/// A file and the fingerprint of its content (the finder's page serves its files with these too).
+pub(crate) struct Asset {
     body: String,
-    version: String,
+    pub(crate) version: String,
     content_type: &'static str,
 }
 
 impl Asset {
-    fn new(body: String, content_type: &'static str) -> Self {
+    pub(crate) fn new(body: String, content_type: &'static str) -> Self {
         Self { version: fingerprint(body.as_bytes()), body, content_type }
     }
 }
@@ -112,7 +112,7 @@ static INDEX: LazyLock<Asset> = LazyLock::new(|| {
 
 /// Serves `asset`: `304` when the client holds this version, long-lived caching when the
 /// request names the current fingerprint, revalidation otherwise.
-fn serve(asset: &Asset, query: Option<&str>, request: &HeaderMap) -> Response {
+pub(crate) fn serve(asset: &Asset, query: Option<&str>, request: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", asset.version);
     let fingerprinted = query.is_some_and(|q| q.split('&').any(|pair| pair == format!("v={}", asset.version)));
     let cache = if fingerprinted { "public, max-age=31536000, immutable" } else { "no-cache" };

@@ -77,6 +77,11 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// The answer's status (the finder's pages answer with it too).
+    pub(crate) fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid-json", "Body is not JSON"),

@@ -57,6 +57,43 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
             ],
             "responses": {"200": ok("The course", reference("PublicCourse")), "404": problem("Not a public course")}
         }),
+        ("get", "/find") => html_page(
+            "The finder page (no key): the parameters of GET /v1/public/courses as a form, the results and their pages",
+            Some(("400", "A parameter is not valid: the page names it in an error summary")),
+        ),
+        ("get", "/find/courses/{ukprn}/{offer_id}") => {
+            let mut page = html_page(
+                "One course's page, with the partnerships' guidance contacts",
+                Some(("404", "Not a public course")),
+            );
+            page["parameters"] = json!([
+                {"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "offer_id", "in": "path", "required": true, "schema": {"type": "string"}},
+            ]);
+            page
+        }
+        ("get", "/find/interest") => html_page(
+            "The form to register interest, filled from subject, level, age_group and mode in the query",
+            None,
+        ),
+        ("post", "/find/interest") => json!({
+            "summary": "Register interest from the form (application/x-www-form-urlencoded; the rules and allowance of POST /v1/public/interest)",
+            "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object",
+                "properties": {"subject": SubjectCode::json_schema(), "level": Level::json_schema(), "age_group": AgeGroup::json_schema(),
+                    "mode": Mode::json_schema(), "postcode": {"type": "string"}}}}}},
+            "responses": {"303": {"description": "Recorded; see /find/interest/done"},
+                "422": html("The form again, with an error summary naming each field"),
+                "400": html("The postcode is unknown: the form again"),
+                "429": html("Past the allowance: the form again; see Retry-After")}
+        }),
+        ("get", "/find/interest/done") => html_page("The confirmation after registering interest", None),
+        (
+            "get",
+            "/find/assets/govuk-frontend.min.css" | "/find/assets/govuk-frontend.min.js" | "/find/assets/init.js",
+        ) => json!({
+            "summary": "A file of the finder page (GOV.UK Frontend, vendored); `?v=` names its version",
+            "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified (If-None-Match)"}}
+        }),
         ("get", "/v1/public/partnerships/{id}") => json!({
             "summary": "A partnership's public page (no key): its guidance contact and courses by subject",
             "parameters": [id_param()],
@@ -97,5 +134,18 @@ pub(super) fn components() -> Value {
 
 /// Open without a key (CONTRACT section 6).
 pub(super) fn is_open(path: &str) -> bool {
-    path.starts_with("/v1/public/")
+    path.starts_with("/v1/public/") || path == "/find" || path.starts_with("/find/")
+}
+
+fn html(description: &str) -> Value {
+    json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}})
+}
+
+/// A page of the finder: `200` HTML, and HTML too for its refusal, if it has one.
+fn html_page(summary: &str, refusal: Option<(&str, &str)>) -> Value {
+    let mut page = json!({"summary": summary, "responses": {"200": html("HTML page")}});
+    if let Some((status, description)) = refusal {
+        page["responses"][status] = html(description);
+    }
+    page
 }

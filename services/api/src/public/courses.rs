@@ -21,20 +21,21 @@ routes! {
 /// Longest `q`, in characters.
 const MAX_Q_CHARS: usize = 200;
 
-#[derive(Debug, Default, Deserialize)]
-struct Params {
-    q: Option<String>,
-    partnership: Option<String>,
-    subject: Option<String>,
-    level: Option<String>,
-    age_group: Option<String>,
-    mode: Option<String>,
-    funding: Option<String>,
-    starts_after: Option<String>,
-    postcode: Option<String>,
-    within_km: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
+/// The search's parameters as given; the finder page fills its form from them.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub(super) struct Params {
+    pub(super) q: Option<String>,
+    pub(super) partnership: Option<String>,
+    pub(super) subject: Option<String>,
+    pub(super) level: Option<String>,
+    pub(super) age_group: Option<String>,
+    pub(super) mode: Option<String>,
+    pub(super) funding: Option<String>,
+    pub(super) starts_after: Option<String>,
+    pub(super) postcode: Option<String>,
+    pub(super) within_km: Option<String>,
+    pub(super) limit: Option<String>,
+    pub(super) cursor: Option<String>,
 }
 
 fn bad(parameter: &'static str, message: String) -> ApiError {
@@ -59,7 +60,7 @@ fn is_postcode(normalised: &str) -> bool {
 }
 
 /// A page's cursor: its offset, in a form clients treat as opaque.
-fn cursor_of(offset: usize) -> String {
+pub(super) fn cursor_of(offset: usize) -> String {
     format!("o{offset:x}")
 }
 
@@ -68,7 +69,7 @@ fn offset_of(cursor: &str) -> Option<usize> {
 }
 
 impl Params {
-    fn search(&self, state: &AppState) -> Result<Search, ApiError> {
+    pub(super) fn search(&self, state: &AppState) -> Result<Search, ApiError> {
         if let Some(q) = &self.q
             && q.chars().count() > MAX_Q_CHARS
         {

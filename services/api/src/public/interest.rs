@@ -9,8 +9,11 @@ use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
-use provisio_events::vocab::{AcademicYear, AgeGroup, AreaCode, EventId, Level, Mode, SubjectCode, Timestamp, Vocab};
+use provisio_events::vocab::{
+    AcademicYear, AgeGroup, AreaCode, EventId, Level, Mode, PartnershipId, SubjectCode, Timestamp, Vocab,
+};
 use provisio_events::{Event, InterestRegistered, Payload, Source};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -25,20 +28,36 @@ async fn register(
     State(state): State<AppState>,
     request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let config = &state.public;
     let (parts, body) = request.into_parts();
-    let address = client_address(config, parts.extensions.get::<ConnectInfo<SocketAddr>>(), &parts.headers);
-    config.interest_limit.check(address, Instant::now()).map_err(ApiError::InterestRateLimited)?;
+    check_allowance(&state, &parts)?;
     let limit = state.access.limits.max_body_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::BodyTooLarge { limit })?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     let Value::Object(body) = body else {
         return Err(ApiError::InvalidInterest { field: "", message: "expected a JSON object".into() });
     };
-    let text = |field: &'static str| body.get(field).and_then(Value::as_str);
+    let partnerships = record(&state, |field| body.get(field).and_then(Value::as_str)).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "partnerships": partnerships }))))
+}
+
+/// Refuses a client address past its allowance (`--interest-rate-limit`); asked before the
+/// request's body is read, by this endpoint and by the finder page's form alike.
+pub(super) fn check_allowance(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    let config = &state.public;
+    let address = client_address(config, parts.extensions.get::<ConnectInfo<SocketAddr>>(), &parts.headers);
+    config.interest_limit.check(address, Instant::now()).map_err(ApiError::InterestRateLimited)
+}
+
+/// Records the interest whose fields `text` gives (`subject`, `level`, `age_group`, `mode`,
+/// `postcode` or `area`, `academic_year`); answers the partnerships covering its district.
+/// Nothing is recorded when a field is invalid or no partnership covers the district.
+pub(super) async fn record<'a>(
+    state: &AppState,
+    text: impl Fn(&'static str) -> Option<&'a str>,
+) -> Result<Vec<PartnershipId>, ApiError> {
     let area = match (text("postcode"), text("area")) {
         (Some(postcode), _) => {
-            let lookup = config.postcodes.as_deref();
+            let lookup = state.public.postcodes.as_deref();
             lookup.and_then(|l| l.get(postcode)).cloned().ok_or_else(|| ApiError::UnknownPostcode(postcode.into()))?
         }
         (None, Some(area)) => parse::<AreaCode>("area", Some(area))?,
@@ -70,7 +89,7 @@ async fn register(
         payload: Payload::InterestRegistered(interest),
     };
     state.ingest.submit(vec![provisio_ingest::own_candidate(event)]).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "partnerships": partnerships }))))
+    Ok(partnerships)
 }
 
 fn invalid(field: &'static str, message: String) -> ApiError {

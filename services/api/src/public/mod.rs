@@ -3,6 +3,7 @@
 //! for registering interest) is configured once in [`PublicConfig`].
 
 mod courses;
+mod find;
 mod interest;
 
 use crate::address_limit::AddressLimit;
@@ -27,10 +28,10 @@ pub struct PublicConfig {
 }
 
 pub(crate) fn router() -> axum::Router<crate::AppState> {
-    interest::router().merge(courses::router())
+    interest::router().merge(courses::router()).merge(find::router())
 }
 
-pub(crate) const ROUTES: &[&[(&str, &str)]] = &[interest::ROUTES, courses::ROUTES];
+pub(crate) const ROUTES: &[&[(&str, &str)]] = &[interest::ROUTES, courses::ROUTES, find::ROUTES];
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the first
 /// `X-Forwarded-For` entry when it parses. Kept in memory only, never logged or stored.

@@ -1,0 +1,161 @@
+//! The public finder page `/find` (CONTRACT section 11): server-rendered HTML in the GOV.UK
+//! Design System's patterns that works with JavaScript off, over the same search, course and
+//! interest code as the `/v1/public/…` endpoints. Open, no key.
+//!
+//! Modules: `html` (escaping, page template, form fields), `search`, `course` and `interest`
+//! (each page's content), `words` (codes said in words), `assets` (the vendored GOV.UK Frontend).
+//! A visitor's mistake is shown on the page with an error summary naming the field, never as
+//! a problem+json answer.
+
+mod assets;
+mod course;
+mod html;
+mod interest;
+mod search;
+mod words;
+
+use crate::AppState;
+use crate::problem::ApiError;
+use crate::public::courses::Params;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use html::FieldError;
+use provisio_events::vocab::{LocalId, Ukprn, Vocab};
+
+routes! {
+    get "/find" => search_page,
+    get "/find/courses/{ukprn}/{offer_id}" => course_page,
+    get "/find/interest" => interest_page,
+    post "/find/interest" => register_interest,
+    get "/find/interest/done" => interest_done,
+    get "/find/assets/govuk-frontend.min.css" => assets::css,
+    get "/find/assets/govuk-frontend.min.js" => assets::govuk_js,
+    get "/find/assets/init.js" => assets::init_js,
+}
+
+/// Only this service's own files; forms post back to it.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A page of the finder with its status and headers.
+fn respond(status: StatusCode, title: &str, errors: &[FieldError], main: &str) -> Response {
+    let body = html::page(title, errors, main, &assets::versions());
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn not_found() -> Response {
+    let main = r#"<h1 class="govuk-heading-l">Page not found</h1><p class="govuk-body">This course is not published, or no longer is. <a class="govuk-link" href="/find">Search for courses</a>.</p>"#;
+    respond(StatusCode::NOT_FOUND, "Page not found", &[], main)
+}
+
+async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
+    let s = state.projection.snapshot();
+    let partnerships: Vec<(String, String)> =
+        s.engine.partnerships().into_iter().map(|p| (p.partnership_id.as_str().to_owned(), p.name)).collect();
+    let (params, parsed) = match Query::<Params>::try_from_uri(&uri) {
+        Ok(Query(p)) => {
+            let p = search::without_blanks(p);
+            let searched = p.search(&state);
+            (p, searched)
+        }
+        // A hand-made address (a parameter twice, say): the page says so and searches nothing.
+        Err(_) => (Params::default(), Err(ApiError::InvalidParameter { parameter: "cursor", message: String::new() })),
+    };
+    let outcome = parsed.and_then(|search| {
+        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
+        let page = finder.search(&search).map_err(|e| ApiError::internal(&e))?;
+        Ok((search, page))
+    });
+    let (status, errors, results) = match outcome {
+        Ok((search, page)) => (StatusCode::OK, vec![], search::results(&params, &search, &page)),
+        Err(e) => match search::field_error(&e) {
+            Some(error) => (StatusCode::BAD_REQUEST, vec![error], String::new()),
+            None => return e.into_response(),
+        },
+    };
+    let main = format!(
+        r#"<h1 class="govuk-heading-xl">Find a course</h1><div class="govuk-grid-row"><div class="govuk-grid-column-one-third">{}</div><div class="govuk-grid-column-two-thirds">{results}</div></div>"#,
+        search::form(&params, &errors, &partnerships)
+    );
+    respond(status, "Search", &errors, &main)
+}
+
+async fn course_page(State(state): State<AppState>, Path((ukprn, offer_id)): Path<(String, String)>) -> Response {
+    let (Some(ukprn), Some(offer_id)) = (Ukprn::parse(&ukprn), LocalId::parse(&offer_id)) else {
+        return not_found();
+    };
+    let course = {
+        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
+        finder.course(&ukprn, &offer_id)
+    };
+    let Some(course) = course else { return not_found() };
+    let s = state.projection.snapshot();
+    let advisers: Vec<course::Adviser> = course
+        .partnerships
+        .iter()
+        .map(|id| course::Adviser {
+            name: s.engine.partnership(id.as_str()).map_or_else(|| id.as_str().to_owned(), |p| p.name),
+            iag: s.engine.partnership_iag(id.as_str()).flatten(),
+        })
+        .collect();
+    respond(StatusCode::OK, &course.title, &[], &course::main(&course, &advisers))
+}
+
+async fn interest_page(uri: Uri) -> Response {
+    let pairs = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned();
+    respond(StatusCode::OK, INTEREST_TITLE, &[], &interest::form(&interest::values(pairs), &[]))
+}
+
+async fn register_interest(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let empty = interest::Values::new();
+    let outcome = match super::interest::check_allowance(&state, &parts) {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let limit = state.access.limits.max_body_bytes;
+            match axum::body::to_bytes(body, limit).await {
+                Err(_) => Err(ApiError::BodyTooLarge { limit }),
+                Ok(bytes) => Ok(interest::values(form_urlencoded::parse(&bytes).into_owned())),
+            }
+        }
+    };
+    let values = match outcome {
+        Ok(values) => values,
+        Err(e) => return refusal(&empty, e),
+    };
+    let missing = interest::missing(&values);
+    if !missing.is_empty() {
+        let page = interest::form(&values, &missing);
+        return respond(StatusCode::UNPROCESSABLE_ENTITY, INTEREST_TITLE, &missing, &page);
+    }
+    match super::interest::record(&state, |field| values.get(field).map(String::as_str)).await {
+        Ok(_) => Redirect::to("/find/interest/done").into_response(),
+        Err(e) => refusal(&values, e),
+    }
+}
+
+const INTEREST_TITLE: &str = "Register your interest";
+
+/// The form again with the shared code's refusal in words (and its status; `Retry-After` past
+/// the allowance), or the refusal as problem+json when it is not about the visitor's input.
+fn refusal(values: &interest::Values, e: ApiError) -> Response {
+    let Some(error) = interest::field_error(&e) else { return e.into_response() };
+    let errors = [error];
+    let mut response = respond(e.status(), INTEREST_TITLE, &errors, &interest::form(values, &errors));
+    if let ApiError::InterestRateLimited(seconds) = e {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    }
+    response
+}
+
+async fn interest_done() -> Response {
+    respond(StatusCode::OK, "Interest registered", &[], interest::DONE)
+}
