@@ -21,20 +21,26 @@ pub struct PublicArgs {
     /// Take the client address from the first X-Forwarded-For entry (only behind a proxy that sets it).
     #[arg(long, env = "PROVISIO_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// A postcode extract the binary carries, used when no file is given (`provisio demo`'s).
+    #[arg(skip)]
+    pub built_in_postcodes: Option<&'static str>,
 }
 
 impl Default for PublicArgs {
     fn default() -> Self {
-        Self { postcodes: None, interest_rate_limit: 20, trust_forwarded_for: false }
+        Self { postcodes: None, interest_rate_limit: 20, trust_forwarded_for: false, built_in_postcodes: None }
     }
 }
 
 impl PublicArgs {
     /// The open endpoints' configuration, with the postcode file read and logged.
     pub fn load(&self) -> anyhow::Result<PublicConfig> {
-        let postcodes = match &self.postcodes {
-            None => None,
-            Some(path) => {
+        let postcodes = match (&self.postcodes, self.built_in_postcodes) {
+            (None, None) => None,
+            (None, Some(csv)) => Some(Arc::new(
+                PostcodeLookup::from_csv(csv.as_bytes()).context("reading the built-in postcode extract")?,
+            )),
+            (Some(path), _) => {
                 let started = Instant::now();
                 let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
                 let lookup = PostcodeLookup::from_csv(std::io::BufReader::with_capacity(1 << 20, file))

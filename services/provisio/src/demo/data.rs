@@ -222,7 +222,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
         out.emit(
             format!("urn:lp:{}", p.id),
             "lp.partnership.registered.v1",
-            json!({"partnership_id": p.id, "name": p.name, "areas": p.areas}),
+            json!({"partnership_id": p.id, "name": p.name, "areas": p.areas, "iag": super::public::iag(p.id)}),
         );
     }
     let mut cells: Vec<(&'static str, String, &'static str, &'static str, &'static str)> = Vec::new();
@@ -239,7 +239,7 @@ pub fn generate(seed: u64) -> Vec<Value> {
         for year in YEARS {
             let mut offers = Vec::new();
             for i in 0..(10 + rng.below(8)) {
-                let (venue_id, _, _, area) = rng.pick(provider.venues);
+                let (venue_id, venue, _, area) = rng.pick(provider.venues);
                 let subject = *rng.pick(provider.subjects);
                 let level = *rng.pick(LEVELS);
                 let age = if provider.kind == "adult-community" { "19+" } else { *rng.pick(AGE_GROUPS) };
@@ -248,9 +248,23 @@ pub fn generate(seed: u64) -> Vec<Value> {
                 let offer_id =
                     format!("{}-{}-{}-{}", subject.replace('.', "_"), level.to_uppercase(), year.replace('/', ""), i);
                 let title = format!("{} (level {level})", provider_subject_name(subject));
-                offers.push(json!({"offer_id": offer_id, "venue_id": venue_id, "title": title, "subject": subject, "level": level,
+                let mut offer = json!({"offer_id": offer_id, "venue_id": venue_id, "title": title, "subject": subject, "level": level,
                                    "age_group": age, "mode": mode, "places": places, "status": if *year == "2026/27" { "confirmed" } else { "planned" },
-                                   "duration_weeks": 36}));
+                                   "duration_weeks": 36});
+                let course = super::public::Course {
+                    provider: provider.name,
+                    website: provider.website,
+                    venue,
+                    subject_name: provider_subject_name(subject),
+                    level,
+                    age_group: age,
+                    mode,
+                    year,
+                    offer_id: &offer_id,
+                    n: i,
+                };
+                offer.as_object_mut().expect("an object").extend(super::public::details(&course));
+                offers.push(offer);
                 if let Some(p) = partnership_of(area) {
                     cells.push((p.id, year.to_string(), subject, level, age));
                 }

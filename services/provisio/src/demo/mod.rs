@@ -10,12 +10,18 @@ use std::time::Duration;
 mod collab;
 mod data;
 mod plan;
+mod public;
 
 use data::{EVIDENCE, PARTNERSHIPS, YEARS, note};
 pub use data::{Rng, generate};
 
+/// Real postcodes of Sunderland (ONS NSPL, OGL; `postcodes/README.md`), loaded unless
+/// `--postcodes` names another file, so that the finder's distances work in the demo.
+pub const POSTCODES: &str = include_str!("postcodes/sunderland.csv");
+
 /// Runs the demo: the embedded default, with no NATS even when the environment names one.
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
+    args.server.public.built_in_postcodes = Some(POSTCODES);
     let config = Config::from_flags(&args.server, &args.database_url, None);
     let app = Application::build(&config).await?;
     let url = format!("http://{}/", app.local_addr());

@@ -76,10 +76,22 @@ impl Driver {
 
     /// A headless Chromium session with a fresh profile.
     pub(super) async fn browser(&self) -> Client {
+        self.session(true).await
+    }
+
+    /// A session whose profile blocks the pages' JavaScript (as a visitor who turned it off);
+    /// the driver's own scripts still run.
+    pub(super) async fn browser_without_javascript(&self) -> Client {
+        self.session(false).await
+    }
+
+    async fn session(&self, javascript: bool) -> Client {
         let profile = self.dir.0.join("profile");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        let capabilities = json!({"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args}});
+        let prefs = json!({"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }});
+        let capabilities =
+            json!({"browserName": "chrome", "goog:chromeOptions": {"binary": CHROMIUM, "args": args, "prefs": prefs}});
         let Value::Object(capabilities) = capabilities else { unreachable!() };
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)

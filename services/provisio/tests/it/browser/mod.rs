@@ -8,6 +8,7 @@
 
 mod collab;
 mod driver;
+mod find;
 mod over_time;
 mod plans;
 mod relay;
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The demo's events, posted as a client would (at most 1,000 per request); the last position.
-async fn load_demo(app: &TestApp) -> i64 {
+pub(super) async fn load_demo(app: &TestApp) -> i64 {
     let events = provisio::demo::generate(2001);
     let mut last = 0;
     for chunk in events.chunks(1_000) {

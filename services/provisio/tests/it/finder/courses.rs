@@ -4,7 +4,6 @@
 use super::*;
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 fn provider_event(kind: &str, id: &str, data: Value) -> Value {
     let ukprn = data["ukprn"].as_str().unwrap().to_owned();
@@ -26,21 +25,6 @@ fn course(ukprn: &str, offer_id: &str, venue_id: &str, title: &str, extra: Value
         "level": "3", "age_group": "19+", "mode": "part-time", "academic_year": "2001/02", "places": 12});
     data.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
     provider_event("provision.offered", &format!("offer-{ukprn}-{offer_id}-{}", title.len()), data)
-}
-
-/// Searches (no key) until `check` holds, at most 2 s: the finder follows within a second.
-async fn search_until(app: &TestApp, query: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let r = anonymous().get(format!("{}/v1/public/courses?{query}", app.base)).send().await.unwrap();
-        assert_eq!(r.status(), 200, "{query}");
-        let body: Value = r.json().await.unwrap();
-        if check(&body) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "{query}: the finder did not show it in time: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn ids(body: &Value) -> Vec<String> {

@@ -7,6 +7,7 @@ mod interest;
 use crate::helpers::*;
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// A postcode extract with known positions: two in Sunderland (E08000024), one in Newcastle
 /// (E08000021), one placed in no district.
@@ -49,4 +50,19 @@ pub(crate) async fn accept(app: &TestApp, events: Value) -> i64 {
 /// A request without any key, as the public sends it.
 pub(crate) fn anonymous() -> reqwest::Client {
     reqwest::Client::new()
+}
+
+/// Searches (no key) until `check` holds, at most 2 s: the finder follows within a second.
+pub(crate) async fn search_until(app: &TestApp, query: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let r = anonymous().get(format!("{}/v1/public/courses?{query}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{query}");
+        let body: Value = r.json().await.unwrap();
+        if check(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{query}: the finder did not show it in time: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
