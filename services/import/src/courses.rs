@@ -8,6 +8,7 @@
 use crate::modes::{DeliveryMode, StudyMode, course_directory_mode};
 use crate::options::ImportOptions;
 use crate::plan::Plan;
+use crate::public_fields::{Published, attendance_words, offer_public};
 use crate::report::ImportReport;
 use crate::table::{Cell, Header, Row};
 use crate::values;
@@ -219,7 +220,7 @@ impl<'a> Courses<'a> {
             start_date: start.and_then(values::contract_date),
             duration_weeks,
             lars_aim: None,
-            public: OfferPublic::default(),
+            public: self.public(r, &mut plan.report),
         };
         match plan.add_offer(r.line, self.ukprn.clone(), academic_year, offer) {
             Ok(()) => match synthetic {
@@ -228,6 +229,22 @@ impl<'a> Courses<'a> {
             },
             Err(problems) => r.problems.extend(problems),
         }
+    }
+
+    /// The public details; a value breaking the contract's forms is left out with a warning.
+    fn public(&self, r: &Row<'_, '_>, report: &mut ImportReport) -> OfferPublic {
+        let value = |column: &'static str| match r.cell(column) {
+            Cell::Value(v) => Some((column, v)),
+            _ => None,
+        };
+        let published = Published {
+            learn: value("WHAT_YOU_WILL_LEARN"),
+            url: value("COURSE_WEBPAGE"),
+            cost: value("COST"),
+            cost_description: value("COST_DESCRIPTION").map(|(_, v)| v),
+            attendance: value("ATTENDANCE_PATTERN").map(|(_, v)| attendance_words(v)),
+        };
+        offer_public(&published, |warning| report.warn(Some(r.line), warning))
     }
 
     /// The offer id, claimed for this row so a second row with it is rejected.

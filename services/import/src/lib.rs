@@ -42,6 +42,7 @@ mod modes;
 mod options;
 mod plan;
 mod postcodes;
+mod public_fields;
 mod publish;
 mod report;
 mod table;

@@ -11,7 +11,9 @@ pub(super) fn iag(partnership_id: &str) -> Value {
         "sunderland" => json!({"name": "Sunderland Next Steps", "url": "https://www.sunderland.gov.uk/next-steps",
                                "phone": "0191 520 5555", "email": "nextsteps@sunderland.gov.uk"}),
         "south-tyneside" => json!({"name": "South Tyneside Careers Hub", "phone": "0191 424 7000"}),
-        _ => json!({"name": "Humber Careers Advice", "url": "https://www.humbercareers.org.uk", "email": "advice@humbercareers.org.uk"}),
+        _ => {
+            json!({"name": "Humber Careers Advice", "url": "https://www.humbercareers.org.uk", "email": "advice@humbercareers.org.uk"})
+        }
     }
 }
 

@@ -28,13 +28,14 @@ fn without_font_faces(css: &str) -> String {
 
 static CSS: LazyLock<Asset> = LazyLock::new(|| Asset::new(without_font_faces(GOVUK_CSS), "text/css; charset=utf-8"));
 static GOVUK: LazyLock<Asset> = LazyLock::new(|| Asset::new(GOVUK_JS.to_owned(), "text/javascript; charset=utf-8"));
-/// Marks the body as the Design System's own template does (its inline script would break
-/// the page's CSP), then starts every component on the page.
+/// Marks the body as the Design System's own template does with an inline script (which the
+/// page's CSP forbids): a browser running this module supports ES modules, which is the
+/// template's test. Then starts every component on the page.
 static INIT: LazyLock<Asset> = LazyLock::new(|| {
     let body = format!(
-        "import {{ initAll, isSupported }} from './govuk-frontend.min.js?v={}';\n\
-         document.body.classList.add('js-enabled');\n\
-         if (isSupported()) {{ document.body.classList.add('govuk-frontend-supported'); initAll(); }}\n",
+        "import {{ initAll }} from './govuk-frontend.min.js?v={}';\n\
+         document.body.classList.add('js-enabled', 'govuk-frontend-supported');\n\
+         initAll();\n",
         GOVUK.version
     );
     Asset::new(body, "text/javascript; charset=utf-8")

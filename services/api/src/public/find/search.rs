@@ -108,7 +108,7 @@ pub(super) fn form(p: &Params, errors: &[FieldError], partnerships: &[(String, S
     html.push_str(&field("mode", None).select(&v(&p.mode), Some("Any way"), &modes));
     let funding = words::options(Funding::ALL, |f| words::funding(f).to_owned());
     html.push_str(&field("funding", None).select(&v(&p.funding), Some("Any funding"), &funding));
-    html.push_str(&field("starts_after", Some("For example, 2026-09-01")).input(
+    html.push_str(&field("starts_after", Some("Only courses starting after this day")).input(
         &v(&p.starts_after),
         "govuk-input--width-10",
         r#"type="date""#,

@@ -43,8 +43,30 @@ async fn serious_violations(browser: &Client) -> Vec<Value> {
     found.as_array().unwrap().clone()
 }
 
+/// The text of the first element matching `css`, once there is one (a page may be loading).
 async fn text(browser: &Client, css: &str) -> String {
-    browser.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match browser.find(Locator::Css(css)).await {
+            Ok(element) => return element.text().await.unwrap(),
+            Err(e) => assert!(std::time::Instant::now() < deadline, "{css}: {e}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the browser's address contains `part` (a form's answer has loaded); answers it.
+/// Reads the address, not the page, so it works with JavaScript off too.
+async fn wait_for_address(browser: &Client, part: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let address = browser.current_url().await.unwrap().to_string();
+        if address.contains(part) {
+            return address;
+        }
+        assert!(std::time::Instant::now() < deadline, "still at {address}, waiting for {part}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn fill(browser: &Client, id: &str, value: &str) {
@@ -61,8 +83,8 @@ async fn search(app: &TestApp, browser: &Client) -> String {
     fill(browser, "postcode", "sr1 3ad").await;
     fill(browser, "within_km", "10").await;
     browser.find(Locator::Css("form[action='/find'] button")).await.unwrap().click().await.unwrap();
-    let address = browser.current_url().await.unwrap();
-    assert!(address.as_str().contains("q=engineering") && address.as_str().contains("within_km=10"), "{address}");
+    let address = wait_for_address(browser, "q=engineering").await;
+    assert!(address.contains("within_km=10") && address.contains("postcode=sr1+3ad"), "{address}");
     let api = search_until(app, "q=engineering&postcode=SR1%203AD&within_km=10", |_| true).await;
     let total = api["total"].as_u64().unwrap();
     assert!(total > 0, "the demo has engineering courses near Sunderland: {api}");
@@ -106,6 +128,7 @@ async fn a_learner_finds_a_course_with_javascript_on_and_off_opens_it_and_regist
 
     // The course's page: what the provider published and where to get advice.
     browser.find(Locator::Css("#courses > li a")).await.unwrap().click().await.unwrap();
+    wait_for_address(&browser, "/find/courses/").await;
     let (_, api) = app.get(&course.replace("/find/courses/", "/v1/public/courses/")).await;
     assert_eq!(text(&browser, "h1").await, api["title"].as_str().unwrap());
     let page = text(&browser, "main").await;
@@ -125,6 +148,7 @@ async fn a_learner_finds_a_course_with_javascript_on_and_off_opens_it_and_regist
     };
     let (_, before) = app.get("/v1/partnerships/sunderland/interest").await;
     browser.find(Locator::LinkText("Register your interest")).await.unwrap().click().await.unwrap();
+    wait_for_address(&browser, "/find/interest?").await;
     let subject = browser.find(Locator::Id("subject")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(subject.as_deref(), api["subject"].as_str());
     browser.find(Locator::Css("form[action='/find/interest'] button")).await.unwrap().click().await.unwrap();
@@ -133,8 +157,7 @@ async fn a_learner_finds_a_course_with_javascript_on_and_off_opens_it_and_regist
     screenshot(&browser, 1280, "find-interest.png").await;
     fill(&browser, "postcode", "SR2 7TF").await;
     browser.find(Locator::Css("form[action='/find/interest'] button")).await.unwrap().click().await.unwrap();
-    let address = browser.current_url().await.unwrap();
-    assert!(address.as_str().ends_with("/find/interest/done"), "{address}");
+    wait_for_address(&browser, "/find/interest/done").await;
     assert_eq!(text(&browser, "h1").await, "Interest registered");
     // The event is durable before the redirect; the report follows once it is applied.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
