@@ -4,8 +4,11 @@
 //!
 //! Mapping (README "Course files: the columns"): the description is what the learner will
 //! learn, followed by a paragraph "Cost: …" (the cost description) and one "When: …" (the
-//! attendance pattern), neither of which the contract has a field for. Funding is read from
-//! the cost: `free` at 0, `loan` or `employer` when the cost description says so, else `fee`.
+//! attendance pattern), neither of which the contract has a field for. The fee is the cost's
+//! amount, or the first `£`/`GBP` amount in its text ("UK fee: GBP155.00; …"); a cost that is
+//! more than an amount is also the cost description when the file gives none. Funding is read
+//! from the cost: `free` at 0, `loan` or `employer` when the cost description says so, else
+//! `fee`.
 
 use provisio_events::vocab::Funding;
 use provisio_events::{MAX_DESCRIPTION_CHARS, MAX_URL_CHARS, OfferPublic};
@@ -35,11 +38,34 @@ pub(crate) fn attendance_words(raw: &str) -> String {
     }
 }
 
+/// A number of pounds, with or without `£`, `GBP` and thousands' commas.
+fn pounds(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let number = text.strip_prefix('£').or_else(|| text.strip_prefix("GBP")).unwrap_or(text).trim().replace(',', "");
+    number.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
+}
+
+/// The cost's amount: all of it, else the first `£` or `GBP` amount in it ("free" is 0).
+fn amount(cost: &str) -> Option<f64> {
+    if let Some(x) = pounds(cost) {
+        return Some(x);
+    }
+    if cost.trim().eq_ignore_ascii_case("free") {
+        return Some(0.0);
+    }
+    let (at, sign) =
+        [cost.find('£').map(|i| (i, '£'.len_utf8())), cost.find("GBP").map(|i| (i, 3))].into_iter().flatten().min()?;
+    let rest = &cost[at + sign..];
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(rest.len());
+    pounds(rest[..end].trim_end_matches('.'))
+}
+
 /// The public details of the offer; `warn` hears of each value left out.
 pub(crate) fn offer_public(p: &Published<'_>, mut warn: impl FnMut(String)) -> OfferPublic {
     let mut out = OfferPublic::default();
     let mut paragraphs: Vec<String> = p.learn.map(|(_, text)| text.trim().to_owned()).into_iter().collect();
-    if let Some(cost) = p.cost_description.map(str::trim).filter(|c| !c.is_empty()) {
+    let cost_text = p.cost.map(|(_, c)| c.trim()).filter(|c| pounds(c).is_none());
+    if let Some(cost) = p.cost_description.or(cost_text).map(str::trim).filter(|c| !c.is_empty()) {
         paragraphs.push(format!("Cost: {cost}"));
     }
     if let Some(when) = p.attendance.as_deref().filter(|w| !w.is_empty()) {
@@ -71,10 +97,9 @@ pub(crate) fn offer_public(p: &Published<'_>, mut warn: impl FnMut(String)) -> O
         }
     }
     if let Some((name, raw)) = p.cost {
-        let number = raw.trim().trim_start_matches('£').replace(',', "");
-        match number.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0) {
+        match amount(raw) {
             Some(fee) => {
-                let said = p.cost_description.unwrap_or("").to_lowercase();
+                let said = p.cost_description.or(cost_text).unwrap_or("").to_lowercase();
                 out.fee = Some(fee);
                 out.funding = Some(if fee == 0.0 {
                     Funding::Free
@@ -86,7 +111,7 @@ pub(crate) fn offer_public(p: &Published<'_>, mut warn: impl FnMut(String)) -> O
                     Funding::Fee
                 });
             }
-            None => warn(format!("{name} {raw:?} is not an amount of pounds of 0 or more: left out")),
+            None => warn(format!("{name} {raw:?} names no amount of pounds: no fee (the text is kept as the cost)")),
         }
     }
     out
@@ -102,7 +127,7 @@ mod tests {
         let p = Published {
             learn: Some(("WHAT_YOU_WILL_LEARN", &long)),
             url: Some(("COURSE_WEBPAGE", "http://example.ac.uk/course")),
-            cost: Some(("COST", "about £50")),
+            cost: Some(("COST", "to be confirmed")),
             cost_description: Some("Books extra"),
             attendance: None,
         };
@@ -111,6 +136,11 @@ mod tests {
         assert_eq!(public, OfferPublic::default());
         assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert!(warnings[0].contains("4019 characters"), "{warnings:?}");
+        assert_eq!(
+            (amount("GBP6,000 per stage"), amount("UK fee: GBP155.00; Ireland fee: GBP340.00")),
+            (Some(6000.0), Some(155.0))
+        );
+        assert_eq!((amount("£0"), amount("Free"), amount("Costs are paid per unit")), (Some(0.0), Some(0.0), None));
     }
 
     #[test]

@@ -219,7 +219,7 @@ impl<R: Read> Reader<'_, R> {
     fn wants(&self, ctx: Ctx, local: &str) -> bool {
         match ctx {
             Ctx::Provider | Ctx::VenueProvider => matches!(local, "identifier" | "title"),
-            Ctx::Course => matches!(local, "title" | "subject" | "type"),
+            Ctx::Course => matches!(local, "title" | "subject" | "type" | "description" | "url"),
             Ctx::Qualification => matches!(local, "level" | "educationLevel" | "type"),
             Ctx::Presentation => matches!(
                 local,
@@ -232,6 +232,10 @@ impl<R: Read> Reader<'_, R> {
                     | "attendanceMode"
                     | "age"
                     | "places"
+                    | "description"
+                    | "url"
+                    | "cost"
+                    | "attendancePattern"
             ),
             Ctx::ProviderLocation | Ctx::VenueLocation => {
                 matches!(local, "postcode" | "address" | "town" | "area" | "lat" | "latitude" | "long" | "longitude")
@@ -298,6 +302,8 @@ impl<R: Read> Reader<'_, R> {
                 if let Some(c) = self.course.as_mut() {
                     match (ctx, tag.local.as_str()) {
                         (Ctx::Course, "title") => set_once(&mut c.title, text),
+                        (Ctx::Course, "description") => set_once(&mut c.description, text),
+                        (Ctx::Course, "url") => set_once(&mut c.url, text),
                         (Ctx::Course, "subject") => c.subjects.push(SubjectRec {
                             scheme: tag.xsi_type(),
                             code: tag.attr("identifier").map(str::to_owned),

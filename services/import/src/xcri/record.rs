@@ -7,6 +7,7 @@ use crate::ids::local_id_from;
 use crate::modes::{XCRI_ATTENDANCE_MODES, XCRI_STUDY_MODES, xcri_code};
 use crate::options::ImportOptions;
 use crate::plan::Plan;
+use crate::public_fields::{Published, attendance_words, offer_public};
 use crate::report::Rejection;
 use crate::values::{self, FeedDate};
 use crate::venues::{Synthetic, VenueDraft};
@@ -102,6 +103,9 @@ pub(super) struct CourseRec {
     pub(super) levels: Vec<String>,
     /// The course's `dc:type`s.
     pub(super) types: Vec<String>,
+    /// The first `dc:description` and `mlo:url`, for the public finder.
+    pub(super) description: Option<String>,
+    pub(super) url: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +121,11 @@ pub(super) struct PresentationRec {
     attendance_mode: Option<Coded>,
     age: Option<String>,
     places: Option<String>,
+    /// The public finder's: `dc:description`, `mlo:url`, `mlo:cost`, `attendancePattern`.
+    description: Option<String>,
+    url: Option<String>,
+    cost: Option<String>,
+    attendance_pattern: Option<Coded>,
     pub(super) venue: Option<VenueRec>,
 }
 
@@ -142,6 +151,10 @@ impl PresentationRec {
             "studyMode" => self.study_mode = Some(Coded { code: attr("identifier"), text }),
             "attendanceMode" => self.attendance_mode = Some(Coded { code: attr("identifier"), text }),
             "age" => self.age = Some(text),
+            "description" => super::set_once(&mut self.description, text),
+            "url" => super::set_once(&mut self.url, text),
+            "cost" => super::set_once(&mut self.cost, text),
+            "attendancePattern" => self.attendance_pattern = Some(Coded { code: attr("identifier"), text }),
             _ => self.places = Some(text),
         }
     }
@@ -301,9 +314,24 @@ pub(super) fn map_presentation(
         start_date: start.and_then(FeedDate::day).and_then(values::contract_date),
         duration_weeks,
         lars_aim: None,
-        public: OfferPublic::default(),
+        public: public(p, c, plan),
     };
     pending.push(Pending::Offer(Box::new(PendingOffer { line, academic_year, offer, venue })));
+}
+
+/// The offer's public details: the presentation's description and page, else its course's;
+/// a value breaking the contract's forms is left out with a warning.
+fn public(p: &PresentationRec, c: &CourseRec, plan: &mut Plan) -> OfferPublic {
+    let description = p.description.as_deref().or(c.description.as_deref());
+    let url = p.url.as_deref().or(c.url.as_deref());
+    let published = Published {
+        learn: description.map(|d| ("dc:description", d)),
+        url: url.map(|u| ("mlo:url", u)),
+        cost: p.cost.as_deref().map(|v| ("mlo:cost", v)),
+        cost_description: None,
+        attendance: p.attendance_pattern.as_ref().map(|a| attendance_words(a.code.as_deref().unwrap_or(&a.text))),
+    };
+    offer_public(&published, |warning| plan.report.warn(Some(p.line), warning))
 }
 
 /// The first of the course's subjects that maps; otherwise the subjects tried, and why.

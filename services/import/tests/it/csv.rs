@@ -2,7 +2,7 @@
 //! file, Windows-1252, and a 20,000-row file read as a stream.
 
 use super::*;
-use provisio_events::vocab::{AgeGroup, Level, Mode};
+use provisio_events::vocab::{AgeGroup, Funding, Level, Mode};
 use provisio_import::{Format, ImportError, TextEncoding};
 use std::cell::Cell;
 use std::io::Read;
@@ -251,4 +251,30 @@ fn a_twenty_thousand_row_file_is_read_as_a_stream_with_progress() {
     assert!(read_at_first_thousand < total / 10, "{read_at_first_thousand} of {total} bytes read after 1,000 rows");
     assert_eq!(types(&out.events), ["lp.curriculum.published.v1"]);
     assert!(provisio_events::validate(&out.events[0].to_json()).is_ok());
+}
+
+#[test]
+fn the_public_fields_arrive_and_values_breaking_the_contract_are_left_out_with_a_warning() {
+    let out = import_file(&fixture("courses-public.csv"), &csv_options());
+    let r = &out.report;
+    assert_eq!((r.rows_read, r.offers, r.rows_rejected), (2, 2, 0), "a bad public value rejects no row");
+    let offers = offers(&out.events);
+    let eng = &offer(&offers, "ENG-L3-FT-24").public;
+    assert_eq!(
+        eng.description.as_deref(),
+        Some(
+            "Workshop practice,\nelectrical principles\nand maths for engineers.\n\n\
+             Cost: Free for 16 to 18 year olds; bring safety boots\n\nWhen: daytime"
+        )
+    );
+    assert_eq!(eng.url.as_deref(), Some("https://www.sunderlandcollege.ac.uk/courses/engineering-level-3"));
+    assert_eq!((eng.fee, eng.funding), (Some(0.0), Some(Funding::Free)));
+    let hsc = &offer(&offers, "HSC-L2-PT-24").public;
+    assert_eq!((hsc.description.as_deref(), hsc.url.as_deref()), (None, None), "too long, and not https");
+    assert_eq!((hsc.fee, hsc.funding), (Some(325.0), Some(Funding::Loan)));
+    let warnings: Vec<(Option<u64>, &str)> = r.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings.iter().all(|(line, _)| *line == Some(5)), "{warnings:?}");
+    assert!(warnings[0].1.contains("over the 4000 allowed"), "{warnings:?}");
+    assert!(warnings[1].1.contains("COURSE_WEBPAGE") && warnings[1].1.contains("https://"), "{warnings:?}");
 }

@@ -1,7 +1,7 @@
 //! The three real XCRI-CAP 1.2 feeds of `tests/fixtures/xcri`, and a small one of our own.
 
 use super::*;
-use provisio_events::vocab::{AgeGroup, Level, Mode};
+use provisio_events::vocab::{AgeGroup, Funding, Level, Mode};
 use provisio_import::{ImportError, Mapping, TextEncoding};
 use std::num::NonZeroU32;
 
@@ -232,4 +232,32 @@ fn files_that_are_not_xcri_catalogs_fail_whole() {
     let fail = |xml: &str| provisio_import::import(xml.as_bytes(), &o, |_| {}).err();
     assert!(matches!(fail("<rss><channel/></rss>"), Some(ImportError::NotXcri(root)) if root == "rss"));
     assert!(matches!(fail("<catalog>\n<provider>\n</catalog>"), Some(ImportError::Xml { line: 3, .. })));
+}
+
+#[test]
+fn the_public_fields_of_a_real_feed_arrive_and_http_pages_are_left_out_with_a_warning() {
+    let mut o = options();
+    o.ukprn = Some(vocab("10007773"));
+    o.default_level = Some(Level::L4);
+    o.default_age_group = Some(AgeGroup::Age19Plus);
+    o.default_places = NonZeroU32::new(500);
+    o.default_area = Some(vocab("E06000042"));
+    let out = import_file(&real_xcri("open-university-example.xml"), &o);
+    let offers = offers(&out.events);
+    let a174 = &offers.iter().find(|(_, o)| o.offer_id.as_str() == "A1742011E").unwrap().1.public;
+    assert_eq!(
+        a174.description.as_deref(),
+        Some(
+            "Year of entry: 2011\n\nCost: UK fee: GBP155.00; Ireland fee: GBP340.00; Continental Europe fee: GBP385.00\n\n\
+             When: Part time distance education course"
+        ),
+        "the presentation's dc:description, its mlo:cost and attendancePattern"
+    );
+    assert_eq!((a174.fee, a174.funding, a174.url.as_deref()), (Some(155.0), Some(Funding::Fee), None));
+    assert_eq!(out.report.rows_rejected, 0, "a value left out rejects no presentation");
+    let warnings: Vec<(Option<u64>, &str)> = out.report.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+    assert_eq!(warnings.len(), 5, "{warnings:?}");
+    assert_eq!(warnings[0].0, Some(45));
+    assert!(warnings[0].1.starts_with("mlo:url \"http://www3.open.ac.uk/") && warnings[0].1.contains("https://"));
+    assert!(warnings[4].1.contains("names no amount of pounds"), "{warnings:?}");
 }
