@@ -60,32 +60,41 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
     let s = state.projection.snapshot();
     let partnerships: Vec<(String, String)> =
         s.engine.partnerships().into_iter().map(|p| (p.partnership_id.as_str().to_owned(), p.name)).collect();
-    let (params, parsed) = match Query::<Params>::try_from_uri(&uri) {
-        Ok(Query(p)) => {
-            let p = search::without_blanks(p);
-            let searched = p.search(&state);
-            (p, searched)
-        }
-        // A hand-made address (a parameter twice, say): the page says so and searches nothing.
-        Err(_) => (Params::default(), Err(ApiError::InvalidParameter { parameter: "cursor", message: String::new() })),
+    // A hand-made address (a parameter twice, say) searches nothing and says so.
+    let Ok(Query(params)) = Query::<Params>::try_from_uri(&uri) else {
+        let error = FieldError { field: None, message: "This search address is not valid: search again".into() };
+        return search_response(StatusCode::BAD_REQUEST, &Params::default(), &[error], &partnerships, "");
     };
-    let outcome = parsed.and_then(|search| {
+    let params = search::without_blanks(params);
+    let outcome = params.search(&state).and_then(|search| {
         let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
         let page = finder.search(&search).map_err(|e| ApiError::internal(&e))?;
         Ok((search, page))
     });
-    let (status, errors, results) = match outcome {
-        Ok((search, page)) => (StatusCode::OK, vec![], search::results(&params, &search, &page)),
+    match outcome {
+        Ok((search, page)) => {
+            let results = search::results(&params, &search, &page);
+            search_response(StatusCode::OK, &params, &[], &partnerships, &results)
+        }
         Err(e) => match search::field_error(&e) {
-            Some(error) => (StatusCode::BAD_REQUEST, vec![error], String::new()),
-            None => return e.into_response(),
+            Some(error) => search_response(e.status(), &params, &[error], &partnerships, ""),
+            None => e.into_response(),
         },
-    };
+    }
+}
+
+fn search_response(
+    status: StatusCode,
+    params: &Params,
+    errors: &[FieldError],
+    partnerships: &[(String, String)],
+    results: &str,
+) -> Response {
     let main = format!(
         r#"<h1 class="govuk-heading-xl">Find a course</h1><div class="govuk-grid-row"><div class="govuk-grid-column-one-third">{}</div><div class="govuk-grid-column-two-thirds">{results}</div></div>"#,
-        search::form(&params, &errors, &partnerships)
+        search::form(params, errors, partnerships)
     );
-    respond(status, "Search", &errors, &main)
+    respond(status, "Search", errors, &main)
 }
 
 async fn course_page(State(state): State<AppState>, Path((ukprn, offer_id)): Path<(String, String)>) -> Response {

@@ -110,6 +110,15 @@ async fn a_learner_finds_a_course_with_javascript_on_and_off_opens_it_and_regist
     let course = search(&app, &browser).await;
     let classes = browser.find(Locator::Css("body")).await.unwrap().attr("class").await.unwrap().unwrap_or_default();
     assert!(!classes.contains("js-enabled"), "no script ran: {classes}");
+    // The next page by its cursor, and back.
+    let total: usize = text(&browser, "#results").await.split(' ').next().unwrap().parse().unwrap();
+    assert!(total > 20, "more than a page: {total}");
+    browser.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+    wait_for_address(&browser, "cursor=").await;
+    assert_eq!(browser.find_all(Locator::Css("#courses > li")).await.unwrap().len(), (total - 20).min(20));
+    browser.find(Locator::Css("a[rel=prev]")).await.unwrap().click().await.unwrap();
+    wait_for_address(&browser, "cursor=o0").await;
+    assert_eq!(browser.find_all(Locator::Css("#courses > li")).await.unwrap().len(), 20);
     // A bad distance is named in an error summary linking to its field, never a failure.
     browser.goto(&format!("{}/find?within_km=far", app.base)).await.unwrap();
     assert!(text(&browser, ".govuk-error-summary").await.contains("Distance must be a number"));
