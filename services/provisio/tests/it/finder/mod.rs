@@ -3,6 +3,7 @@
 
 mod courses;
 mod interest;
+mod page;
 
 use crate::helpers::*;
 use serde_json::{Value, json};
