@@ -21,7 +21,7 @@ mod recorder;
 
 pub use images::{ImageFigures, ImageSettings};
 pub use past::replay_turn;
-pub use read_ahead::{parse_stored, read_whole_log};
+pub use read_ahead::read_whole_log;
 
 use provisio_engine::Engine;
 use provisio_store::{Store, StoredChange};
