@@ -49,6 +49,21 @@ async fn a_reader_serves_the_writers_reports_and_its_writes_land_with_their_posi
     let first: Vec<(i64, bool)> = log[..10].iter().map(|e| (e["position"].as_i64().unwrap(), true)).collect();
     assert_eq!(again, first);
 
+    // The reader's lag: from the writer's answer to the reader's engine at that position
+    // (`min_position` waits for it there), HTTP included. Printed; speed is not asserted.
+    let mut lags = Vec::new();
+    for i in 0..50 {
+        let event = crate::helpers::offer("10006570", &format!("LAG{i}"), &format!("roles-lag-{i}"));
+        let position = post(&client, &writer.base, &[event]).await[0].0;
+        let answered = Instant::now();
+        let r = client.get(format!("{}/v1/partnerships?min_position={position}", reader.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        lags.push(answered.elapsed());
+        last = position;
+    }
+    lags.sort();
+    println!("reader lag behind the writer's answer: median {:?}, max {:?}", lags[lags.len() / 2], lags[lags.len() - 1]);
+
     let from_writer = all_reports(&client, &writer.base, last).await;
     let from_reader = all_reports(&client, &reader.base, last).await;
     assert!(from_writer.as_object().unwrap().len() >= 12, "three partnerships, four reports each");

@@ -36,7 +36,11 @@ async fn a_standby_writer_takes_over_from_a_killed_one_and_loses_or_doubles_noth
         assert!(killed.elapsed() < TAKEOVER_TIMEOUT, "the standby writer did not take over");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    println!("takeover: the standby writer was ready {} ms after the kill", killed.elapsed().as_millis());
+    println!(
+        "takeover: the standby writer was ready {} ms after the kill ({total} events published, {} in the log then)",
+        killed.elapsed().as_millis(),
+        log_count(&client, &standby.base).await.map_or(0, |l| l.len())
+    );
     publisher.await.unwrap();
 
     let log = loop {
