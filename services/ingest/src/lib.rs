@@ -26,13 +26,6 @@ pub use decode::{
     own_candidate,
 };
 
-/// 128 unguessable bits for this process: std's hasher keys come from the operating system's
-/// random source, fresh for each `RandomState`.
-fn service_token() -> String {
-    use std::hash::BuildHasher;
-    let half = || std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-    format!("{:016x}{:016x}", half(), half())
-}
 pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact_nats_url};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
@@ -40,7 +33,8 @@ pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact
 /// publish, and the header only attributes, it grants nothing.
 pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
 /// Header on the events the service publishes itself (`urn:public`): its consumer accepts
-/// that source only with this process's token, so no NATS client can send one.
+/// that source only with the deployment's token, kept in the database (`Store::service_token`)
+/// and shared by its writer and readers, so no NATS client can send one.
 pub const SERVICE_TOKEN_HEADER: &str = "Provisio-Service-Token";
 pub use metrics::Metrics;
 
@@ -120,7 +114,7 @@ pub(crate) struct Shared {
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
     pub(crate) event_limits: EventLimits,
-    /// Marks this process's own `urn:public` messages on NATS (see `SERVICE_TOKEN_HEADER`).
+    /// Marks the service's own `urn:public` messages on NATS (see `SERVICE_TOKEN_HEADER`).
     pub(crate) service_token: String,
     /// Each commit's new events, for followers that would otherwise read them back.
     feed: broadcast::Sender<Arc<CommittedEvents>>,
@@ -194,13 +188,14 @@ impl Ingest {
             Some(url) => Some(connect_nats(url, "provisio").await?),
             None => None,
         };
+        let service_token = store.service_token().await?;
         let shared = Arc::new(Shared {
             store,
             metrics: Arc::new(Metrics::default()),
             waiters: Waiters::default(),
             nats: nats.clone(),
             event_limits: config.event_limits.clone(),
-            service_token: service_token(),
+            service_token,
             feed,
             ready: AtomicBool::new(false),
         });

@@ -104,7 +104,7 @@ impl Application {
             .await
             .context("starting ingestion")?;
         if let Some(leadership) = &leadership {
-            tracker.spawn(roles::hold(leadership.clone(), shutdown.clone()));
+            tracker.spawn(roles::hold(store.clone(), leadership.clone(), shutdown.clone()));
         }
         let (projection, live_nats) = if writes {
             (Projection::with_images(store, config.images.clone()), ingest.nats().cloned())

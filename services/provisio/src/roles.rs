@@ -8,7 +8,7 @@
 //! roles themselves live in `ingest` (writing or following the log) and `projector`
 //! (recording or not). The engine knows nothing of them.
 
-use provisio_store::{Backend, Leadership, Store};
+use provisio_store::{Backend, Lead, Leadership, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -81,7 +81,7 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
     let started = Instant::now();
     let mut announced = false;
     loop {
-        if let Some(leadership) = store.try_lead().await? {
+        if let Lead::Led(leadership) = store.try_lead().await? {
             tracing::info!(message = "Leading: this process writes the log.", waited_ms = started.elapsed().as_millis() as u64);
             return Ok(Some(Arc::new(Mutex::new(leadership))));
         }
@@ -96,26 +96,45 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
     }
 }
 
-/// Checks the leadership every second until shutdown. Once the lock's session is lost (the
-/// database restarted, or cannot be reached), another writer may lead already: the process
-/// exits at once, without finishing the batch in hand, and comes back as a standby when its
-/// supervisor restarts it.
-pub async fn hold(leadership: Arc<Mutex<Leadership>>, shutdown: CancellationToken) {
+/// Checks the leadership every second until shutdown. When the lock's session is lost (the
+/// database restarted, or could not be reached), the lock is taken again as soon as it is
+/// free: nothing could be written meanwhile, the database being away. Found held by the lost
+/// session's own server process (the server has not yet seen it end), it is tried again. If
+/// another writer has taken it, the process exits at once, without finishing the batch in
+/// hand, and comes back as a standby when its supervisor restarts it.
+pub async fn hold(store: Store, leadership: Arc<Mutex<Leadership>>, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(HEARTBEAT) => {}
         }
         let mut held = leadership.lock().await;
-        match tokio::time::timeout(HEARTBEAT_TIMEOUT, held.check()).await {
-            Ok(Ok(())) => {}
-            outcome => {
-                let error = match outcome {
-                    Ok(Err(error)) => error.to_string(),
-                    _ => "no answer in time".to_owned(),
-                };
-                tracing::error!(message = "Lost the writer's lock; stopping at once.", %error);
-                std::process::exit(3);
+        let error = match tokio::time::timeout(HEARTBEAT_TIMEOUT, held.check()).await {
+            Ok(Ok(())) => continue,
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "no answer in time".to_owned(),
+        };
+        tracing::warn!(message = "Lost the writer's lock's session; taking the lock again.", %error);
+        loop {
+            match tokio::time::timeout(HEARTBEAT_TIMEOUT, store.try_lead()).await {
+                Ok(Ok(Lead::Led(again))) => {
+                    tracing::info!(message = "Leading again: the writer's lock was free.");
+                    *held = again;
+                    break;
+                }
+                Ok(Ok(Lead::HeldBy(pid))) if pid == held.pid() || pid == 0 => {
+                    tracing::info!(message = "The lost session still holds the writer's lock; waiting for its end.");
+                }
+                Ok(Ok(Lead::HeldBy(_))) => {
+                    tracing::error!(message = "Another writer leads now; stopping at once.");
+                    std::process::exit(3);
+                }
+                Ok(Err(error)) => tracing::warn!(message = "Cannot take the writer's lock yet.", %error),
+                Err(_) => tracing::warn!(message = "Cannot take the writer's lock yet: no answer in time."),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(STANDBY_POLL) => {}
             }
         }
     }

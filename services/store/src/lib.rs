@@ -17,7 +17,7 @@ mod migrate;
 
 pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, CommittedEvents, NewEvent, NewRejection};
 pub use changes::{PROJECTOR_CHECKPOINT, StoredChange};
-pub use coordination::{AppendNotices, Leadership};
+pub use coordination::{AppendNotices, Lead, Leadership};
 pub use keys::{ApiKey, NewApiKey};
 pub use log::{LogQuery, StoredEvent, StoredRejection};
 
