@@ -78,7 +78,9 @@ async fn follow_once(
                     shared.waiters.resolve(event.id.as_str(), appended);
                     events.push((event, appended));
                 }
-                None => tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position),
+                None => {
+                    tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position)
+                }
             }
         }
         shared.hand_over(after, events);

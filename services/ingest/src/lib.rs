@@ -266,7 +266,8 @@ impl Ingest {
     ) -> Result<Vec<Appended>, IngestError> {
         let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
         let stored = self.shared.store.positions_of(&ids).await?;
-        let (known, fresh): (Vec<_>, Vec<_>) = events.into_iter().partition(|c| stored.contains_key(c.event.id.as_str()));
+        let (known, fresh): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|c| stored.contains_key(c.event.id.as_str()));
         let mut published = self.publish_and_wait(js, fresh).await?.into_iter();
         let mut known = known.into_iter().peekable();
         Ok(ids

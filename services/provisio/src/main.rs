@@ -11,8 +11,10 @@ async fn main() -> anyhow::Result<()> {
     init_logging();
     match cli.command {
         Command::Serve(args) => {
-            let config =
-                Config { role: args.role, ..Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus)) };
+            let config = Config {
+                role: args.role,
+                ..Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus))
+            };
             let app = Application::build(&config).await?;
             app.run_until_stopped().await
         }

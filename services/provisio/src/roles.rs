@@ -82,7 +82,10 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
     let mut announced = false;
     loop {
         if let Lead::Led(leadership) = store.try_lead().await? {
-            tracing::info!(message = "Leading: this process writes the log.", waited_ms = started.elapsed().as_millis() as u64);
+            tracing::info!(
+                message = "Leading: this process writes the log.",
+                waited_ms = started.elapsed().as_millis() as u64
+            );
             return Ok(Some(Arc::new(Mutex::new(leadership))));
         }
         if role == Role::All && started.elapsed() >= ALL_WAITS {

@@ -62,7 +62,11 @@ async fn a_reader_serves_the_writers_reports_and_its_writes_land_with_their_posi
         last = position;
     }
     lags.sort();
-    println!("reader lag behind the writer's answer: median {:?}, max {:?}", lags[lags.len() / 2], lags[lags.len() - 1]);
+    println!(
+        "reader lag behind the writer's answer: median {:?}, max {:?}",
+        lags[lags.len() / 2],
+        lags[lags.len() - 1]
+    );
 
     let from_writer = all_reports(&client, &writer.base, last).await;
     let from_reader = all_reports(&client, &reader.base, last).await;
