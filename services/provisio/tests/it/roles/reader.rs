@@ -72,6 +72,17 @@ async fn a_reader_serves_the_writers_reports_and_its_writes_land_with_their_posi
     let from_reader = all_reports(&client, &reader.base, last).await;
     assert!(from_writer.as_object().unwrap().len() >= 12, "three partnerships, four reports each");
     assert_eq!(from_reader, from_writer, "a reader serves the writer's reports at the same position");
+
+    // The service's own events (a learner's interest, `urn:public`) sent by a reader pass the
+    // writer's check: the token that marks them is the database's, not one process's.
+    let interest = json!({"subject": "4.1", "level": "3", "age_group": "19+", "academic_year": "2026/27",
+                          "area": "E08000024"});
+    let r = client.post(format!("{}/v1/public/interest", reader.base)).json(&interest).send().await.unwrap();
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(status, 202, "{answer}");
+    let log = log_count(&client, &writer.base).await.unwrap();
+    assert_eq!(log.last().unwrap()["event"]["source"], "urn:public", "stored by the writer");
 }
 
 /// A need in Sunderland no demo event names: it opens (or moves) a gap, so its position
