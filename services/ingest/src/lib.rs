@@ -10,8 +10,9 @@
 //! process, follows the log that writer appends to, and answers positions as they appear.
 //!
 //! Architecture invariant: in one process exactly one task writes the log (the appender or
-//! the consumer; none in a reader, where the log follower takes its place), and that task is the only one that reports positions as committed and
-//! hands the committed events to followers (`Ingest::follow`).
+//! the consumer; none in a reader, where the log follower takes its place), and that task is
+//! the only one that reports positions as committed and hands the committed events to
+//! followers (`Ingest::follow`).
 
 mod decode;
 mod follow_log;

@@ -68,7 +68,8 @@ const ALL_WAITS: Duration = Duration::from_secs(10);
 
 /// How often the leader checks that its lock's session is alive, and how long one check may
 /// take: together well below the 9 s the server takes to drop a silent session (store's
-/// `coordination.rs`), so a partitioned leader stops before a standby can lead.
+/// `coordination.rs`), so a partitioned leader knows it has lost the lock before a standby
+/// can take it.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -81,12 +82,20 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
     let started = Instant::now();
     let mut announced = false;
     loop {
-        if let Lead::Led(leadership) = store.try_lead().await? {
-            tracing::info!(
-                message = "Leading: this process writes the log.",
-                waited_ms = started.elapsed().as_millis() as u64
-            );
-            return Ok(Some(Arc::new(Mutex::new(leadership))));
+        match store.try_lead().await {
+            Ok(Lead::Led(leadership)) => {
+                tracing::info!(
+                    message = "Leading: this process writes the log.",
+                    waited_ms = started.elapsed().as_millis() as u64
+                );
+                return Ok(Some(Arc::new(Mutex::new(leadership))));
+            }
+            Ok(Lead::HeldBy(_)) => {}
+            // A standby outlives an outage of the database; `all` reports it at start.
+            Err(error) if role == Role::Writer => {
+                tracing::warn!(message = "Cannot try the writer's lock; standing by.", %error);
+            }
+            Err(error) => return Err(error.into()),
         }
         if role == Role::All && started.elapsed() >= ALL_WAITS {
             return Err(RoleError::AnotherWriter.into());
