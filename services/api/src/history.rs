@@ -177,7 +177,7 @@ impl Walk {
                 break;
             }
             // A stored event that no longer validates is skipped, as the projector skips it.
-            if let Some(event) = provisio_projector::parse_stored(stored) {
+            if let Some(event) = stored.parse() {
                 self.engine.apply(stored.position as u64, &event);
             }
             self.position = stored.position as u64;

@@ -137,7 +137,9 @@ impl From<provisio_ingest::IngestError> for ApiError {
     fn from(error: provisio_ingest::IngestError) -> Self {
         tracing::warn!(message = "Ingestion refused a request.", %error);
         match error {
-            provisio_ingest::IngestError::NotYetDurable => ApiError::Unavailable(error.to_string()),
+            provisio_ingest::IngestError::NotYetDurable | provisio_ingest::IngestError::NoBus => {
+                ApiError::Unavailable(error.to_string())
+            }
             provisio_ingest::IngestError::Nats(_) => ApiError::Unavailable(
                 "the event bus (NATS) is unavailable; send the events again with the same ids".into(),
             ),

@@ -6,11 +6,16 @@
 //! - NATS: producers (and HTTP, on their behalf) publish to JetStream; one durable pull
 //!   consumer commits batches to SQL with its checkpoint, then acknowledges them.
 //!
+//! A reader (ADR 0013) writes nothing: it publishes to JetStream for the writer of another
+//! process, follows the log that writer appends to, and answers positions as they appear.
+//!
 //! Architecture invariant: in one process exactly one task writes the log (the appender or
-//! the consumer), and that task is the only one that reports positions as committed and
-//! hands the committed events to followers (`Ingest::follow`).
+//! the consumer; none in a reader, where the log follower takes its place), and that task is
+//! the only one that reports positions as committed and hands the committed events to
+//! followers (`Ingest::follow`).
 
 mod decode;
+mod follow_log;
 mod jetstream;
 mod local;
 mod metrics;
@@ -22,13 +27,6 @@ pub use decode::{
     own_candidate,
 };
 
-/// 128 unguessable bits for this process: std's hasher keys come from the operating system's
-/// random source, fresh for each `RandomState`.
-fn service_token() -> String {
-    use std::hash::BuildHasher;
-    let half = || std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-    format!("{:016x}{:016x}", half(), half())
-}
 pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact_nats_url};
 
 /// The header that carries the submitting API key's id from HTTP through JetStream to the log.
@@ -36,13 +34,15 @@ pub use nats_url::{NatsConnectError, NatsUrl, NatsUrlError, connect_nats, redact
 /// publish, and the header only attributes, it grants nothing.
 pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
 /// Header on the events the service publishes itself (`urn:public`): its consumer accepts
-/// that source only with this process's token, so no NATS client can send one.
+/// that source only with the deployment's token, kept in the database (`Store::service_token`)
+/// and shared by its writer and readers, so no NATS client can send one.
 pub const SERVICE_TOKEN_HEADER: &str = "Provisio-Service-Token";
 pub use metrics::Metrics;
 
 use async_nats::jetstream::message::PublishMessage;
 use provisio_events::Event;
 use provisio_events::subject_for;
+use provisio_events::vocab::Vocab;
 use provisio_store::{AppendBatch, AppendOutcome, Appended, CommittedEvents, Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,6 +58,8 @@ pub enum IngestError {
     Unavailable,
     #[error("the events were published but are not durable yet; send them again with the same ids")]
     NotYetDurable,
+    #[error("this reader has no NATS to send writes to; give it --nats-url, or send writes to the writer")]
+    NoBus,
     #[error("NATS: {0}")]
     Nats(String),
     #[error(transparent)]
@@ -88,6 +90,9 @@ pub struct IngestConfig {
     pub commit_wait: Duration,
     /// What one event may be: the same limits as over HTTP.
     pub event_limits: EventLimits,
+    /// False in a reader: another process writes the log, this one publishes to JetStream
+    /// (when it has NATS) and follows the log.
+    pub writes_the_log: bool,
 }
 
 impl Default for IngestConfig {
@@ -98,6 +103,7 @@ impl Default for IngestConfig {
             max_batch: 1_000,
             commit_wait: Duration::from_secs(30),
             event_limits: EventLimits::default(),
+            writes_the_log: true,
         }
     }
 }
@@ -109,7 +115,7 @@ pub(crate) struct Shared {
     pub(crate) waiters: Waiters,
     pub(crate) nats: Option<async_nats::Client>,
     pub(crate) event_limits: EventLimits,
-    /// Marks this process's own `urn:public` messages on NATS (see `SERVICE_TOKEN_HEADER`).
+    /// Marks the service's own `urn:public` messages on NATS (see `SERVICE_TOKEN_HEADER`).
     pub(crate) service_token: String,
     /// Each commit's new events, for followers that would otherwise read them back.
     feed: broadcast::Sender<Arc<CommittedEvents>>,
@@ -155,6 +161,8 @@ impl Shared {
 enum Route {
     Local(mpsc::Sender<local::AppendRequest>),
     Nats(Box<async_nats::jetstream::Context>),
+    /// A reader without NATS: it cannot send writes anywhere.
+    Nowhere,
 }
 
 /// A handle for submitting events and following what is committed; cheap to clone.
@@ -163,6 +171,8 @@ pub struct Ingest {
     shared: Arc<Shared>,
     route: Arc<Route>,
     commit_wait: Duration,
+    /// False in a reader (see `IngestConfig::writes_the_log`).
+    writes_here: bool,
 }
 
 impl Ingest {
@@ -179,17 +189,27 @@ impl Ingest {
             Some(url) => Some(connect_nats(url, "provisio").await?),
             None => None,
         };
+        let service_token = store.service_token().await?;
         let shared = Arc::new(Shared {
             store,
             metrics: Arc::new(Metrics::default()),
             waiters: Waiters::default(),
             nats: nats.clone(),
             event_limits: config.event_limits.clone(),
-            service_token: service_token(),
+            service_token,
             feed,
             ready: AtomicBool::new(false),
         });
+        let writes_here = config.writes_the_log;
         let route = match nats {
+            _ if !config.writes_the_log => {
+                tracing::info!(message = "Following the log another process writes.");
+                tracker.spawn(follow_log::follow_log(shared.clone(), shutdown));
+                match shared.nats.clone() {
+                    Some(client) => Route::Nats(Box::new(async_nats::jetstream::new(client))),
+                    None => Route::Nowhere,
+                }
+            }
             None => {
                 let (tx, rx) = mpsc::channel(1_024);
                 tracker.spawn(local::run_appender(shared.clone(), rx, shutdown));
@@ -204,7 +224,7 @@ impl Ingest {
                 Route::Nats(Box::new(js))
             }
         };
-        Ok(Self { shared, route: Arc::new(route), commit_wait: config.commit_wait })
+        Ok(Self { shared, route: Arc::new(route), commit_wait: config.commit_wait, writes_here })
     }
 
     /// Submits valid events and answers, for each in order, its position once it is durable.
@@ -222,6 +242,7 @@ impl Ingest {
             // waiting for a commit that cannot come: refuse at once, to be sent again.
             Route::Nats(_) if !self.is_ready() => Err(IngestError::Unavailable),
             Route::Nats(js) => self.submit_via_jetstream(js, events).await,
+            Route::Nowhere => Err(IngestError::NoBus),
         }
     }
 
@@ -230,6 +251,44 @@ impl Ingest {
         js: &async_nats::jetstream::Context,
         events: Vec<Candidate>,
     ) -> Result<Vec<Appended>, IngestError> {
+        if !self.writes_here {
+            return self.submit_from_reader(js, events).await;
+        }
+        self.publish_and_wait(js, events).await
+    }
+
+    /// A reader's submission: the events the log holds already are answered from it (the
+    /// writer's consumer would store nothing for them, so the log follower would never see
+    /// them arrive); the others are published and answered as they appear in the log.
+    async fn submit_from_reader(
+        &self,
+        js: &async_nats::jetstream::Context,
+        events: Vec<Candidate>,
+    ) -> Result<Vec<Appended>, IngestError> {
+        let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
+        let stored = self.shared.store.positions_of(&ids).await?;
+        let (known, fresh): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|c| stored.contains_key(c.event.id.as_str()));
+        let mut published = self.publish_and_wait(js, fresh).await?.into_iter();
+        let mut known = known.into_iter().peekable();
+        Ok(ids
+            .iter()
+            .map(|id| match known.next_if(|c| c.event.id.as_str() == id) {
+                Some(_) => Appended { position: stored[id], duplicate: true },
+                None => published.next().expect("one answer per published event"),
+            })
+            .collect())
+    }
+
+    /// Publishes the events to JetStream and waits until each is durable in the log.
+    async fn publish_and_wait(
+        &self,
+        js: &async_nats::jetstream::Context,
+        events: Vec<Candidate>,
+    ) -> Result<Vec<Appended>, IngestError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
         // Register before publishing, so a commit cannot slip between the two.
         let receivers: Vec<_> = ids.iter().map(|id| self.shared.waiters.register(id)).collect();

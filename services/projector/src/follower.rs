@@ -4,7 +4,7 @@
 
 use crate::images::ImageSchedule;
 use crate::read_ahead::{PAGE, apply_parsed, page_or_panic, parse_page, read_ahead};
-use crate::recorder::{record_queued, to_stored};
+use crate::recorder::{await_writers_record, record_queued, to_stored};
 use crate::{LiveChange, Projection};
 use provisio_engine::{Change, Engine};
 use provisio_events::live_subject;
@@ -78,7 +78,11 @@ impl Projection {
                 return;
             }
         };
-        let recorder = tokio::spawn(record_queued(self.clone(), queue, shutdown.clone()));
+        let recorder = if self.inner.records {
+            tokio::spawn(record_queued(self.clone(), queue, shutdown.clone()))
+        } else {
+            tokio::spawn(await_writers_record(self.clone(), queue, shutdown.clone()))
+        };
         // What was committed before the feed was followed, or appended by another process.
         let mut catch_up = true;
         loop {

@@ -3,6 +3,10 @@
 //! SSE, and core NATS `lp.live.<id>.<kind>`), then hands them to a recorder task that records
 //! them with its checkpoint, whatever has queued up in one transaction (ADR 7).
 //!
+//! In a reader process (ADR 0013) the projection follows the log another process writes:
+//! it pushes the changes to its own live subscribers, and records nothing and writes no
+//! engine image; the writer does, and the reader only waits for the writer's record.
+//!
 //! Readers never wait for the projector: they take an `Arc` snapshot of the engine, swapped
 //! in after each applied batch, so a report is always consistent with one position.
 //!
@@ -21,7 +25,7 @@ mod recorder;
 
 pub use images::{ImageFigures, ImageSettings};
 pub use past::replay_turn;
-pub use read_ahead::{parse_stored, read_whole_log};
+pub use read_ahead::read_whole_log;
 
 use provisio_engine::Engine;
 use provisio_store::{Store, StoredChange};
@@ -70,6 +74,8 @@ struct Inner {
     recorded: watch::Sender<u64>,
     /// The recorder's last attempt failed: it is retrying and reports fall behind meanwhile.
     recorder_failing: AtomicBool,
+    /// False in a reader process: the writer records the changes and writes the images.
+    records: bool,
     store: Store,
     image_settings: images::ImageSettings,
     image_gauges: images::ImageGauges,
@@ -89,6 +95,17 @@ impl Projection {
     }
 
     pub fn with_images(store: Store, image_settings: ImageSettings) -> Self {
+        Self::build(store, image_settings, true)
+    }
+
+    /// The projection of a reader process: it follows the log, loads engine images, and
+    /// writes nothing (ADR 0013).
+    pub fn reader(store: Store) -> Self {
+        let never = ImageSettings { every_events: 0, every: Duration::ZERO, ..ImageSettings::default() };
+        Self::build(store, never, false)
+    }
+
+    fn build(store: Store, image_settings: ImageSettings, records: bool) -> Self {
         let (position, _) = watch::channel(0);
         let (live, _) = broadcast::channel(1_024);
         Self {
@@ -100,6 +117,7 @@ impl Projection {
                 sent: AtomicU64::new(0),
                 recorded: watch::channel(0).0,
                 recorder_failing: AtomicBool::new(false),
+                records,
                 store,
                 image_settings,
                 image_gauges: Default::default(),

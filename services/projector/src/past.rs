@@ -99,7 +99,7 @@ impl Projection {
 /// Parses stored events; one that no longer validates is skipped as the projector skips it
 /// (which logged it already).
 fn parse_quietly(page: &[StoredEvent]) -> ParsedEvents {
-    page.iter().map(|stored| (stored.position, crate::parse_stored(stored))).collect()
+    page.iter().map(|stored| (stored.position, stored.parse())).collect()
 }
 
 #[cfg(test)]

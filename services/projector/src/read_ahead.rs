@@ -2,7 +2,7 @@
 //! on blocking threads, so reading, parsing and applying overlap.
 
 use provisio_engine::{Change, Engine};
-use provisio_events::{Event, validate_stored};
+use provisio_events::Event;
 use provisio_store::{LogQuery, Store, StoredEvent};
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
@@ -99,19 +99,12 @@ pub(crate) fn read_ahead(
     (rx, AbortOnDropHandle::new(task))
 }
 
-/// A stored event as the projection reads it (`validate_stored`: a malformed v2 field is read
-/// as absent), or `None` when it no longer validates. Whoever replays the log (as-of reads,
-/// history) reads it through this, so a past state equals what the projection had then.
-pub fn parse_stored(stored: &StoredEvent) -> Option<Event> {
-    serde_json::from_str(&stored.body).ok().and_then(|v| validate_stored(&v).ok())
-}
-
 /// Parses stored events; one that no longer validates is logged and left as `None` (the log
 /// only holds validated events, so this means a changed contract).
 pub(crate) fn parse_page(page: &[StoredEvent]) -> ParsedEvents {
     page.iter()
         .map(|stored| {
-            let parsed = parse_stored(stored);
+            let parsed = stored.parse();
             if parsed.is_none() {
                 tracing::error!(message = "A stored event does not validate; skipped.", position = stored.position);
             }

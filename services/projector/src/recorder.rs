@@ -2,7 +2,7 @@
 
 use crate::Projection;
 use provisio_engine::Change;
-use provisio_store::StoredChange;
+use provisio_store::{PROJECTOR_CHECKPOINT, StoredChange};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -38,6 +38,41 @@ pub(crate) async fn record_queued(
     }
 }
 
+/// How often a reader looks at the writer's record while it waits for it.
+const WRITERS_RECORD_POLL: Duration = Duration::from_millis(20);
+
+/// A reader's stand-in for the recorder (ADR 0013): the writer records the same changes (the
+/// same positions make the same changes), so this records nothing and only waits until the
+/// writer's checkpoint reaches what the follower applied; `wait_recorded` (SSE history, which
+/// reads the record) then never runs ahead of the record.
+pub(crate) async fn await_writers_record(
+    projection: Projection,
+    mut queue: mpsc::Receiver<(i64, Vec<StoredChange>)>,
+    shutdown: CancellationToken,
+) {
+    let inner = &projection.inner;
+    while let Some((mut through, _)) = queue.recv().await {
+        while let Ok((next, _)) = queue.try_recv() {
+            through = next;
+        }
+        loop {
+            match inner.store.checkpoint(PROJECTOR_CHECKPOINT).await {
+                Ok(recorded) => {
+                    inner.recorded.send_if_modified(|r| std::mem::replace(r, (*r).max(recorded)) < recorded);
+                    if recorded >= through as u64 {
+                        break;
+                    }
+                }
+                Err(error) => tracing::warn!(message = "Failed to read the writer's record; retrying.", %error),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(WRITERS_RECORD_POLL) => {}
+            }
+        }
+    }
+}
+
 /// The changes as stored, numbered from 0 within each position.
 pub(crate) fn to_stored(changes: &[Change]) -> Vec<StoredChange> {
     let mut seq = 0;
@@ -60,7 +95,7 @@ pub(crate) fn to_stored(changes: &[Change]) -> Vec<StoredChange> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use provisio_store::{PROJECTOR_CHECKPOINT, Store};
+    use provisio_store::Store;
 
     fn change(position: i64, seq: i32) -> StoredChange {
         StoredChange { position, seq, partnership_id: "p".into(), kind: "gap.changed".into(), body: "{}".into() }

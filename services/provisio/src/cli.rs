@@ -191,6 +191,12 @@ impl From<&LimitArgs> for crate::serve::ConnectionLimits {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
+    /// What this process does (ADR 0013): `all` writes and serves, alone on its database;
+    /// `writer` consumes JetStream and writes the log, one active per database (the others
+    /// stand by and take over); `reader` serves every read from its own engine and publishes
+    /// writes to JetStream. `writer` and `reader` need PostgreSQL.
+    #[arg(long, env = "PROVISIO_ROLE", value_enum, default_value_t = crate::roles::Role::All)]
+    pub role: crate::roles::Role,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]

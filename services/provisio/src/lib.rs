@@ -12,6 +12,7 @@ pub mod keys;
 pub mod public_args;
 pub mod rebuild;
 pub mod report;
+pub mod roles;
 pub mod serve;
 
 /// The engine allocates and frees small values (shared keys, copied shards) at every event;
@@ -33,6 +34,8 @@ use tokio_util::task::TaskTracker;
 /// Everything the service needs to start; `cli` lists the flags and variables that set it.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// What this process does (ADR 0013).
+    pub role: roles::Role,
     pub listen: String,
     pub database_url: String,
     pub nats_url: Option<String>,
@@ -51,6 +54,7 @@ impl Config {
     /// The service of `serve` or `demo` from its flags; without `bus`, the in-process bus.
     pub fn from_flags(server: &cli::ServerArgs, database_url: &str, bus: Option<&cli::BusArgs>) -> Self {
         Self {
+            role: roles::Role::All,
             listen: server.listen.clone(),
             database_url: database_url.to_owned(),
             nats_url: bus.and_then(|b| b.nats_url.clone()),
@@ -71,15 +75,21 @@ pub struct Application {
     router: axum::Router,
     connections: serve::ConnectionLimits,
     ingest: Ingest,
+    /// The writer's lock, released once everything has stopped writing.
+    leadership: Option<std::sync::Arc<tokio::sync::Mutex<provisio_store::Leadership>>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 }
 
 impl Application {
+    /// Builds the service of `config.role`; a standby writer waits here until it leads.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database_url)
             .await
             .with_context(|| format!("opening the event store at {}", redact_url(&config.database_url)))?;
+        roles::check(config.role, store.backend(), config.nats_url.is_some())?;
+        let leadership = roles::lead(&store, config.role).await?;
+        let writes = config.role.writes();
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let ingest_config = IngestConfig {
@@ -87,13 +97,23 @@ impl Application {
             consumer_name: config.consumer.clone(),
             max_batch: config.max_batch.max(1),
             event_limits: config.limits.events.clone(),
+            writes_the_log: writes,
             ..Default::default()
         };
         let ingest = Ingest::start(ingest_config, store.clone(), &tracker, shutdown.clone())
             .await
             .context("starting ingestion")?;
-        let projection = Projection::with_images(store, config.images.clone());
-        tracker.spawn(projection.clone().run(ingest.follow(), ingest.nats().cloned(), shutdown.clone()));
+        if let Some(leadership) = &leadership {
+            tracker.spawn(roles::hold(store.clone(), leadership.clone(), shutdown.clone()));
+        }
+        let (projection, live_nats) = if writes {
+            (Projection::with_images(store, config.images.clone()), ingest.nats().cloned())
+        } else {
+            // The writer publishes the live changes on NATS; a reader pushes them only to its
+            // own SSE clients.
+            (Projection::reader(store), None)
+        };
+        tracker.spawn(projection.clone().run(ingest.follow(), live_nats, shutdown.clone()));
         let public = std::sync::Arc::new(config.public.load()?);
         tracker.spawn(finder_feed::follow(public.finder.clone(), ingest.clone(), projection.clone(), shutdown.clone()));
         let listener =
@@ -114,11 +134,12 @@ impl Application {
         }
         tracing::info!(
             message = "Provisio started.",
+            role = ?config.role,
             listen = %listener.local_addr()?,
             database = %redact_url(&config.database_url),
             bus = config.nats_url.as_deref().map_or("in-process".into(), provisio_ingest::redact_nats_url),
         );
-        Ok(Self { listener, router, connections: config.connections.clone(), ingest, tracker, shutdown })
+        Ok(Self { listener, router, connections: config.connections.clone(), ingest, leadership, tracker, shutdown })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -150,6 +171,7 @@ impl Application {
         shutdown.cancel();
         self.tracker.close();
         self.tracker.wait().await;
+        drop(self.leadership);
         self.ingest.store().close().await;
         tracing::info!(message = "Provisio stopped.");
         Ok(())

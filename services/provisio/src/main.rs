@@ -11,8 +11,11 @@ async fn main() -> anyhow::Result<()> {
     init_logging();
     match cli.command {
         Command::Serve(args) => {
-            let app = Application::build(&Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus)))
-                .await?;
+            let config = Config {
+                role: args.role,
+                ..Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus))
+            };
+            let app = Application::build(&config).await?;
             app.run_until_stopped().await
         }
         Command::Demo(args) => demo::run(args).await,

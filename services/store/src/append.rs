@@ -108,7 +108,10 @@ macro_rules! write_rejections {
 /// visible before a smaller one (the sequence-gap trap). The lock is taken by a statement of
 /// its own, before the one that reads the log's end: a statement sees what was committed
 /// when it started, and only a start after the lock sees every earlier append.
-const BEGIN_APPEND: &str = "begin; select pg_advisory_xact_lock(5787775703190554401)";
+/// The same round trip queues the notice readers follow the log by (`AppendNotices`):
+/// PostgreSQL delivers it at commit, and drops it if the transaction rolls back.
+const BEGIN_APPEND: &str =
+    "begin; select pg_advisory_xact_lock(5787775703190554401); select pg_notify('provisio_appended', '')";
 
 /// The rest of an append on PostgreSQL, in one statement: the log's end before it, the
 /// events whose id is new (a conflict means the id is stored already), and the consumer's

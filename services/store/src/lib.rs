@@ -9,6 +9,7 @@
 mod append;
 mod as_of;
 mod changes;
+mod coordination;
 mod images;
 mod keys;
 mod log;
@@ -16,6 +17,7 @@ mod migrate;
 
 pub use append::{AppendBatch, AppendOutcome, Appended, Checkpoint, CommittedEvents, NewEvent, NewRejection};
 pub use changes::{PROJECTOR_CHECKPOINT, StoredChange};
+pub use coordination::{AppendNotices, Lead, Leadership};
 pub use keys::{ApiKey, NewApiKey};
 pub use log::{LogQuery, StoredEvent, StoredRejection};
 
@@ -33,6 +35,8 @@ const UPSERT_CHECKPOINT: &str = "insert into consumer_checkpoints (name, stream_
 pub enum StoreError {
     #[error("unsupported database URL scheme in {0:?}: use postgres://… or sqlite://…")]
     UnsupportedUrl(String),
+    #[error("{0} needs PostgreSQL")]
+    NeedsPostgres(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -22,6 +22,17 @@ pub struct StoredEvent {
     pub body: String,
 }
 
+impl StoredEvent {
+    /// The event as the projection reads it (`validate_stored`: a malformed v2 field is read
+    /// as absent), or `None` when it no longer validates (the log only holds validated events,
+    /// so that means a changed contract). Whoever replays the log (as-of reads, history, a
+    /// reader following it) reads it through this, so a past state equals what the
+    /// projection had then.
+    pub fn parse(&self) -> Option<provisio_events::Event> {
+        serde_json::from_str(&self.body).ok().and_then(|v| provisio_events::validate_stored(&v).ok())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRejection {
     pub seq: i64,

@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_engine_images.sql"),
         sqlite: include_str!("../migrations/sqlite/0004_engine_images.sql"),
     },
+    Migration {
+        version: 5,
+        postgres: include_str!("../migrations/postgres/0005_service_token.sql"),
+        sqlite: include_str!("../migrations/sqlite/0005_service_token.sql"),
+    },
 ];
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.

@@ -20,4 +20,5 @@ mod over_time;
 mod plans;
 mod readiness;
 mod reports;
+mod roles;
 mod soak;

@@ -15,7 +15,17 @@ pub(crate) struct Sse {
 
 impl Sse {
     pub(crate) async fn open(app: &TestApp, partnership: &str, last_event_id: Option<i64>) -> Sse {
-        let mut request = app.client.get(format!("{}/v1/partnerships/{partnership}/live", app.base));
+        Self::open_at(&app.client, &app.base, partnership, last_event_id).await
+    }
+
+    /// The stream of the service at `base`, through `client`.
+    pub(crate) async fn open_at(
+        client: &reqwest::Client,
+        base: &str,
+        partnership: &str,
+        last_event_id: Option<i64>,
+    ) -> Sse {
+        let mut request = client.get(format!("{base}/v1/partnerships/{partnership}/live"));
         if let Some(n) = last_event_id {
             request = request.header("Last-Event-ID", n.to_string());
         }
@@ -27,6 +37,11 @@ impl Sse {
 
     /// The next (event, id, data) of the stream, skipping keep-alive comments.
     pub(crate) async fn next(&mut self) -> (String, i64, Value) {
+        self.next_or_end().await.expect("the stream stays open")
+    }
+
+    /// The next (event, id, data), or `None` once the service has closed the stream (or died).
+    pub(crate) async fn next_or_end(&mut self) -> Option<(String, i64, Value)> {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -41,15 +56,15 @@ impl Sse {
                     }
                 }
                 if !event.is_empty() {
-                    return (event, id, data);
+                    return Some((event, id, data));
                 }
                 continue;
             }
             let chunk = tokio::time::timeout(Duration::from_secs(15), self.response.chunk())
                 .await
                 .expect("an SSE event in time")
-                .unwrap()
-                .expect("the stream stays open");
+                .ok()
+                .flatten()?;
             self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
         }
     }

@@ -38,7 +38,7 @@ impl Random {
 
 /// Publishes `events` in batches, sending each one whose publication was not acknowledged
 /// again with the same id, until every one is acknowledged.
-async fn publish(nats_url: String, events: Vec<Value>) {
+pub(crate) async fn publish(nats_url: String, events: Vec<Value>) {
     let js = jetstream::new(async_nats::connect(&nats_url).await.unwrap());
     let deadline = Instant::now() + Duration::from_secs(90);
     for batch in events.chunks(BATCH) {

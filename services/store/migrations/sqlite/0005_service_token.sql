@@ -1,0 +1,8 @@
+-- The token that marks the service's own `urn:public` events on NATS (ADR 13): one per
+-- database, so every process of a deployment shares it, and no NATS client, which cannot
+-- read the database, can send one. 256 random bits.
+create table service_token (
+    id    integer primary key check (id = 1),
+    token text not null
+);
+insert into service_token (id, token) values (1, lower(hex(randomblob(32))));
