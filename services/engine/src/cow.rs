@@ -28,6 +28,8 @@ type Shard<K, V> = HashMap<K, Arc<V>, RandomState>;
 
 #[derive(Debug)]
 enum Node<K, V> {
+    /// No entry below: nothing is allocated for it until the first write.
+    Empty,
     Branch(Arc<[Node<K, V>]>),
     Leaf(Arc<Shard<K, V>>),
 }
@@ -36,6 +38,7 @@ enum Node<K, V> {
 impl<K, V> Clone for Node<K, V> {
     fn clone(&self) -> Self {
         match self {
+            Node::Empty => Node::Empty,
             Node::Branch(children) => Node::Branch(children.clone()),
             Node::Leaf(shard) => Node::Leaf(shard.clone()),
         }
@@ -43,14 +46,13 @@ impl<K, V> Clone for Node<K, V> {
 }
 
 impl<K, V> Node<K, V> {
-    /// A tree of `shards` empty shards (a power of two), all one shared empty map until written.
-    fn empty(shards: usize) -> Self {
+    /// What an empty node over `shards` shards (a power of two) becomes on its first write:
+    /// its shard, or a branch of at most `FANOUT` empty children.
+    fn made(shards: usize) -> Self {
         if shards <= 1 {
             return Node::Leaf(Arc::new(HashMap::default()));
         }
-        let children = shards.min(FANOUT);
-        let child = Node::empty(shards / children);
-        Node::Branch(vec![child; children].into())
+        Node::Branch(vec![Node::Empty; shards.min(FANOUT)].into())
     }
 }
 
@@ -65,6 +67,7 @@ impl<'a, K, V> Iterator for Shards<'a, K, V> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.stack.pop()? {
+                Node::Empty => {}
                 Node::Leaf(shard) => return Some(shard),
                 Node::Branch(children) => self.stack.extend(children.iter().rev()),
             }
@@ -81,18 +84,20 @@ pub(crate) struct CowMap<K, V, const SHARDS: usize = DEFAULT_SHARDS> {
 impl<K, V, const SHARDS: usize> Default for CowMap<K, V, SHARDS> {
     fn default() -> Self {
         const { assert!(SHARDS.is_power_of_two()) };
-        Self { hasher: RandomState::default(), root: Node::empty(SHARDS) }
+        Self { hasher: RandomState::default(), root: Node::Empty }
     }
 }
 
 impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
-    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> &Shard<K, V> {
+    /// The shard of `key`, if anything was ever written there.
+    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> Option<&Shard<K, V>> {
         // The remainder is below SHARDS, so the narrowing cast cannot lose anything.
         let mut i = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
         let (mut node, mut span) = (&self.root, SHARDS);
         loop {
             match node {
-                Node::Leaf(shard) => return shard,
+                Node::Empty => return None,
+                Node::Leaf(shard) => return Some(shard),
                 Node::Branch(children) => {
                     span /= children.len();
                     node = &children[i / span];
@@ -108,6 +113,8 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         let (mut node, mut span) = (&mut self.root, SHARDS);
         loop {
             match node {
+                // Made, then gone down into on the next turn.
+                Node::Empty => *node = Node::made(span),
                 Node::Leaf(shard) => return Arc::make_mut(shard),
                 Node::Branch(children) => {
                     let children = Arc::make_mut(children);
@@ -128,7 +135,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shard_of(key).get(key).map(|v| &**v)
+        self.shard_of(key)?.get(key).map(|v| &**v)
     }
 
     pub(crate) fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
@@ -136,7 +143,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shard_of(key).get_key_value(key).map(|(k, v)| (k, &**v))
+        self.shard_of(key)?.get_key_value(key).map(|(k, v)| (k, &**v))
     }
 
     /// Looks before it copies: a miss never un-shares a shard.
@@ -145,7 +152,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.shard_of(key).contains_key(key) {
+        if !self.shard_of(key).is_some_and(|s| s.contains_key(key)) {
             return None;
         }
         self.shard_mut(key).get_mut(key).map(Arc::make_mut)
@@ -168,7 +175,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.shard_of(key).contains_key(key) {
+        if !self.shard_of(key).is_some_and(|s| s.contains_key(key)) {
             return None;
         }
         self.shard_mut(key).remove(key)
