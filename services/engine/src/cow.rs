@@ -4,10 +4,11 @@
 //! applying events, and for every what-if. A plain `HashMap` behind one `Arc` would copy the
 //! whole map on the next write. Here copy-on-write works at three levels: the entries are
 //! spread over a fixed number of shards (small hash maps) that sit at the leaves of a tree of
-//! `Arc`-shared branches of at most `FANOUT` children, and each value sits behind its own
-//! `Arc`. A clone costs one reference count; a write after it copies the branches on the way
-//! to its shard (`FANOUT` pointers each), the pointers of that shard and the one value it
-//! changes, never the other values (some of which are sets of thousands of offers).
+//! `Arc`-shared branches (`FANOUT` children each, or up to `FLAT` shards directly), and each
+//! value sits behind its own `Arc`. A clone costs one reference count; a write after it copies
+//! the branches on the way to its shard, the pointers of that shard and the one value it
+//! changes, never the other values (some of which are sets of thousands of offers). An empty
+//! subtree is nothing until written, so a map that holds little costs little to walk.
 
 use foldhash::fast::RandomState;
 use std::borrow::Borrow;
@@ -23,6 +24,10 @@ const DEFAULT_SHARDS: usize = 64;
 /// Children of a branch: a write copies this many pointers on each level it goes down, and a
 /// read follows one pointer per level.
 const FANOUT: usize = 16;
+
+/// A branch over this many shards or fewer holds them directly, so a map of this size (a
+/// partnership's rows, read and written many times per event) is one level deep.
+const FLAT: usize = 64;
 
 type Shard<K, V> = HashMap<K, Arc<V>, RandomState>;
 
@@ -47,12 +52,13 @@ impl<K, V> Clone for Node<K, V> {
 
 impl<K, V> Node<K, V> {
     /// What an empty node over `shards` shards (a power of two) becomes on its first write:
-    /// its shard, or a branch of at most `FANOUT` empty children.
+    /// its shard, a branch of its empty shards, or a branch of `FANOUT` empty children.
     fn made(shards: usize) -> Self {
         if shards <= 1 {
             return Node::Leaf(Arc::new(HashMap::default()));
         }
-        Node::Branch(vec![Node::Empty; shards.min(FANOUT)].into())
+        let children = if shards <= FLAT { shards } else { FANOUT };
+        Node::Branch(vec![Node::Empty; children].into())
     }
 }
 
@@ -99,9 +105,11 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
                 Node::Empty => return None,
                 Node::Leaf(shard) => return Some(shard),
                 Node::Branch(children) => {
-                    span /= children.len();
-                    node = &children[i / span];
-                    i %= span;
+                    // Powers of two: shifts and masks, where a division would cost more than
+                    // the rest of the step.
+                    span >>= children.len().trailing_zeros();
+                    node = &children[i >> span.trailing_zeros()];
+                    i &= span - 1;
                 }
             }
         }
@@ -118,9 +126,9 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
                 Node::Leaf(shard) => return Arc::make_mut(shard),
                 Node::Branch(children) => {
                     let children = Arc::make_mut(children);
-                    span /= children.len();
-                    node = &mut children[i / span];
-                    i %= span;
+                    span >>= children.len().trailing_zeros();
+                    node = &mut children[i >> span.trailing_zeros()];
+                    i &= span - 1;
                 }
             }
         }
