@@ -1,11 +1,14 @@
 //! A hash map that is cheap to clone and copies little on the first write after a clone.
 //!
 //! The engine is cloned to hand a consistent snapshot to readers while the projector goes on
-//! applying events. A plain `HashMap` behind one `Arc` would copy the whole map on the next
-//! write. Here copy-on-write works at two levels: the entries are spread over a fixed number
-//! of `Arc`-shared shards, and each value sits behind its own `Arc`. A clone costs `SHARDS`
-//! reference counts; a write after it copies the pointers of one shard and the one value it
-//! changes, never the other values (some of which are sets of thousands of offers).
+//! applying events, and for every what-if. A plain `HashMap` behind one `Arc` would copy the
+//! whole map on the next write. Here copy-on-write works at three levels: the entries are
+//! spread over a fixed number of shards (small hash maps) that sit at the leaves of a tree of
+//! `Arc`-shared branches (`FANOUT` children each, or up to `FLAT` shards directly), and each
+//! value sits behind its own `Arc`. A clone costs one reference count; a write after it copies
+//! the branches on the way to its shard, the pointers of that shard and the one value it
+//! changes, never the other values (some of which are sets of thousands of offers). An empty
+//! subtree is nothing until written, so a map that holds little costs little to walk.
 
 use foldhash::fast::RandomState;
 use std::borrow::Borrow;
@@ -14,26 +17,125 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 /// Shards of a map that stays small (a partnership's rows); a map of every offer of the
-/// country takes more (`CowMap<K, V, 4096>`), so that a write after a snapshot copies a few
-/// dozen entries, not thousands (measured by services/bench).
+/// country takes more (`CowMap<K, V, 65536>`), so that a write after a snapshot copies a few
+/// dozen entries, not hundreds (measured by services/engine/benches/what_if.rs).
 const DEFAULT_SHARDS: usize = 64;
+
+/// Children of a branch: a write copies this many pointers on each level it goes down, and a
+/// read follows one pointer per level.
+const FANOUT: usize = 16;
+
+/// A branch over this many shards or fewer holds them directly, so a map of this size (a
+/// partnership's rows, read and written many times per event) is one level deep.
+const FLAT: usize = 64;
+
+type Shard<K, V> = HashMap<K, Arc<V>, RandomState>;
+
+#[derive(Debug)]
+enum Node<K, V> {
+    /// No entry below: nothing is allocated for it until the first write.
+    Empty,
+    Branch(Arc<[Node<K, V>]>),
+    Leaf(Arc<Shard<K, V>>),
+}
+
+/// One reference count, whatever the keys and values.
+impl<K, V> Clone for Node<K, V> {
+    fn clone(&self) -> Self {
+        match self {
+            Node::Empty => Node::Empty,
+            Node::Branch(children) => Node::Branch(children.clone()),
+            Node::Leaf(shard) => Node::Leaf(shard.clone()),
+        }
+    }
+}
+
+impl<K, V> Node<K, V> {
+    /// What an empty node over `shards` shards (a power of two) becomes on its first write:
+    /// its shard, a branch of its empty shards, or a branch of `FANOUT` empty children.
+    fn made(shards: usize) -> Self {
+        if shards <= 1 {
+            return Node::Leaf(Arc::new(HashMap::default()));
+        }
+        let children = if shards <= FLAT { shards } else { FANOUT };
+        Node::Branch(vec![Node::Empty; children].into())
+    }
+}
+
+/// A `CowMap`'s shards from left to right.
+struct Shards<'a, K, V> {
+    stack: Vec<&'a Node<K, V>>,
+}
+
+impl<'a, K, V> Iterator for Shards<'a, K, V> {
+    type Item = &'a Arc<Shard<K, V>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.stack.pop()? {
+                Node::Empty => {}
+                Node::Leaf(shard) => return Some(shard),
+                Node::Branch(children) => self.stack.extend(children.iter().rev()),
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct CowMap<K, V, const SHARDS: usize = DEFAULT_SHARDS> {
     hasher: RandomState,
-    shards: Vec<Arc<HashMap<K, Arc<V>, RandomState>>>,
+    root: Node<K, V>,
 }
 
 impl<K, V, const SHARDS: usize> Default for CowMap<K, V, SHARDS> {
     fn default() -> Self {
-        Self { hasher: RandomState::default(), shards: (0..SHARDS).map(|_| Arc::new(HashMap::default())).collect() }
+        const { assert!(SHARDS.is_power_of_two()) };
+        Self { hasher: RandomState::default(), root: Node::Empty }
     }
 }
 
 impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
-    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
+    /// The shard of `key`, if anything was ever written there.
+    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> Option<&Shard<K, V>> {
         // The remainder is below SHARDS, so the narrowing cast cannot lose anything.
-        (self.hasher.hash_one(key) % SHARDS as u64) as usize
+        let mut i = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        let (mut node, mut span) = (&self.root, SHARDS);
+        loop {
+            match node {
+                Node::Empty => return None,
+                Node::Leaf(shard) => return Some(shard),
+                Node::Branch(children) => {
+                    // Powers of two: shifts and masks, where a division would cost more than
+                    // the rest of the step.
+                    span >>= children.len().trailing_zeros();
+                    node = &children[i >> span.trailing_zeros()];
+                    i &= span - 1;
+                }
+            }
+        }
+    }
+
+    /// The shard of `key`, made this map's own (with the branches on the way) if shared.
+    fn shard_mut<Q: Hash + ?Sized>(&mut self, key: &Q) -> &mut Shard<K, V> {
+        let mut i = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        let (mut node, mut span) = (&mut self.root, SHARDS);
+        loop {
+            match node {
+                // Made, then gone down into on the next turn.
+                Node::Empty => *node = Node::made(span),
+                Node::Leaf(shard) => return Arc::make_mut(shard),
+                Node::Branch(children) => {
+                    let children = Arc::make_mut(children);
+                    span >>= children.len().trailing_zeros();
+                    node = &mut children[i >> span.trailing_zeros()];
+                    i &= span - 1;
+                }
+            }
+        }
+    }
+
+    fn shards(&self) -> Shards<'_, K, V> {
+        Shards { stack: vec![&self.root] }
     }
 
     pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
@@ -41,7 +143,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shards[self.shard(key)].get(key).map(|v| &**v)
+        self.shard_of(key)?.get(key).map(|v| &**v)
     }
 
     pub(crate) fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
@@ -49,7 +151,7 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.shards[self.shard(key)].get_key_value(key).map(|(k, v)| (k, &**v))
+        self.shard_of(key)?.get_key_value(key).map(|(k, v)| (k, &**v))
     }
 
     /// Looks before it copies: a miss never un-shares a shard.
@@ -58,25 +160,22 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.shard(key);
-        if !self.shards[i].contains_key(key) {
+        if !self.shard_of(key).is_some_and(|s| s.contains_key(key)) {
             return None;
         }
-        Arc::make_mut(&mut self.shards[i]).get_mut(key).map(Arc::make_mut)
+        self.shard_mut(key).get_mut(key).map(Arc::make_mut)
     }
 
     pub(crate) fn entry_or_default(&mut self, key: K) -> &mut V
     where
         V: Default,
     {
-        let i = self.shard(&key);
-        Arc::make_mut(Arc::make_mut(&mut self.shards[i]).entry(key).or_default())
+        Arc::make_mut(self.shard_mut(&key).entry(key).or_default())
     }
 
     /// Stores a value, which may be shared with a caller that keeps it too.
     pub(crate) fn insert(&mut self, key: K, value: impl Into<Arc<V>>) -> Option<Arc<V>> {
-        let i = self.shard(&key);
-        Arc::make_mut(&mut self.shards[i]).insert(key, value.into())
+        self.shard_mut(&key).insert(key, value.into())
     }
 
     pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<Arc<V>>
@@ -84,11 +183,10 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.shard(key);
-        if !self.shards[i].contains_key(key) {
+        if !self.shard_of(key).is_some_and(|s| s.contains_key(key)) {
             return None;
         }
-        Arc::make_mut(&mut self.shards[i]).remove(key)
+        self.shard_mut(key).remove(key)
     }
 
     /// Applies `f` to the entry and drops it when `empty` says it has nothing left, so maps of
@@ -107,11 +205,11 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.len()).sum()
+        self.shards().map(|s| s.len()).sum()
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.shards.iter().flat_map(|s| s.iter().map(|(k, v)| (k, &**v)))
+        self.shards().flat_map(|s| s.iter().map(|(k, v)| (k, &**v)))
     }
 }
 
@@ -138,10 +236,10 @@ mod tests {
         *a.get_mut(&9).expect("present") += 1;
         assert_eq!((a.get(&7), a.get(&8), a.get(&9)), (Some(&70), None, Some(&10)));
         assert_eq!((b.get(&7), b.get(&8), b.get(&9)), (Some(&7), Some(&8), Some(&9)));
-        let shared = a.shards.iter().zip(&b.shards).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
+        let shared = a.shards().zip(b.shards()).filter(|(x, y)| Arc::ptr_eq(x, y)).count();
         assert!(shared >= DEFAULT_SHARDS - 3, "only the written shards are copied");
         // 1000 entries in 64 shards: the written shards hold other entries, which stay shared.
-        let copied = a.shards.iter().zip(&b.shards).filter(|(x, y)| !Arc::ptr_eq(x, y));
+        let copied = a.shards().zip(b.shards()).filter(|(x, y)| !Arc::ptr_eq(x, y));
         let others =
             copied.flat_map(|(x, y)| x.iter().filter(|(k, _)| ![7, 9].contains(*k)).map(move |(k, v)| (v, &y[k])));
         let (mut seen, mut all_shared) = (0, true);

@@ -4,7 +4,6 @@
 //! and a what-if clone of it.
 
 use crate::Engine;
-use crate::keys::{Cell, DuplicationKey};
 use crate::query::Filter;
 use crate::rows::{DuplicationRow, DuplicationSeverity, GapRow, GapSeverity, TargetRow};
 use provisio_events::vocab::LocalId;
@@ -61,16 +60,15 @@ pub struct Summary {
     pub wasteful: [usize; 2],
 }
 
-/// One state's rows of the partnership: none when it is not registered there. Read once, it
-/// serves as the `from` of many comparisons (the impacts of a partnership's proposals).
-pub(crate) struct Reports {
+/// One state's rows of the partnership, in report order: none when it is not registered there.
+struct Reports {
     gaps: Vec<GapRow>,
     duplications: Vec<DuplicationRow>,
     targets: Vec<TargetRow>,
 }
 
 impl Reports {
-    pub(crate) fn of(engine: &Engine, id: &str) -> Self {
+    fn of(engine: &Engine, id: &str) -> Self {
         let all = Filter::default();
         Reports {
             gaps: engine.gaps(id, &all).unwrap_or_default(),
@@ -78,15 +76,6 @@ impl Reports {
             targets: engine.targets(id, &all).unwrap_or_default(),
         }
     }
-}
-
-fn gap_key(r: &GapRow) -> Cell {
-    Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group }
-}
-
-fn duplication_key(r: &DuplicationRow) -> DuplicationKey {
-    let cell = Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
-    cell.with_mode(r.mode)
 }
 
 /// Opened and changed rows in the order of `after`, closed ones in the order of `before`.
@@ -119,33 +108,63 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// The figures of partnership `id` in this state; all 0 when it is not registered.
+    /// The figures of partnership `id` in this state; all 0 when it is not registered. Read
+    /// from the published rows where they lie, without copying or sorting them.
     pub fn of(engine: &Engine, id: &str) -> Figures {
-        Reports::of(engine, id).figures()
+        let Some(p) = engine.registered(id) else { return Figures::default() };
+        let targets = p.targets.values().filter_map(|t| t.shown.as_deref());
+        Figures::of_rows(p.gaps.iter().map(|(_, r)| r), p.duplications.iter().map(|(_, r)| r), targets)
+    }
+
+    pub(crate) fn of_rows<'a>(
+        gaps: impl IntoIterator<Item = &'a GapRow>,
+        duplications: impl IntoIterator<Item = &'a DuplicationRow>,
+        targets: impl IntoIterator<Item = &'a TargetRow>,
+    ) -> Figures {
+        let mut f = Figures::default();
+        for g in gaps {
+            f.gaps += 1;
+            f.critical += usize::from(g.severity == GapSeverity::Critical);
+            f.unmet += g.unmet;
+        }
+        for d in duplications {
+            f.duplications += 1;
+            f.wasteful += usize::from(d.severity == DuplicationSeverity::Wasteful);
+        }
+        f.targets_met = targets.into_iter().filter(|t| t.progress >= 1.0).count();
+        f
+    }
+
+    /// These figures with the rows of `gone` taken out and those of `new` counted in; `gone`
+    /// are rows these figures count, so nothing goes below zero.
+    pub(crate) fn moved(self, gone: Figures, new: Figures) -> Figures {
+        Figures {
+            gaps: self.gaps - gone.gaps + new.gaps,
+            critical: self.critical - gone.critical + new.critical,
+            unmet: self.unmet - gone.unmet + new.unmet,
+            duplications: self.duplications - gone.duplications + new.duplications,
+            wasteful: self.wasteful - gone.wasteful + new.wasteful,
+            targets_met: self.targets_met - gone.targets_met + new.targets_met,
+        }
     }
 }
 
 impl Reports {
     fn figures(&self) -> Figures {
-        Figures {
-            gaps: self.gaps.len(),
-            critical: self.gaps.iter().filter(|g| g.severity == GapSeverity::Critical).count(),
-            unmet: self.gaps.iter().map(|g| g.unmet).sum(),
-            duplications: self.duplications.len(),
-            wasteful: self.duplications.iter().filter(|d| d.severity == DuplicationSeverity::Wasteful).count(),
-            targets_met: self.targets.iter().filter(|t| t.progress >= 1.0).count(),
-        }
+        Figures::of_rows(&self.gaps, &self.duplications, &self.targets)
     }
 }
 
-fn summary(from: &Reports, to: &Reports) -> Summary {
-    let (f, t) = (from.figures(), to.figures());
-    Summary {
-        unmet: [f.unmet, t.unmet],
-        gaps: [f.gaps, t.gaps],
-        critical: [f.critical, t.critical],
-        duplications: [f.duplications, t.duplications],
-        wasteful: [f.wasteful, t.wasteful],
+impl Summary {
+    /// The pairs `[at from, at to]` of two states' figures.
+    pub(crate) fn of(f: Figures, t: Figures) -> Summary {
+        Summary {
+            unmet: [f.unmet, t.unmet],
+            gaps: [f.gaps, t.gaps],
+            critical: [f.critical, t.critical],
+            duplications: [f.duplications, t.duplications],
+            wasteful: [f.wasteful, t.wasteful],
+        }
     }
 }
 
@@ -165,11 +184,7 @@ impl Changes {
     /// The changes of partnership `id`'s reports from state `from` (at position `from.0`) to
     /// state `to`.
     pub fn between(id: &str, from: (u64, &Engine), to: (Option<u64>, &Engine)) -> Changes {
-        Changes::from_reports(from.0, &Reports::of(from.1, id), to.0, &Reports::of(to.1, id))
-    }
-
-    /// The changes between two states' rows already read.
-    pub(crate) fn from_reports(from: u64, before: &Reports, to: Option<u64>, after: &Reports) -> Changes {
+        let (before, after) = (Reports::of(from.1, id), Reports::of(to.1, id));
         let earlier: HashMap<&LocalId, &TargetRow> = before.targets.iter().map(|t| (&t.target_id, t)).collect();
         let targets = after
             .targets
@@ -178,12 +193,12 @@ impl Changes {
             .map(|t| TargetChanged { before: earlier.get(&t.target_id).map(|old| (*old).clone()), after: t.clone() })
             .collect();
         Changes {
-            from,
-            to,
-            gaps: row_changes(&before.gaps, &after.gaps, gap_key),
-            duplications: row_changes(&before.duplications, &after.duplications, duplication_key),
+            from: from.0,
+            to: to.0,
+            gaps: row_changes(&before.gaps, &after.gaps, GapRow::cell),
+            duplications: row_changes(&before.duplications, &after.duplications, DuplicationRow::key),
             targets: TargetChanges { changed: targets },
-            summary: summary(before, after),
+            summary: Summary::of(before.figures(), after.figures()),
         }
     }
 }

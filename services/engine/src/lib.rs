@@ -12,13 +12,15 @@
 //! and only the touched rows are recomputed and compared with the rows last published.
 //!
 //! [`Engine`] is cheap to clone, so a service can hand readers a snapshot while it goes on
-//! applying. Copy-on-write (`Arc::make_mut`) works at three levels: each partnership sits
-//! behind an `Arc`; each of its maps, and each map of the providers' side, is split into 64
-//! `Arc`-shared shards; and each value in those maps (a cell, a key's offers, a venue's offers)
-//! sits behind its own `Arc`. A clone copies a few hundred pointers. The first write after a
-//! clone copies, for what it touches only, the partnership's handful of map handles, the
-//! pointers of the shards it lands in, and the values it changes; nothing else is copied, and
-//! an engine that is never cloned never copies at all.
+//! applying, and to imagine drafts on (what-if). Copy-on-write (`Arc::make_mut`) works at
+//! three levels: each partnership sits behind an `Arc`; each of its maps, and each map of the
+//! providers' side, is split into `Arc`-shared shards (64, up to 65,536 for the maps keyed by
+//! offer) at the leaves of a tree of `Arc`-shared branches (`cow.rs`); and each value in those
+//! maps (a cell, a key's offers, a venue's offers) sits behind its own `Arc`. A clone copies a
+//! few hundred pointers. The first write after a clone copies, for what it touches only, the
+//! partnership's handful of map handles, the branches down to the shards it lands in and the
+//! pointers of those shards, and the values it changes; nothing else is copied, and an engine
+//! that is never cloned never copies at all.
 
 mod apply;
 mod change;

@@ -31,6 +31,16 @@ impl Filter {
     }
 }
 
+/// Where a gap row sits in its report: largest `unmet` first, then by cell.
+pub(crate) fn gap_order(r: &GapRow) -> (Reverse<u64>, Cell) {
+    (Reverse(r.unmet), r.cell())
+}
+
+/// Where a duplication row sits in its report: largest `surplus` first, then by key.
+pub(crate) fn duplication_order(r: &DuplicationRow) -> (Reverse<i64>, DuplicationKey) {
+    (Reverse(r.surplus), r.key())
+}
+
 fn summary(id: &PartnershipId, p: &Partnership) -> Option<PartnershipSummary> {
     let registration = p.registration.as_ref()?;
     Some(PartnershipSummary {
@@ -66,11 +76,7 @@ impl Engine {
     pub fn gaps(&self, id: &str, f: &Filter) -> Option<Vec<GapRow>> {
         let p = self.registered(id)?;
         let mut rows: Vec<_> = p.gaps.iter().filter(|(cell, _)| f.matches(cell)).map(|(_, r)| r.clone()).collect();
-        rows.sort_by_key(|r| {
-            let cell =
-                Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
-            (Reverse(r.unmet), cell)
-        });
+        rows.sort_by_key(gap_order);
         Some(rows)
     }
 
@@ -79,11 +85,7 @@ impl Engine {
         let p = self.registered(id)?;
         let wanted = |key: &DuplicationKey| f.matches(&key.cell()) && f.mode.is_none_or(|m| m == key.mode);
         let mut rows: Vec<_> = p.duplications.iter().filter(|(k, _)| wanted(k)).map(|(_, r)| r.clone()).collect();
-        rows.sort_by_key(|r| {
-            let cell =
-                Cell { academic_year: r.academic_year, subject: r.subject, level: r.level, age_group: r.age_group };
-            (Reverse(r.surplus), cell.with_mode(r.mode))
-        });
+        rows.sort_by_key(duplication_order);
         Some(rows)
     }
 

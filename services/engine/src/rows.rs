@@ -1,7 +1,7 @@
 //! Report rows, serialised exactly as CONTRACT section 5 writes them: codes as strings, counts
 //! as integers, rates as numbers or `null`.
 
-use crate::keys::{OfferKey, Year};
+use crate::keys::{Cell, DuplicationKey, OfferKey, Year};
 use crate::rules::EffectiveRules;
 use provisio_events::vocab::{
     AgeGroup, AreaCode, Date, Level, LocalId, Measure, Mode, OfferStatus, PartnershipId, SubjectCode, Ukprn,
@@ -41,6 +41,13 @@ pub struct GapRow {
     pub interest: u64,
 }
 
+impl GapRow {
+    /// The cell the row is about: its key in the gap report.
+    pub(crate) fn cell(&self) -> Cell {
+        Cell { academic_year: self.academic_year, subject: self.subject, level: self.level, age_group: self.age_group }
+    }
+}
+
 /// An offer in a gap row: `{"ukprn", "offer_id", "places"}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapOffer {
@@ -72,6 +79,19 @@ pub struct DuplicationRow {
     pub surplus: i64,
     pub fill_rate: Option<f64>,
     pub severity: DuplicationSeverity,
+}
+
+impl DuplicationRow {
+    /// The duplication key the row is about.
+    pub(crate) fn key(&self) -> DuplicationKey {
+        let cell = Cell {
+            academic_year: self.academic_year,
+            subject: self.subject,
+            level: self.level,
+            age_group: self.age_group,
+        };
+        cell.with_mode(self.mode)
+    }
 }
 
 /// An offer in a duplication row; `enrolled` and `fill_rate` are `null` without a report.

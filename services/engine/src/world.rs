@@ -105,8 +105,9 @@ pub(crate) type VenueKey = (Ukprn, LocalId);
 type OfferSet = HashSet<OfferKey>;
 
 /// Shards of the maps keyed by offer (up to millions of entries) and by provider or venue
-/// (thousands): a write after a snapshot copies one shard.
-const BY_OFFER: usize = 4_096;
+/// (thousands): a write after a snapshot copies one shard, some 15 offers of a million, and
+/// the four branches above it (a what-if writes one shard per draft).
+const BY_OFFER: usize = 65_536;
 const BY_PROVIDER: usize = 1_024;
 
 #[derive(Debug, Clone, Default, PartialEq)]

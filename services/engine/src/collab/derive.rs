@@ -8,7 +8,7 @@ use super::rows::{
 };
 use super::state::{Collab, Derived, Proposal};
 use crate::Engine;
-use crate::diff::{Changes, Reports};
+use crate::diff::{Changes, Figures};
 use crate::keys::{Cell, OfferId, Year};
 use crate::partnership::Partnership;
 use provisio_events::vocab::{LocalId, PartnershipId, ReportKind, Ukprn, Vocab};
@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 impl Engine {
     /// The derived state of one proposal of partnership `id`, against the current state, whose
-    /// rows are `now`.
-    pub(crate) fn derive(&self, id: &PartnershipId, now: &Reports, p: &Proposal) -> Derived {
+    /// figures are `now`.
+    pub(crate) fn derive(&self, id: &PartnershipId, now: Figures, p: &Proposal) -> Derived {
         let partnership = self.partnerships.get(id).map(|p| &**p).filter(|p| p.registration.is_some());
         let fulfilment: Vec<bool> = p.made.changes.iter().map(|c| self.is_done(partnership, c)).collect();
         let addressed = p.made.addresses.iter().map(|k| partnership.is_some_and(|q| is_open(q, k))).collect();

@@ -54,8 +54,8 @@ impl Engine {
     /// Recomputes every proposal of partnership `id`, and publishes the summaries that moved.
     pub(crate) fn rederive(&mut self, id: &PartnershipId, position: u64) -> Vec<Change> {
         let Some(collab) = self.collab.get(id).filter(|c| !c.proposals.is_empty()) else { return Vec::new() };
-        let now = crate::diff::Reports::of(self, id.as_str());
-        let derived: Vec<_> = collab.proposals.iter().map(|(pid, p)| (pid.clone(), self.derive(id, &now, p))).collect();
+        let now = crate::diff::Figures::of(self, id.as_str());
+        let derived: Vec<_> = collab.proposals.iter().map(|(pid, p)| (pid.clone(), self.derive(id, now, p))).collect();
         let shown = self.partnerships.get(id).is_some_and(|p| p.registration.is_some());
         let Some(collab) = self.collab.get_mut(id).map(Arc::make_mut) else { return Vec::new() };
         let mut changes = Vec::new();

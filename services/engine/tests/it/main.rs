@@ -19,3 +19,4 @@ mod public;
 mod queries;
 mod support;
 mod targets;
+mod what_if;
