@@ -89,7 +89,8 @@ impl Finder {
                 continue;
             };
             // Same words as indexed (those of the engine of the last refresh): same document.
-            let same_words = |_: &u64| self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course));
+            let same_words =
+                |_: &u64| self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course));
             match self.docs.get(&key).copied().filter(same_words) {
                 Some(doc) => {
                     let point = self.point(&course);

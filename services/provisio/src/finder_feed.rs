@@ -14,8 +14,8 @@ use provisio_projector::{Projection, Snapshot};
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::time::Instant;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// How long to wait for the projection to apply what was committed before asking again.
@@ -32,7 +32,7 @@ pub async fn follow(finder: Arc<RwLock<Finder>>, ingest: Ingest, projection: Pro
         }
     }
     let mut prev = projection.snapshot();
-    rebuild(&finder, &prev);
+    rebuild(&finder, &prev).await;
     let mut pending = Vec::new();
     // When the words refreshed since the last commit must be committed.
     let mut commit_at: Option<Instant> = None;
@@ -42,11 +42,10 @@ pub async fn follow(finder: Arc<RwLock<Finder>>, ingest: Ingest, projection: Pro
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep_until(commit_at.unwrap_or_else(Instant::now)), if commit_at.is_some() => {
                 commit_at = None;
-                let mut index = finder.write().unwrap_or_else(|e| e.into_inner());
-                if let Err(error) = index.commit() {
+                let committed = finder.write().unwrap_or_else(|e| e.into_inner()).commit();
+                if let Err(error) = committed {
                     tracing::error!(message = "Failed to commit the course finder; rebuilding it.", %error);
-                    drop(index);
-                    rebuild(&finder, &projection.snapshot());
+                    rebuild(&finder, &projection.snapshot()).await;
                 }
                 continue;
             }
@@ -70,7 +69,7 @@ pub async fn follow(finder: Arc<RwLock<Finder>>, ingest: Ingest, projection: Pro
         }
         let next = projection.snapshot();
         if lagged {
-            rebuild(&finder, &next);
+            rebuild(&finder, &next).await;
             pending.clear();
         } else {
             let mut offers = BTreeSet::new();
@@ -84,11 +83,10 @@ pub async fn follow(finder: Arc<RwLock<Finder>>, ingest: Ingest, projection: Pro
             }
             pending.retain(|b| b.last() > next.position as i64);
             let offers: Vec<_> = offers.into_iter().collect();
-            let mut index = finder.write().unwrap_or_else(|e| e.into_inner());
-            if let Err(error) = index.refresh(&next.engine, &offers) {
+            let refreshed = finder.write().unwrap_or_else(|e| e.into_inner()).refresh(&next.engine, &offers);
+            if let Err(error) = refreshed {
                 tracing::error!(message = "Failed to refresh the course finder; rebuilding it.", %error);
-                drop(index);
-                rebuild(&finder, &next);
+                rebuild(&finder, &next).await;
             } else if commit_at.is_none() {
                 commit_at = Some(Instant::now() + COMMIT_EVERY);
             }
@@ -98,8 +96,16 @@ pub async fn follow(finder: Arc<RwLock<Finder>>, ingest: Ingest, projection: Pro
 }
 
 /// Builds a new index from `snapshot` beside the one searches read, then puts it in its
-/// place: searches go on (on the old index) for the seconds a million courses take.
-fn rebuild(finder: &RwLock<Finder>, snapshot: &Snapshot) {
+/// place: searches go on (on the old index) for the seconds a million courses take, on a
+/// thread of their own rather than one of the runtime's.
+async fn rebuild(finder: &Arc<RwLock<Finder>>, snapshot: &Snapshot) {
+    let (finder, snapshot) = (finder.clone(), snapshot.clone());
+    if let Err(error) = tokio::task::spawn_blocking(move || build(&finder, &snapshot)).await {
+        tracing::error!(message = "The course finder's build stopped.", %error);
+    }
+}
+
+fn build(finder: &RwLock<Finder>, snapshot: &Snapshot) {
     let started = std::time::Instant::now();
     let postcodes = finder.read().unwrap_or_else(|e| e.into_inner()).postcodes();
     let built = Finder::new(postcodes).and_then(|mut fresh| fresh.rebuild(&snapshot.engine).map(|()| fresh));
