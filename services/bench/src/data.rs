@@ -2,7 +2,9 @@
 //! needs and targets, generated deterministically (xorshift64*, like the demo's generator) as
 //! CloudEvents with their JetStream subjects. It also keeps the live offers, so the plain SQL
 //! baseline can be loaded with exactly what the engine holds.
+use crate::finder;
 use provisio::demo::Rng;
+use provisio_events::vocab::{SubjectCode, Vocab};
 
 use serde_json::json;
 
@@ -147,9 +149,10 @@ impl World {
             self.emit(&mut out, i as usize, source.clone(), "lp.provider.registered.v1",
                 json!({"ukprn": u.to_string(), "name": format!("Provider {i}"), "kind": KINDS[(i as usize) % KINDS.len()]}));
             for (v, p) in [home, other].into_iter().enumerate() {
+                let (postcode, (lat, lon)) = venue_place(i, v, p);
                 self.emit(&mut out, i as usize, source.clone(), "lp.venue.registered.v1",
                     json!({"ukprn": u.to_string(), "venue_id": format!("V{v}"), "name": format!("Campus {v} of provider {i}"),
-                           "postcode": "SR1 3AD", "area": area(p), "lat": 54.9, "lon": -1.38}));
+                           "postcode": postcode, "area": area(p), "lat": lat, "lon": lon}));
             }
         }
         for p in 0..self.partnerships {
@@ -293,9 +296,22 @@ impl World {
         out.pop().expect("one event")
     }
 
+    /// Every venue's postcode and position, for the service's postcode file.
+    pub(crate) fn venue_places(&self) -> Vec<(String, (f64, f64))> {
+        let places =
+            self.venues.iter().zip(0..).flat_map(|(ps, i)| [venue_place(i, 0, ps[0]), venue_place(i, 1, ps[1])]);
+        places.collect()
+    }
+
     pub(crate) fn live(&self) -> impl Iterator<Item = &LiveOffer> {
         self.offers.iter().flatten().flatten()
     }
+}
+
+/// A course title in words, as a searcher types them: "Engineering, level 3, part-time".
+fn title(subject: &str, level: &str, mode: &str) -> String {
+    let name = SubjectCode::parse(subject).map_or("General studies", |s| s.name());
+    format!("{name}, level {level}, {mode}")
 }
 
 /// The data of `lp.provision.offered.v1` for `offer`, offer number `o` of its provider at
@@ -303,9 +319,15 @@ impl World {
 fn offer_data(offer: &LiveOffer, o: usize, v: usize) -> serde_json::Value {
     let LiveOffer { ukprn, year, subject, level, age, mode, places, .. } = offer;
     json!({"ukprn": ukprn.to_string(), "academic_year": year, "offer_id": format!("O{o}"), "venue_id": format!("V{v}"),
-           "title": format!("{subject} at level {level} ({mode})"), "subject": subject, "level": level, "age_group": age,
+           "title": title(subject, level, mode), "subject": subject, "level": level, "age_group": age,
            "mode": mode, "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36,
            "lars_aim": format!("6{:07}", o % 10_000_000)})
+}
+
+/// Venue `v` of provider `i`, in partnership `p`: its postcode and position, near `p`.
+pub(crate) fn venue_place(i: u32, v: usize, p: u32) -> (String, (f64, f64)) {
+    let n = i * 2 + v as u32;
+    (finder::postcode(n), finder::venue_point(p, n))
 }
 
 /// Partnership events get owners after every provider's, so producers split them too.

@@ -6,6 +6,7 @@
 mod cpu;
 mod data;
 mod figures;
+mod finder;
 mod goals;
 mod load;
 mod measure;
@@ -80,14 +81,17 @@ enum Command {
         /// Write an engine snapshot every this many events.
         #[arg(long)]
         snapshot_every_events: Option<u64>,
+        /// A postcode file for the finder's distances.
+        #[arg(long)]
+        postcodes: Option<std::path::PathBuf>,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    if let Some(Command::Serve { database_url, nats_url, snapshot_every_events }) = cli.command.take() {
-        return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events));
+    if let Some(Command::Serve { database_url, nats_url, snapshot_every_events, postcodes }) = cli.command.take() {
+        return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events, postcodes));
     }
     if cli.small {
         cli.events = 5_000;

@@ -3,7 +3,7 @@
 
 use crate::figures::Figures;
 use crate::over_time::OverTime;
-use crate::{Cli, cpu, data, load, raw, servers, service, snapshots};
+use crate::{Cli, cpu, data, finder, load, raw, servers, service, snapshots};
 use std::time::Duration;
 
 pub(crate) async fn measure(
@@ -61,7 +61,7 @@ pub(crate) async fn measure(
     servers::quiesce(&raw_db).await?;
     let url = dbs.create("main").await?;
     let db = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await?;
-    let service = servers::Service::start(&url, Some(nats), None).await?;
+    let service = servers::Service::start(&url, Some(nats), None, None).await?;
     let before = cpu::Sample::take(service.pid(), nats_pid);
     let http = service.http(1)?;
     let (ingest, durable_only, publish_only) =
@@ -153,15 +153,25 @@ pub(crate) async fn measure(
         service::read_log(&url, true).await?,
         "events/s",
     );
-    let (replay, replayed) = service::replay(&url).await?;
+    let (replay, replayed, engine) = service::replay(&url).await?;
     f.add("replay.events", "replayed events", replayed as f64, "events");
     f.add("replay.events_per_s", "provisio rebuild", replay, "events/s");
     f.add("replay.ratio_to_ceiling", "  rebuild / replay ceiling", replay / f.get("replay.parse_per_s"), "×");
+    // The finder over the replayed state, built in this process so that its memory is its own.
+    let (build_s, rss, text, courses) = finder::build_index(&engine)?;
+    drop(engine);
+    println!("  course finder over {courses} public courses built in {build_s:.2} s");
+    f.add("finder.build_s", "course finder built over the live state", build_s, "s");
+    f.add("finder.bytes_per_offer", "  resident memory it added per public course", rss / courses as f64, "B");
+    f.add("finder.text_bytes_per_offer", "    of which the word index (tantivy's count)", text / courses as f64, "B");
 
     println!("5. Restart: full replay, snapshot, start-up from the snapshot");
     service::load_sql_tables(&db, &world).await?;
     let (_, last) = service::log_size(&db).await?;
-    let (service, replay_hwm, idle_rss) = snapshots::restart(&mut f, &url, last, cli.small).await?;
+    let venues = finder::write_postcodes("venues", &world.venue_places(), 0)?;
+    let restarted = snapshots::restart(&mut f, &url, last, cli.small, &venues).await;
+    finder::remove(&venues);
+    let (service, replay_hwm, idle_rss) = restarted?;
     // The rebuild wrote gigabytes of recorded changes: their writeback is not the queries'.
     servers::quiesce(&url).await?;
     println!("6. Queries ({} clients, {} live offers)", cli.clients, world.live_offers);
@@ -179,6 +189,9 @@ pub(crate) async fn measure(
         f.add(&format!("query.{key}.p99"), &format!("{report} report p99"), load.latency.p99, "ms");
         f.add(&format!("query.{key}.bytes"), &format!("{report} report size"), load.bytes as f64, "B");
     }
+    // Near partnership 0's first venue, words of a subject every partnership offers.
+    let (near, _) = data::venue_place(0, 0, 0);
+    finder::search_load(&mut f, &service, "engineering level 3", &near, cli.clients, duration).await?;
     let (sql, rows) = service::sql_load(&url, cli.clients, duration).await?;
     f.add("query.sql_gaps.per_s", "plain SQL GROUP BY gap report", sql.per_second, "requests/s");
     f.add("query.sql_gaps.p50", "plain SQL GROUP BY gap report p50", sql.latency.p50, "ms");
@@ -221,5 +234,13 @@ pub(crate) async fn measure(
     f.add("memory.peak_bytes_per_offer", "peak RSS per live offer", hwm as f64 / offers, "B");
     service.stop();
     db.close().await;
+
+    println!("9. Postcode directory");
+    // The ONSPD's size, but a tenth of it in the CI configuration.
+    let rows = if cli.small { finder::ONSPD_ROWS / 10 } else { finder::ONSPD_ROWS };
+    let (load_s, rss, postcodes) = finder::load_directory(rows)?;
+    f.add("postcodes.rows", "postcode directory rows (generated)", postcodes as f64, "postcodes");
+    f.add("postcodes.load_s", "  loaded in", load_s, "s");
+    f.add("postcodes.bytes_per_row", "  resident memory per postcode", rss / postcodes as f64, "B");
     Ok(f)
 }

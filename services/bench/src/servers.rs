@@ -55,11 +55,12 @@ pub(crate) struct Service {
 
 impl Service {
     /// Starts the service; with `snapshot_every_events`, asks it to write an engine snapshot
-    /// every that many events (and on no timer).
+    /// every that many events (and on no timer); with `postcodes`, gives it that postcode file.
     pub(crate) async fn start(
         database_url: &str,
         nats_url: Option<&str>,
         snapshot_every_events: Option<u64>,
+        postcodes: Option<&std::path::Path>,
     ) -> anyhow::Result<Self> {
         let store = provisio_store::Store::connect(database_url).await?;
         let (_, key) = provisio_api::create_key(&store, &provisio_access::Principal::Admin, "benchmark").await?;
@@ -72,6 +73,9 @@ impl Service {
         }
         if let Some(n) = snapshot_every_events {
             cmd.arg("--snapshot-every-events").arg(n.to_string());
+        }
+        if let Some(path) = postcodes {
+            cmd.arg("--postcodes").arg(path);
         }
         // The service reads its flags' PROVISIO_* variables too: only the flags given here count.
         for (name, _) in std::env::vars_os() {
@@ -196,6 +200,7 @@ pub(crate) async fn serve(
     database_url: String,
     nats_url: Option<String>,
     snapshot_every_events: Option<u64>,
+    postcodes: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let mut flags: Vec<String> = ["provisio", "serve", "--listen", "127.0.0.1:0", "--database-url", &database_url]
         .into_iter()
@@ -211,6 +216,9 @@ pub(crate) async fn serve(
             "--snapshot-every-minutes".to_owned(),
             "0".into(),
         ]);
+    }
+    if let Some(path) = postcodes {
+        flags.extend(["--postcodes".to_owned(), path.to_string_lossy().into_owned()]);
     }
     let cli = Cli::try_parse_from(&flags)?;
     let CliCommand::Serve(args) = cli.command else { bail!("not a serve command line: {flags:?}") };

@@ -188,8 +188,8 @@ pub(crate) async fn bulk_append(url: &str, events: &[Ev]) -> anyhow::Result<f64>
 }
 
 /// `provisio rebuild`: the read models forgotten and built again from the whole log; answers
-/// (events/s, events).
-pub(crate) async fn replay(url: &str) -> anyhow::Result<(f64, i64)> {
+/// (events/s, events, the engine built).
+pub(crate) async fn replay(url: &str) -> anyhow::Result<(f64, i64, Arc<provisio_engine::Engine>)> {
     let store = Store::connect(url).await?;
     let total = store.last_position().await?;
     let projection = provisio_projector::Projection::new(store.clone());
@@ -200,7 +200,7 @@ pub(crate) async fn replay(url: &str) -> anyhow::Result<(f64, i64)> {
     if through != total {
         bail!("rebuild stopped at {through} of {total}");
     }
-    Ok((total as f64 / took.as_secs_f64(), total))
+    Ok((total as f64 / took.as_secs_f64(), total, projection.snapshot().engine))
 }
 
 /// Reading the whole log as `rebuild` does, and with `parse` parsing it too, applying

@@ -46,12 +46,18 @@ async fn written(service: &Service, last: i64, timeout: Duration) -> anyhow::Res
 }
 
 /// Starts the service on the log of `url` (its last position `last`) by a full replay, then,
-/// once it has written a snapshot there, again from that snapshot. Answers the service the
-/// queries run on (the second when there is one) and the first one's peak and current
-/// resident memory.
-pub(crate) async fn restart(f: &mut Figures, url: &str, last: i64, small: bool) -> anyhow::Result<(Service, u64, u64)> {
+/// once it has written a snapshot there, again from that snapshot, both with the postcode
+/// file `postcodes`. Answers the service the queries run on (the second when there is one)
+/// and the first one's peak and current resident memory.
+pub(crate) async fn restart(
+    f: &mut Figures,
+    url: &str,
+    last: i64,
+    small: bool,
+    postcodes: &std::path::Path,
+) -> anyhow::Result<(Service, u64, u64)> {
     let every = u64::try_from(last.max(1))?;
-    let full = Service::start(url, None, Some(every)).await?;
+    let full = Service::start(url, None, Some(every), Some(postcodes)).await?;
     let full_s = full.ready_after.as_secs_f64();
     f.add("replay.startup_s", "service start-up, full replay of the log", full_s, "s");
     let (_, idle) = full.memory();
@@ -78,7 +84,7 @@ pub(crate) async fn restart(f: &mut Figures, url: &str, last: i64, small: bool) 
     let (hwm, _) = full.memory();
     full.stop();
     servers::quiesce(url).await?;
-    let from_snapshot = Service::start(url, None, Some(every)).await?;
+    let from_snapshot = Service::start(url, None, Some(every), Some(postcodes)).await?;
     let snapshot_s = from_snapshot.ready_after.as_secs_f64();
     println!("  full replay start-up: {full_s:.3} s; start-up from snapshot: {snapshot_s:.3} s");
     f.add("snapshot.startup_s", "service start-up from a snapshot", snapshot_s, "s");

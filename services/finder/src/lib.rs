@@ -3,8 +3,14 @@
 //! with the engine one applied event at a time through `Engine::courses_touched_by`.
 //!
 //! Architecture invariant: no I/O and no clock. The service feeds it engines and the keys
-//! events touched; it answers searches. Enrolments and places never enter it.
+//! events touched, and says when to make new words searchable ([`Finder::commit`]); it
+//! answers searches. Enrolments and places never enter it.
+//!
+//! What it holds per course is compact ([`Entry`]: what filters and orders need, and where
+//! the venue is); the courses it answers are read from the engine it was last brought in line
+//! with, which it keeps (a snapshot the service holds anyway).
 
+mod entry;
 mod geo;
 mod search;
 mod text;
@@ -12,8 +18,9 @@ mod text;
 pub use geo::haversine_km;
 pub use search::{Hit, Page, Search};
 
+use entry::Entry;
 use provisio_engine::{Engine, PublicCourse};
-use provisio_events::vocab::{LocalId, PartnershipId, Ukprn, Vocab};
+use provisio_events::vocab::{LocalId, PartnershipId, SubjectCode, Ukprn};
 use provisio_import::{LatLon, PostcodeLookup};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,91 +30,139 @@ use text::TextIndex;
 #[error("the search index failed: {0}")]
 pub struct FinderError(#[from] tantivy::TantivyError);
 
-/// A public course and where its venue is (its own `lat`/`lon`, else its postcode's).
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub(crate) course: Arc<PublicCourse>,
-    pub(crate) point: Option<LatLon>,
-}
+/// One offer: its provider and its id there.
+type OfferKey = (Ukprn, LocalId);
 
 /// The index of public courses.
 pub struct Finder {
-    courses: HashMap<String, Entry>,
+    /// The snapshot every entry was taken from: the courses answered are read from it.
+    engine: Arc<Engine>,
+    /// Each public course by its text document's number.
+    entries: HashMap<u64, Entry>,
+    /// The document number of each public course.
+    docs: HashMap<OfferKey, u64>,
+    /// The number the next new text gets.
+    next_doc: u64,
     text: TextIndex,
     postcodes: Option<Arc<PostcodeLookup>>,
 }
 
-/// One course's key in the index: `ukprn/offer_id` (neither may hold a `/`).
-fn key(ukprn: &Ukprn, offer_id: &LocalId) -> String {
-    format!("{}/{}", ukprn.as_str(), offer_id.as_str())
+/// The words a course is found by: title, description, subject name.
+fn texts(course: &PublicCourse) -> [&str; 3] {
+    [course.title.as_str(), course.description.as_deref().unwrap_or(""), course.subject_name]
 }
 
 impl Finder {
     pub fn new(postcodes: Option<Arc<PostcodeLookup>>) -> Result<Self, FinderError> {
-        Ok(Self { courses: HashMap::new(), text: TextIndex::new()?, postcodes })
+        Ok(Self {
+            engine: Arc::new(Engine::new()),
+            entries: HashMap::new(),
+            docs: HashMap::new(),
+            next_doc: 0,
+            text: TextIndex::new()?,
+            postcodes,
+        })
     }
 
-    /// Every public course of `engine`, replacing whatever the index held.
-    pub fn rebuild(&mut self, engine: &Engine) -> Result<(), FinderError> {
-        for k in self.courses.keys() {
-            self.text.remove(k);
-        }
-        self.courses.clear();
+    /// Every public course of `engine`, in a new index that replaces the old, committed.
+    pub fn rebuild(&mut self, engine: &Arc<Engine>) -> Result<(), FinderError> {
+        self.text = TextIndex::new()?;
+        self.entries.clear();
+        self.docs.clear();
         for course in engine.public_courses() {
-            self.put(course)?;
+            self.add(&course)?;
         }
-        Ok(self.text.commit()?)
+        self.engine = engine.clone();
+        self.commit()
     }
 
     /// Brings the named offers in line with `engine`: present when public, gone otherwise.
-    pub fn refresh(&mut self, engine: &Engine, offers: &[(Ukprn, LocalId)]) -> Result<(), FinderError> {
+    /// Every other offer must be the same in `engine` as in the engine of the last refresh
+    /// (the offers `Engine::courses_touched_by` names for the events between them). A course
+    /// whose words changed is found by its new words after the next [`Finder::commit`];
+    /// filters, order and the course answered follow `engine` at once.
+    pub fn refresh(&mut self, engine: &Arc<Engine>, offers: &[(Ukprn, LocalId)]) -> Result<(), FinderError> {
         for (ukprn, offer_id) in offers {
-            match engine.public_course(ukprn, offer_id) {
-                Some(course) => self.put(course)?,
+            let key = (ukprn.clone(), offer_id.clone());
+            let Some(course) = engine.public_course(ukprn, offer_id) else {
+                self.remove(&key);
+                continue;
+            };
+            // Same words as indexed (those of the engine of the last refresh): same document.
+            let same_words =
+                |_: &u64| self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course));
+            match self.docs.get(&key).copied().filter(same_words) {
+                Some(doc) => {
+                    let point = self.point(&course);
+                    self.entries.insert(doc, Entry::of(&course, point));
+                }
                 None => {
-                    let k = key(ukprn, offer_id);
-                    if self.courses.remove(&k).is_some() {
-                        self.text.remove(&k);
-                    }
+                    self.remove(&key);
+                    self.add(&course)?;
                 }
             }
         }
-        Ok(self.text.commit()?)
-    }
-
-    fn put(&mut self, course: PublicCourse) -> Result<(), FinderError> {
-        let k = key(&course.ukprn, &course.offer_id);
-        let held = self.courses.get(&k).map(|e| &*e.course);
-        let texts = [course.title.as_str(), course.description.as_deref().unwrap_or(""), course.subject_name];
-        let same_text =
-            held.is_some_and(|h| [h.title.as_str(), h.description.as_deref().unwrap_or(""), h.subject_name] == texts);
-        if !same_text {
-            self.text.put(&k, texts)?;
-        }
-        let point = match (course.venue.lat, course.venue.lon) {
-            (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
-            _ => self.postcodes.as_deref().and_then(|p| p.point(&course.venue.postcode)),
-        };
-        self.courses.insert(k, Entry { course: Arc::new(course), point });
+        self.engine = engine.clone();
         Ok(())
     }
 
-    /// One public course, or `None` when it is not public.
-    pub fn course(&self, ukprn: &Ukprn, offer_id: &LocalId) -> Option<Arc<PublicCourse>> {
-        self.courses.get(&key(ukprn, offer_id)).map(|e| e.course.clone())
+    /// Makes the words of the courses refreshed since the last commit searchable. Costly
+    /// (tantivy writes a segment): the service calls it at most a few times a second.
+    pub fn commit(&mut self) -> Result<(), FinderError> {
+        Ok(self.text.commit()?)
     }
 
-    /// The public courses of one partnership, in no particular order.
-    pub fn courses_in<'a>(&'a self, partnership: &'a PartnershipId) -> impl Iterator<Item = &'a PublicCourse> + 'a {
-        self.courses.values().map(|e| &*e.course).filter(move |c| c.partnerships.contains(partnership))
+    fn add(&mut self, course: &PublicCourse) -> Result<(), FinderError> {
+        let doc = self.next_doc;
+        self.next_doc += 1;
+        self.text.put(doc, texts(course))?;
+        let point = self.point(course);
+        self.entries.insert(doc, Entry::of(course, point));
+        self.docs.insert((course.ukprn.clone(), course.offer_id.clone()), doc);
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &OfferKey) {
+        if let Some(doc) = self.docs.remove(key) {
+            self.entries.remove(&doc);
+            self.text.remove(doc);
+        }
+    }
+
+    /// Where the course is taught: its venue's own position, else its postcode's.
+    fn point(&self, course: &PublicCourse) -> Option<LatLon> {
+        match (course.venue.lat, course.venue.lon) {
+            (Some(lat), Some(lon)) => Some(LatLon { lat, lon }),
+            _ => self.postcodes.as_deref().and_then(|p| p.point(&course.venue.postcode)),
+        }
+    }
+
+    /// The postcode lookup distances fall back on.
+    pub fn postcodes(&self) -> Option<Arc<PostcodeLookup>> {
+        self.postcodes.clone()
+    }
+
+    /// One public course, or `None` when it is not public.
+    pub fn course(&self, ukprn: &Ukprn, offer_id: &LocalId) -> Option<PublicCourse> {
+        self.engine.public_course(ukprn, offer_id)
+    }
+
+    /// The subject of each public course of one partnership, in no particular order.
+    pub fn subjects_in<'a>(&'a self, partnership: &'a PartnershipId) -> impl Iterator<Item = SubjectCode> + 'a {
+        self.entries.values().filter(move |e| e.partnerships.contains(partnership)).map(|e| e.subject)
     }
 
     /// How many courses are public.
     pub fn len(&self) -> usize {
-        self.courses.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.courses.is_empty()
+        self.entries.is_empty()
+    }
+
+    /// Bytes the committed word index takes (tantivy's own count of its segments).
+    pub fn text_bytes(&self) -> usize {
+        self.text.bytes()
     }
 }

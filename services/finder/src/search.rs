@@ -1,13 +1,13 @@
 //! A search over the public courses: words, filters, distance, order and pages
 //! (CONTRACT section 11, `GET /v1/public/courses`).
 
+use crate::entry::{Entry, day_number};
 use crate::geo::haversine_km;
-use crate::{Entry, Finder, FinderError};
+use crate::{Finder, FinderError};
 use provisio_engine::PublicCourse;
-use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, PartnershipId, SubjectCode, Vocab};
+use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, PartnershipId, SubjectCode};
 use provisio_import::LatLon;
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 /// What a searcher asks for, already checked at the edge.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +30,7 @@ pub struct Search {
 /// One result: the course and, with `near`, its distance.
 #[derive(Debug, Clone)]
 pub struct Hit {
-    pub course: Arc<PublicCourse>,
+    pub course: PublicCourse,
     pub distance_km: Option<f64>,
 }
 
@@ -50,10 +50,10 @@ struct Ranked<'a> {
 }
 
 impl Search {
-    fn keeps(&self, c: &PublicCourse) -> bool {
-        let start_ok = match (&self.starts_after, &c.start_date) {
+    fn keeps(&self, c: &Entry, after: Option<u32>) -> bool {
+        let start_ok = match (after, c.start) {
             (None, _) => true,
-            (Some(after), Some(start)) => start.as_str() > after.as_str(),
+            (Some(after), Some(start)) => start > after,
             (Some(_), None) => false,
         };
         start_ok
@@ -67,9 +67,8 @@ impl Search {
 }
 
 /// Start date (none last), then title.
-fn by_date_then_title(a: &PublicCourse, b: &PublicCourse) -> Ordering {
-    let date = |c: &PublicCourse| c.start_date.as_ref().map(|d| d.as_str().to_owned());
-    match (date(a), date(b)) {
+fn by_date_then_title(a: &Entry, b: &Entry) -> Ordering {
+    match (a.start, b.start) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
@@ -84,13 +83,16 @@ impl Finder {
             Some(q) => self.text.matches(q)?,
             None => None,
         };
+        // A match whose document is no longer a course's (its words changed, or it was
+        // withdrawn, since the last commit) is none.
         let candidates: Vec<(&Entry, f32)> = match &scored {
-            Some(matches) => matches.iter().filter_map(|(k, score)| Some((self.courses.get(k)?, *score))).collect(),
-            None => self.courses.values().map(|e| (e, 0.0)).collect(),
+            Some(matches) => matches.iter().filter_map(|(doc, score)| Some((self.entries.get(doc)?, *score))).collect(),
+            None => self.entries.values().map(|e| (e, 0.0)).collect(),
         };
+        let after = s.starts_after.as_ref().map(day_number);
         let mut ranked: Vec<Ranked<'_>> = candidates
             .into_iter()
-            .filter(|(e, _)| s.keeps(&e.course))
+            .filter(|(e, _)| s.keeps(e, after))
             .filter_map(|(entry, score)| {
                 let distance_km = match s.near {
                     None => None,
@@ -100,25 +102,35 @@ impl Finder {
             })
             .collect();
         let ties = |a: &Ranked<'_>, b: &Ranked<'_>| {
-            let (x, y) = (&a.entry.course, &b.entry.course);
+            let (x, y) = (a.entry, b.entry);
             x.ukprn.cmp(&y.ukprn).then_with(|| x.offer_id.cmp(&y.offer_id))
         };
-        ranked.sort_by(|a, b| {
+        let order = |a: &Ranked<'_>, b: &Ranked<'_>| {
             let first = if scored.is_some() {
                 b.score.total_cmp(&a.score)
             } else if s.near.is_some() {
                 a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX))
             } else {
-                by_date_then_title(&a.entry.course, &b.entry.course)
+                by_date_then_title(a.entry, b.entry)
             };
             first.then_with(|| ties(a, b))
-        });
+        };
         let total = ranked.len();
+        // Only the pages up to this one are put in order (the order is total: ties by key).
+        let wanted = s.offset.saturating_add(s.limit).min(total);
+        if wanted > 0 && wanted < total {
+            ranked.select_nth_unstable_by(wanted - 1, order);
+            ranked.truncate(wanted);
+        }
+        ranked.sort_by(order);
         let hits: Vec<Hit> = ranked
             .iter()
             .skip(s.offset)
             .take(s.limit)
-            .map(|r| Hit { course: r.entry.course.clone(), distance_km: r.distance_km })
+            .filter_map(|r| {
+                let course = self.engine.public_course(&r.entry.ukprn, &r.entry.offer_id)?;
+                Some(Hit { course, distance_km: r.distance_km })
+            })
             .collect();
         let end = s.offset.saturating_add(hits.len());
         Ok(Page { total, hits, next: (end < total).then_some(end) })

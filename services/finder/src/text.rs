@@ -1,23 +1,34 @@
 //! The full-text half of the finder: a tantivy index in RAM over each course's title,
-//! description and subject name, English-stemmed, answering which courses match words and
+//! description and subject name, English-stemmed, answering which documents match words and
 //! how well. Everything else (filters, distance, order) is plain Rust over the courses.
+//!
+//! A document is known by a number the finder gives it ([`TextIndex::put`]), kept as a fast
+//! field: a search reads it from a column instead of loading each matching document from a
+//! store, and nothing else is stored.
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term,
+};
 
 const ANALYZER: &str = "en_stem";
 /// tantivy's smallest indexing budget: the finder's documents are small and few per commit.
 const WRITER_BYTES: usize = 15_000_000;
+/// The fast field holding each document's number.
+const DOC: &str = "doc";
 
 pub(crate) struct TextIndex {
     writer: IndexWriter,
     reader: IndexReader,
     analyzer: TextAnalyzer,
-    key: Field,
+    doc: Field,
     fields: [Field; 3],
+    /// Whether documents were put or removed since the last commit.
+    uncommitted: bool,
 }
 
 fn analyzer() -> TextAnalyzer {
@@ -31,7 +42,7 @@ fn analyzer() -> TextAnalyzer {
 impl TextIndex {
     pub(crate) fn new() -> tantivy::Result<Self> {
         let mut schema = Schema::builder();
-        let key = schema.add_text_field("key", STRING | STORED);
+        let doc = schema.add_u64_field(DOC, INDEXED | FAST);
         let indexing =
             TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
         let text = TextOptions::default().set_indexing_options(indexing);
@@ -44,35 +55,46 @@ impl TextIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer, reader, analyzer: analyzer(), key, fields })
+        Ok(Self { writer, reader, analyzer: analyzer(), doc, fields, uncommitted: false })
     }
 
-    /// Replaces the document of `key` (queued until [`TextIndex::commit`]).
-    pub(crate) fn put(&mut self, key: &str, texts: [&str; 3]) -> tantivy::Result<()> {
-        self.remove(key);
-        let mut doc = TantivyDocument::default();
-        doc.add_text(self.key, key);
+    /// Adds document number `doc` (queued until [`TextIndex::commit`]). Numbers are never
+    /// reused: a new text is a new document.
+    pub(crate) fn put(&mut self, doc: u64, texts: [&str; 3]) -> tantivy::Result<()> {
+        let mut document = TantivyDocument::default();
+        document.add_u64(self.doc, doc);
         for (field, text) in self.fields.iter().zip(texts) {
-            doc.add_text(*field, text);
+            document.add_text(*field, text);
         }
-        self.writer.add_document(doc)?;
+        self.writer.add_document(document)?;
+        self.uncommitted = true;
         Ok(())
     }
 
-    pub(crate) fn remove(&mut self, key: &str) {
-        self.writer.delete_term(Term::from_field_text(self.key, key));
+    pub(crate) fn remove(&mut self, doc: u64) {
+        self.writer.delete_term(Term::from_field_u64(self.doc, doc));
+        self.uncommitted = true;
     }
 
-    /// Makes what was put and removed visible to searches.
+    /// Makes what was put and removed visible to searches; nothing to do when nothing was.
     pub(crate) fn commit(&mut self) -> tantivy::Result<()> {
+        if !self.uncommitted {
+            return Ok(());
+        }
         self.writer.commit()?;
+        self.uncommitted = false;
         self.reader.reload()
     }
 
-    /// Every course matching all of `q`'s words (in any of the three fields), with its
-    /// score. Any character that is not part of a word separates words: `q` is never a
+    /// Bytes the committed index takes (its segments' files, as tantivy counts them).
+    pub(crate) fn bytes(&self) -> usize {
+        self.reader.searcher().space_usage().map_or(0, |u| u.total().get_bytes() as usize)
+    }
+
+    /// The number of every document matching all of `q`'s words (in any of the three
+    /// fields), with its score. Any character that is not part of a word separates words: `q` is never a
     /// query language. `None` when `q` has no word at all.
-    pub(crate) fn matches(&self, q: &str) -> tantivy::Result<Option<Vec<(String, f32)>>> {
+    pub(crate) fn matches(&self, q: &str) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
         let mut analyzer = self.analyzer.clone();
         let mut words: Vec<Box<dyn Query>> = Vec::new();
         let mut stream = analyzer.token_stream(q);
@@ -91,19 +113,45 @@ impl TextIndex {
             return Ok(None);
         }
         let query = BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect());
-        let searcher = self.reader.searcher();
-        let all = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-        if all == 0 {
-            return Ok(Some(Vec::new()));
+        Ok(Some(self.reader.searcher().search(&query, &EveryMatch)?))
+    }
+}
+
+/// Collects every matching document's number and score, in no order.
+struct EveryMatch;
+
+struct SegmentMatches {
+    docs: Column<u64>,
+    found: Vec<(u64, Score)>,
+}
+
+impl Collector for EveryMatch {
+    type Fruit = Vec<(u64, Score)>;
+    type Child = SegmentMatches;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentMatches> {
+        Ok(SegmentMatches { docs: segment.fast_fields().u64(DOC)?, found: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, segments: Vec<Vec<(u64, Score)>>) -> tantivy::Result<Vec<(u64, Score)>> {
+        Ok(segments.concat())
+    }
+}
+
+impl SegmentCollector for SegmentMatches {
+    type Fruit = Vec<(u64, Score)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(number) = self.docs.first(doc) {
+            self.found.push((number, score));
         }
-        let top = searcher.search(&query, &TopDocs::with_limit(all).order_by_score())?;
-        let mut out = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            if let Some(key) = doc.get_first(self.key).and_then(|v| v.as_str()) {
-                out.push((key.to_owned(), score));
-            }
-        }
-        Ok(Some(out))
+    }
+
+    fn harvest(self) -> Vec<(u64, Score)> {
+        self.found
     }
 }

@@ -4,6 +4,7 @@ use provisio_engine::Engine;
 use provisio_events::vocab::{LocalId, Ukprn, Vocab};
 use provisio_finder::{Finder, Search};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 fn event(n: usize, source: &str, kind: &str, data: Value) -> provisio_events::Event {
     let e = json!({"specversion": "1.0", "id": format!("e{n}"), "source": source, "type": format!("lp.{kind}.v1"),
@@ -53,7 +54,7 @@ fn words_are_stemmed_all_must_match_and_syntax_is_just_words() {
         engine.apply(i as u64 + 1, e);
     }
     let mut finder = Finder::new(None).unwrap();
-    finder.rebuild(&engine).unwrap();
+    finder.rebuild(&Arc::new(engine.clone())).unwrap();
     check(&finder, "engineer", &["A", "B"]);
     check(&finder, "ENGINEERS vehicles", &["B"]);
     check(&finder, "machine", &["A"]);
@@ -69,7 +70,25 @@ fn words_are_stemmed_all_must_match_and_syntax_is_just_words() {
     let mut touched = engine.courses_touched_by(&withdrawal);
     engine.apply(6, &withdrawal);
     touched.extend(engine.courses_touched_by(&withdrawal));
-    finder.refresh(&engine, &touched).unwrap();
+    finder.refresh(&Arc::new(engine.clone()), &touched).unwrap();
     check(&finder, "engineer", &["B"]);
     assert!(finder.course(&Ukprn::parse("10000001").unwrap(), &LocalId::parse("A").unwrap()).is_none());
+
+    // New words are found once committed; the old ones are gone at once.
+    let renamed = offer(7, "B", "Motor vehicle maintenance", "Cars", "4.3");
+    let added = offer(8, "D", "Electrical installation", "Wiring", "4.1");
+    let mut touched = Vec::new();
+    for (position, e) in [(7, &renamed), (8, &added)] {
+        touched.extend(engine.courses_touched_by(e));
+        engine.apply(position, e);
+        touched.extend(engine.courses_touched_by(e));
+    }
+    finder.refresh(&Arc::new(engine.clone()), &touched).unwrap();
+    check(&finder, "engineer", &[]);
+    check(&finder, "maintenance", &[]);
+    finder.commit().unwrap();
+    check(&finder, "maintenance vehicles", &["B"]);
+    check(&finder, "wiring", &["D"]);
+    let b = finder.course(&Ukprn::parse("10000001").unwrap(), &LocalId::parse("B").unwrap()).unwrap();
+    assert_eq!(b.title, "Motor vehicle maintenance");
 }

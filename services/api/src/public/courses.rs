@@ -131,7 +131,7 @@ impl Params {
 
 /// The contract's course object.
 fn course_json(hit: &Hit) -> Result<Value, ApiError> {
-    let mut v = serde_json::to_value(&*hit.course).map_err(|e| ApiError::internal(&e))?;
+    let mut v = serde_json::to_value(&hit.course).map_err(|e| ApiError::internal(&e))?;
     v["distance_km"] = json!(hit.distance_km.map(|d| (d * 100.0).round() / 100.0));
     Ok(v)
 }
@@ -163,8 +163,8 @@ async fn partnership(State(state): State<AppState>, Path(id): Path<String>) -> R
     let pid = PartnershipId::parse(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
     let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
     let mut by_subject: BTreeMap<_, (&'static str, usize)> = BTreeMap::new();
-    for course in finder.courses_in(&pid) {
-        by_subject.entry(course.subject).or_insert((course.subject_name, 0)).1 += 1;
+    for subject in finder.subjects_in(&pid) {
+        by_subject.entry(subject).or_insert((subject.name(), 0)).1 += 1;
     }
     let courses_by_subject: Vec<Value> = by_subject
         .into_iter()

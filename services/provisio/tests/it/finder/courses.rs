@@ -77,6 +77,8 @@ async fn seeded(db: Db) -> (TestApp, impl Drop) {
     )
     .await;
     search_until(&app, "", |b| b["total"] == 3).await;
+    // Words become searchable when the word index next commits (within a second), all at once.
+    search_until(&app, "q=engineer", |b| b["total"] == 1).await;
     (app, dir)
 }
 
