@@ -62,6 +62,13 @@ pub enum IngestError {
     Nats(String),
     #[error(transparent)]
     Connect(#[from] NatsConnectError),
+    #[error(
+        "the stream {stream} cannot have {wanted} replicas (--stream-replicas){}: {reason}; a stream of N \
+         replicas needs a JetStream cluster of at least N servers (list them all in --nats-url)",
+        .found.map(|f| format!(", it has {f}")).unwrap_or_default(),
+        stream = provisio_events::STREAM_NAME
+    )]
+    StreamReplicas { wanted: usize, found: Option<usize>, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -84,6 +91,8 @@ pub struct IngestConfig {
     pub consumer_name: String,
     /// Most messages committed in one transaction.
     pub max_batch: usize,
+    /// How many servers of the JetStream cluster keep each message of the stream.
+    pub stream_replicas: usize,
     /// How long an HTTP request waits for JetStream-routed events to become durable.
     pub commit_wait: Duration,
     /// What one event may be: the same limits as over HTTP.
@@ -96,6 +105,7 @@ impl Default for IngestConfig {
             nats_url: None,
             consumer_name: "provisio".into(),
             max_batch: 1_000,
+            stream_replicas: 1,
             commit_wait: Duration::from_secs(30),
             event_limits: EventLimits::default(),
         }
@@ -197,9 +207,12 @@ impl Ingest {
             }
             Some(client) => {
                 let js = async_nats::jetstream::new(client);
-                jetstream::ensure_stream(&js).await?;
-                let consumer =
-                    jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
+                jetstream::ensure_stream(&js, config.stream_replicas).await?;
+                let consumer = jetstream::ConsumerConfig {
+                    name: config.consumer_name.clone(),
+                    stream_replicas: config.stream_replicas,
+                    max_batch: config.max_batch,
+                };
                 tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
                 Route::Nats(Box::new(js))
             }
