@@ -1,0 +1,79 @@
+//! A JetStream cluster of three nodes under the service: the stream `LP_EVENTS` kept on all
+//! three (`--stream-replicas 3`), the stream's leader killed with `kill -9` while four
+//! producers publish. The service (given every node in `--nats-url`) and the producers ride
+//! through the node's death and the election of a new leader, sending again what was not
+//! acknowledged with the same `Nats-Msg-Id`: every event is in the log exactly once, and the
+//! reports equal a rebuild's. A replica count the servers cannot give stops the start.
+
+use crate::crash::{all_reports, reports_of_a_rebuild, start_with, wait_ready};
+use crate::soak::{every_event_once, events_to_publish, publish};
+use async_nats::jetstream;
+use provisio_events::STREAM_NAME;
+use provisio_testkit::{NatsCluster, NatsServer};
+use std::collections::HashSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PRODUCERS: usize = 4;
+
+#[tokio::test]
+async fn killing_the_stream_leader_while_four_producers_publish_loses_nothing_and_doubles_nothing() {
+    let mut cluster = NatsCluster::start(3);
+    let database = provisio_testkit::postgres_database().await;
+    let client = reqwest::Client::new();
+    let service = start_with(&database.url, Some(&cluster.url()), &[("PROVISIO_STREAM_REPLICAS", "3")]);
+    wait_ready(&client, &service.base).await;
+
+    let js = jetstream::new(provisio_ingest::connect_nats(&cluster.url(), "test").await.unwrap());
+    let info = js.get_stream(STREAM_NAME).await.unwrap().info().await.unwrap().clone();
+    assert_eq!(info.config.num_replicas, 3, "the service made the stream with three replicas");
+    let leader = info.cluster.and_then(|c| c.leader).expect("the stream has a leader");
+
+    let events = events_to_publish();
+    let producers: Vec<_> = events
+        .chunks(events.len().div_ceil(PRODUCERS))
+        .map(|part| tokio::spawn(publish(cluster.url(), part.to_vec())))
+        .collect();
+    // Kill the leader once a tenth of the events are in the log: ingestion is under way.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while crate::crash::log_count(&client, &service.base).await.map_or(0, |l| l.len()) < events.len() / 10 {
+        assert!(Instant::now() < deadline, "ingestion did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cluster.kill(&leader);
+    assert!(producers.iter().any(|p| !p.is_finished()), "the node died while producers were publishing");
+    for producer in producers {
+        producer.await.unwrap();
+    }
+
+    let published: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let last = every_event_once(&client, &service.base, &published, &format!("{leader} killed")).await;
+    let info = js.get_stream(STREAM_NAME).await.unwrap().info().await.unwrap().clone();
+    let new_leader = info.cluster.and_then(|c| c.leader).expect("the stream elected a new leader");
+    assert_ne!(new_leader, leader);
+    let reports = all_reports(&client, &service.base, last).await;
+    drop(service);
+    let rebuilt = reports_of_a_rebuild(&client, &database.url, last).await;
+    assert!(reports.as_object().unwrap().len() >= 12, "three partnerships, four reports each");
+    assert_eq!(reports, rebuilt, "reports after a node's death equal a rebuild from the log");
+}
+
+#[test]
+fn three_replicas_on_a_single_server_are_refused_at_start_up() {
+    let nats = NatsServer::start();
+    let database = provisio_testkit::sqlite_file();
+    let output = Command::new(env!("CARGO_BIN_EXE_provisio"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--stream-replicas", "3"])
+        .args(["--database-url", &database.url, "--nats-url", &nats.url])
+        .env("RUST_LOG", "warn")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the service refused to start");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("the stream LP_EVENTS cannot have 3 replicas (--stream-replicas)")
+            && said.contains("needs a JetStream cluster of at least N servers"),
+        "{said}"
+    );
+}
