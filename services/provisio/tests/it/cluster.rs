@@ -6,7 +6,7 @@
 //! reports equal a rebuild's. A replica count the servers cannot give stops the start.
 
 use crate::crash::{all_reports, reports_of_a_rebuild, start_with, wait_ready};
-use crate::soak::{every_event_once, events_to_publish, publish};
+use crate::soak::{events_to_publish, every_event_once, publish};
 use async_nats::jetstream;
 use provisio_events::STREAM_NAME;
 use provisio_testkit::{NatsCluster, NatsServer};
