@@ -1,20 +1,43 @@
 //! A JetStream cluster of three nodes under the service: the stream `LP_EVENTS` kept on all
 //! three (`--stream-replicas 3`), the stream's leader killed with `kill -9` while four
-//! producers publish. The service (given every node in `--nats-url`) and the producers ride
-//! through the node's death and the election of a new leader, sending again what was not
-//! acknowledged with the same `Nats-Msg-Id`: every event is in the log exactly once, and the
-//! reports equal a rebuild's. A replica count the servers cannot give stops the start.
+//! producers publish to NATS and one posts over HTTP (which the service publishes to
+//! JetStream). The service (given every node in `--nats-url`) and the producers ride through
+//! the node's death and the election of a new leader, sending again what was not acknowledged
+//! with the same `Nats-Msg-Id` (or the same ids, after a 503): every event is in the log
+//! exactly once, and the reports equal a rebuild's. A replica count the servers cannot give
+//! stops the start.
 
 use crate::crash::{all_reports, reports_of_a_rebuild, start_with, wait_ready};
+use crate::helpers::offer;
 use crate::soak::{events_to_publish, every_event_once, publish};
 use async_nats::jetstream;
 use provisio_events::STREAM_NAME;
 use provisio_testkit::{NatsCluster, NatsServer};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PRODUCERS: usize = 4;
+const HTTP_EVENTS: usize = 600;
+
+/// Posts `events` to the service 20 at a time, sending a refused batch again with the same ids
+/// until it is accepted.
+async fn post_until_accepted(base: String, events: Vec<Value>) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for batch in events.chunks(20) {
+        loop {
+            assert!(Instant::now() < deadline, "the service never accepted a batch");
+            let sent = client.post(format!("{base}/v1/events")).json(&batch).send().await;
+            match sent.map(|r| r.status().as_u16()) {
+                Ok(202) => break,
+                Ok(503) | Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(status) => panic!("a batch was answered {status}"),
+            }
+        }
+    }
+}
 
 #[tokio::test]
 async fn killing_the_stream_leader_while_four_producers_publish_loses_nothing_and_doubles_nothing() {
@@ -30,10 +53,13 @@ async fn killing_the_stream_leader_while_four_producers_publish_loses_nothing_an
     let leader = info.cluster.and_then(|c| c.leader).expect("the stream has a leader");
 
     let events = events_to_publish();
-    let producers: Vec<_> = events
+    let mut producers: Vec<_> = events
         .chunks(events.len().div_ceil(PRODUCERS))
         .map(|part| tokio::spawn(publish(cluster.url(), part.to_vec())))
         .collect();
+    let over_http: Vec<Value> =
+        (0..HTTP_EVENTS).map(|i| offer("10006570", &format!("HTTP{}", i % 50), &format!("http-{i:04}"))).collect();
+    producers.push(tokio::spawn(post_until_accepted(service.base.clone(), over_http.clone())));
     // Kill the leader once a tenth of the events are in the log: ingestion is under way.
     let deadline = Instant::now() + Duration::from_secs(30);
     while crate::crash::log_count(&client, &service.base).await.map_or(0, |l| l.len()) < events.len() / 10 {
@@ -46,7 +72,7 @@ async fn killing_the_stream_leader_while_four_producers_publish_loses_nothing_an
         producer.await.unwrap();
     }
 
-    let published: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let published: HashSet<&str> = events.iter().chain(&over_http).map(|e| e["id"].as_str().unwrap()).collect();
     let last = every_event_once(&client, &service.base, &published, &format!("{leader} killed")).await;
     let info = js.get_stream(STREAM_NAME).await.unwrap().info().await.unwrap().clone();
     let new_leader = info.cluster.and_then(|c| c.leader).expect("the stream elected a new leader");
