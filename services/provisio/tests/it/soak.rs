@@ -61,6 +61,11 @@ pub(crate) async fn publish(nats_url: String, events: Vec<Value>) {
                     unacknowledged.push(e);
                 }
             }
+            if !unacknowledged.is_empty() {
+                // While a stream elects a leader, publishing fails at once ("no responders"):
+                // a pause keeps the producers from spinning on the cores the cluster needs.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         tokio::time::sleep(BATCH_EVERY).await;
     }
