@@ -7,8 +7,8 @@
 //! exactly once, and the reports equal a rebuild's. A replica count the servers cannot give
 //! stops the start.
 
-use crate::crash::{all_reports, reports_of_a_rebuild, start_with, wait_ready};
-use crate::helpers::offer;
+use crate::crash::{all_reports, log_count, reports_of_a_rebuild, start_with, wait_ready};
+use crate::helpers::{Db, config, database, offer, spawn_app_from};
 use crate::soak::{events_to_publish, every_event_once, publish};
 use async_nats::jetstream;
 use provisio_events::STREAM_NAME;
@@ -62,7 +62,7 @@ async fn killing_the_stream_leader_while_four_producers_publish_loses_nothing_an
     producers.push(tokio::spawn(post_until_accepted(service.base.clone(), over_http.clone())));
     // Kill the leader once a tenth of the events are in the log: ingestion is under way.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while crate::crash::log_count(&client, &service.base).await.map_or(0, |l| l.len()) < events.len() / 10 {
+    while log_count(&client, &service.base).await.map_or(0, |l| l.len()) < events.len() / 10 {
         assert!(Instant::now() < deadline, "ingestion did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -102,4 +102,27 @@ fn three_replicas_on_a_single_server_are_refused_at_start_up() {
             && said.contains("needs a JetStream cluster of at least N servers"),
         "{said}"
     );
+}
+
+#[tokio::test]
+async fn an_existing_stream_of_one_replica_is_given_the_three_asked_for() {
+    let cluster = NatsCluster::start(3);
+    let js = jetstream::new(provisio_ingest::connect_nats(&cluster.url(), "test").await.unwrap());
+    js.create_stream(jetstream::stream::Config {
+        name: STREAM_NAME.to_owned(),
+        subjects: vec![provisio_events::STREAM_SUBJECTS.to_owned()],
+        storage: jetstream::stream::StorageType::File,
+        num_replicas: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (database_url, database) = database(Db::Sqlite).await;
+    let mut config = config(database_url, Some(&cluster.url()), Default::default());
+    config.stream_replicas = 3;
+    let app = spawn_app_from(config, database).await;
+    let info = js.get_stream(STREAM_NAME).await.unwrap().info().await.unwrap().clone();
+    assert_eq!(info.config.num_replicas, 3, "the service changed the stream at start-up");
+    assert_eq!(info.cluster.map(|c| c.replicas.len()), Some(2), "a leader and two other copies");
+    app.stop().await;
 }
