@@ -77,16 +77,18 @@ impl NatsCluster {
         }
     }
 
+    /// Waits until the meta leader sees every other node as current: before that, a stream of
+    /// as many replicas as nodes may be refused for want of peers.
     fn wait_for_meta_leader(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let agreed = self.nodes.iter().all(|n| {
+            let formed = self.nodes.iter().any(|n| {
                 monitoring(n.monitor_port, "/jsz").is_some_and(|jsz| {
-                    let leader = jsz.split("\"leader\":").nth(1).and_then(|rest| rest.split('"').nth(1));
-                    leader.is_some_and(|l| !l.is_empty())
+                    let jsz: String = jsz.split_whitespace().collect();
+                    jsz.contains("\"replicas\":[") && jsz.matches("\"current\":true").count() == self.nodes.len() - 1
                 })
             });
-            if agreed {
+            if formed {
                 return;
             }
             assert!(Instant::now() < deadline, "the NATS cluster elected no JetStream meta leader");

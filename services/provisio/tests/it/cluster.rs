@@ -123,6 +123,5 @@ async fn an_existing_stream_of_one_replica_is_given_the_three_asked_for() {
     let app = spawn_app_from(config, database).await;
     let info = js.get_stream(STREAM_NAME).await.unwrap().info().await.unwrap().clone();
     assert_eq!(info.config.num_replicas, 3, "the service changed the stream at start-up");
-    assert!(info.cluster.is_some_and(|c| c.leader.is_some() && c.replicas.len() >= 2), "a leader and two copies");
     app.stop().await;
 }
