@@ -92,6 +92,8 @@ say "building"
 cargo test --workspace --no-run --quiet || failed+=("build")
 say "schemathesis against /openapi.json (short run; scripts/fuzz.sh runs a long one)"
 bash scripts/schemathesis.sh 20 || failed+=("schemathesis")
+say "deploy/: Kubernetes manifests (offline schemas), compose file, NATS configurations"
+bash scripts/check-deploy.sh || failed+=("deploy manifests")
 say "testing (PostgreSQL: $PROVISIO_TEST_POSTGRES_URL, nats-server: $nats_bin)"
 # --no-fail-fast: every test binary runs even after one fails (pipefail keeps cargo's status).
 cargo test --workspace --no-fail-fast -- --test-threads=4 2>&1 | tee "$state/cargo-test.log" || failed+=("cargo test")

@@ -15,6 +15,7 @@ mod raw;
 mod servers;
 mod service;
 mod snapshots;
+mod soak;
 mod stats;
 
 use anyhow::bail;
@@ -85,13 +86,20 @@ enum Command {
         #[arg(long)]
         postcodes: Option<std::path::PathBuf>,
     },
+    /// A steady load on a running deployment (scripts/soak.sh starts one), sampled over
+    /// time: memory of each process, report and publish latency, SSE throughput.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    if let Some(Command::Serve { database_url, nats_url, snapshot_every_events, postcodes }) = cli.command.take() {
-        return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events, postcodes));
+    match cli.command.take() {
+        Some(Command::Serve { database_url, nats_url, snapshot_every_events, postcodes }) => {
+            return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events, postcodes));
+        }
+        Some(Command::Soak(args)) => return runtime.block_on(soak::run(args)),
+        None => {}
     }
     if cli.small {
         cli.events = 5_000;

@@ -19,25 +19,48 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
-/// Creates the stream if it is absent, or brings its subjects and storage back to the contract's.
-pub(crate) async fn ensure_stream(js: &jetstream::Context) -> Result<(), IngestError> {
+/// Creates the stream if it is absent, or brings its subjects, storage and replicas back to
+/// the contract's and `--stream-replicas`. A replica count the servers cannot give (more than
+/// the cluster has, or any above one on a single server) is refused with the server's reason:
+/// running on fewer copies than asked would be a silent loss of the durability asked for.
+pub(crate) async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(), IngestError> {
     let config = stream::Config {
         name: STREAM_NAME.to_owned(),
         subjects: vec![STREAM_SUBJECTS.to_owned()],
         storage: stream::StorageType::File,
+        num_replicas: replicas,
         ..Default::default()
     };
-    let mut existing = js.get_or_create_stream(config.clone()).await.map_err(IngestError::nats)?;
+    let mut existing =
+        js.get_or_create_stream(config.clone()).await.map_err(|e| refused_replicas(e, replicas, None))?;
     let info = existing.info().await.map_err(IngestError::nats)?;
-    if info.config.subjects != config.subjects || info.config.storage != config.storage {
-        tracing::warn!(message = "Updating the stream to the contract's subjects and storage.", stream = STREAM_NAME);
-        js.update_stream(config).await.map_err(IngestError::nats)?;
+    let found = info.config.num_replicas.max(1);
+    if info.config.subjects != config.subjects || info.config.storage != config.storage || found != replicas {
+        tracing::warn!(
+            message = "Updating the stream to the contract's subjects and storage and to --stream-replicas.",
+            stream = STREAM_NAME,
+            replicas_found = found,
+            replicas_wanted = replicas,
+        );
+        js.update_stream(config).await.map_err(|e| refused_replicas(e, replicas, Some(found)))?;
     }
     Ok(())
 }
 
+/// The server's refusal to create or change the stream, worded for `--stream-replicas` when
+/// it answered (rather than timed out) and more than one replica was asked for or found.
+fn refused_replicas(error: jetstream::context::CreateStreamError, wanted: usize, found: Option<usize>) -> IngestError {
+    let answered = matches!(error.kind(), jetstream::context::CreateStreamErrorKind::JetStream(_));
+    if answered && (wanted > 1 || found.is_some_and(|f| f != wanted)) {
+        IngestError::StreamReplicas { wanted, found, reason: error.to_string() }
+    } else {
+        IngestError::nats(error)
+    }
+}
+
 pub(crate) struct ConsumerConfig {
     pub(crate) name: String,
+    pub(crate) stream_replicas: usize,
     pub(crate) max_batch: usize,
 }
 
@@ -71,7 +94,7 @@ async fn consume(
     config: &ConsumerConfig,
     shutdown: &CancellationToken,
 ) -> Result<(), IngestError> {
-    ensure_stream(js).await?;
+    ensure_stream(js, config.stream_replicas).await?;
     let mut checkpoint = shared.store.checkpoint(&config.name).await?;
     let stream = js.get_stream(STREAM_NAME).await.map_err(IngestError::nats)?;
     // The server's idea of what was acked may be ahead of or behind SQL; SQL wins.

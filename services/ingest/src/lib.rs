@@ -39,7 +39,9 @@ pub const KEY_ID_HEADER: &str = "Provisio-Key-Id";
 pub const SERVICE_TOKEN_HEADER: &str = "Provisio-Service-Token";
 pub use metrics::Metrics;
 
+use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
 use provisio_events::Event;
 use provisio_events::subject_for;
 use provisio_events::vocab::Vocab;
@@ -64,6 +66,13 @@ pub enum IngestError {
     Nats(String),
     #[error(transparent)]
     Connect(#[from] NatsConnectError),
+    #[error(
+        "the stream {stream} cannot have {wanted} replicas (--stream-replicas){}: {reason}; a stream of N \
+         replicas needs a JetStream cluster of at least N servers (list them all in --nats-url)",
+        .found.map(|f| format!(", it has {f}")).unwrap_or_default(),
+        stream = provisio_events::STREAM_NAME
+    )]
+    StreamReplicas { wanted: usize, found: Option<usize>, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,6 +95,8 @@ pub struct IngestConfig {
     pub consumer_name: String,
     /// Most messages committed in one transaction.
     pub max_batch: usize,
+    /// How many servers of the JetStream cluster keep each message of the stream.
+    pub stream_replicas: usize,
     /// How long an HTTP request waits for JetStream-routed events to become durable.
     pub commit_wait: Duration,
     /// What one event may be: the same limits as over HTTP.
@@ -101,6 +112,7 @@ impl Default for IngestConfig {
             nats_url: None,
             consumer_name: "provisio".into(),
             max_batch: 1_000,
+            stream_replicas: 1,
             commit_wait: Duration::from_secs(30),
             event_limits: EventLimits::default(),
             writes_the_log: true,
@@ -217,9 +229,12 @@ impl Ingest {
             }
             Some(client) => {
                 let js = async_nats::jetstream::new(client);
-                jetstream::ensure_stream(&js).await?;
-                let consumer =
-                    jetstream::ConsumerConfig { name: config.consumer_name.clone(), max_batch: config.max_batch };
+                jetstream::ensure_stream(&js, config.stream_replicas).await?;
+                let consumer = jetstream::ConsumerConfig {
+                    name: config.consumer_name.clone(),
+                    stream_replicas: config.stream_replicas,
+                    max_batch: config.max_batch,
+                };
                 tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
                 Route::Nats(Box::new(js))
             }
@@ -292,7 +307,7 @@ impl Ingest {
         let ids: Vec<String> = events.iter().map(|c| c.event.id.to_string()).collect();
         // Register before publishing, so a commit cannot slip between the two.
         let receivers: Vec<_> = ids.iter().map(|id| self.shared.waiters.register(id)).collect();
-        let mut acks = Vec::with_capacity(events.len());
+        let mut messages = Vec::with_capacity(events.len());
         for (c, id) in events.iter().zip(&ids) {
             let subject = subject_for(&c.event.source, c.event.event_type());
             let mut publish = PublishMessage::build().payload(c.raw.clone().into()).message_id(id);
@@ -303,14 +318,20 @@ impl Ingest {
             if c.event.source == provisio_events::Source::Public {
                 publish = publish.header(SERVICE_TOKEN_HEADER, self.shared.service_token.as_str());
             }
-            acks.push(js.send_publish(subject, publish).await.map_err(IngestError::nats)?);
+            messages.push((subject, publish));
+        }
+        let mut acks = Vec::with_capacity(events.len());
+        for (subject, message) in &messages {
+            acks.push(js.send_publish(subject.clone(), message.clone()).await);
         }
         let deadline = tokio::time::Instant::now() + self.commit_wait;
         let mut out = Vec::with_capacity(events.len());
-        for ((ack, rx), id) in acks.into_iter().zip(receivers).zip(&ids) {
-            let ack = ack.await.map_err(IngestError::nats)?;
+        for (((ack, rx), id), (subject, message)) in acks.into_iter().zip(receivers).zip(&ids).zip(&messages) {
+            let (ack, republished) = acknowledged(js, ack, subject, message, deadline).await?;
             let answer = tokio::time::timeout_at(deadline, async {
-                if ack.duplicate {
+                // Published again, a duplicate is most likely the first copy, stored though
+                // its acknowledgement was lost: its commit answers, as for a new event.
+                if ack.duplicate && !republished {
                     // JetStream dropped it as a re-send within its window: the first copy is
                     // either stored already or on its way to the store.
                     if let Some(p) = self.shared.store.positions_of(std::slice::from_ref(id)).await?.get(id) {
@@ -361,5 +382,44 @@ impl Ingest {
     /// Whether the NATS connection is up right now; `None` without NATS (in-process bus).
     pub fn nats_connected(&self) -> Option<bool> {
         self.nats().map(|c| c.connection_state() == async_nats::connection::State::Connected)
+    }
+}
+
+/// Pause between attempts to publish a message whose acknowledgement failed.
+const REPUBLISH_PAUSE: Duration = Duration::from_millis(250);
+
+/// The acknowledgement of a publish, and whether it took more than one attempt. One that
+/// fails because its server died or the stream is electing a leader is published again, with
+/// the same `Nats-Msg-Id`, until `deadline`: JetStream drops the copy when the first was stored
+/// after all, and the log's unique ids catch a copy sent after JetStream's window.
+async fn acknowledged(
+    js: &async_nats::jetstream::Context,
+    first: Result<PublishAckFuture, PublishError>,
+    subject: &str,
+    message: &PublishMessage,
+    deadline: tokio::time::Instant,
+) -> Result<(PublishAck, bool), IngestError> {
+    let (mut attempt, mut republished) = (first, false);
+    loop {
+        let error = match attempt {
+            Ok(ack) => match ack.await {
+                Ok(ack) => return Ok((ack, republished)),
+                Err(error) => error,
+            },
+            Err(error) => error,
+        };
+        let hopeless = matches!(
+            error.kind(),
+            PublishErrorKind::MaxPayloadExceeded
+                | PublishErrorKind::WrongLastMessageId
+                | PublishErrorKind::WrongLastSequence
+        );
+        if hopeless || tokio::time::Instant::now() + REPUBLISH_PAUSE >= deadline {
+            return Err(IngestError::nats(error));
+        }
+        tracing::debug!(message = "Publishing again after a failed acknowledgement.", %error);
+        tokio::time::sleep(REPUBLISH_PAUSE).await;
+        attempt = js.send_publish(subject.to_owned(), message.clone()).await;
+        republished = true;
     }
 }

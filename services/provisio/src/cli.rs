@@ -61,12 +61,18 @@ pub struct StoreArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BusArgs {
     /// NATS server with JetStream, e.g. nats://127.0.0.1:4222, or nats://USER:PASSWORD@HOST:PORT
-    /// (replies then come on the user's own inbox, _INBOX_<USER>). Without it, an in-process bus.
+    /// (replies then come on the user's own inbox, _INBOX_<USER>); the servers of a cluster
+    /// separated by commas. Without it, an in-process bus.
     #[arg(long, env = "PROVISIO_NATS_URL", hide_env_values = true)]
     pub nats_url: Option<String>,
     /// Name of the durable JetStream consumer (and of its checkpoint in SQL).
     #[arg(long, env = "PROVISIO_CONSUMER", default_value = "provisio")]
     pub consumer: String,
+    /// How many NATS servers keep each message of the stream LP_EVENTS (a JetStream cluster of
+    /// at least that many). An existing stream with another count is changed at start-up, or
+    /// the start is refused when the servers cannot.
+    #[arg(long, env = "PROVISIO_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub stream_replicas: u8,
 }
 
 /// Flags of a running service, whatever its store and bus.

@@ -40,6 +40,8 @@ pub struct Config {
     pub database_url: String,
     pub nats_url: Option<String>,
     pub consumer: String,
+    /// How many servers keep each message of `LP_EVENTS` (`--stream-replicas`).
+    pub stream_replicas: usize,
     pub max_batch: usize,
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
@@ -59,6 +61,7 @@ impl Config {
             database_url: database_url.to_owned(),
             nats_url: bus.and_then(|b| b.nats_url.clone()),
             consumer: bus.map_or_else(|| IngestConfig::default().consumer_name, |b| b.consumer.clone()),
+            stream_replicas: bus.map_or(1, |b| usize::from(b.stream_replicas)),
             max_batch: server.max_batch,
             insecure_no_auth: server.insecure_no_auth,
             limits: (&server.limits).into(),
@@ -88,7 +91,7 @@ impl Application {
             .await
             .with_context(|| format!("opening the event store at {}", redact_url(&config.database_url)))?;
         roles::check(config.role, store.backend(), config.nats_url.is_some())?;
-        let leadership = roles::lead(&store, config.role).await?;
+        let leadership = roles::lead_answering_health(&store, config.role, &config.listen).await?;
         let writes = config.role.writes();
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();
@@ -96,6 +99,7 @@ impl Application {
             nats_url: config.nats_url.clone(),
             consumer_name: config.consumer.clone(),
             max_batch: config.max_batch.max(1),
+            stream_replicas: config.stream_replicas,
             event_limits: config.limits.events.clone(),
             writes_the_log: writes,
             ..Default::default()

@@ -8,7 +8,9 @@
 //! roles themselves live in `ingest` (writing or following the log) and `projector`
 //! (recording or not). The engine knows nothing of them.
 
+use anyhow::Context;
 use provisio_store::{Backend, Lead, Leadership, Store};
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -106,6 +108,41 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
         }
         tokio::time::sleep(STANDBY_POLL).await;
     }
+}
+
+/// [`lead`], with the port answering while a writer stands by: `/healthz` says it is alive
+/// and everything else `503` (standing by), so an orchestrator keeps the process and sends it
+/// no traffic. The port is released once it leads, and the service binds it again.
+pub async fn lead_answering_health(
+    store: &Store,
+    role: Role,
+    listen: &str,
+) -> anyhow::Result<Option<Arc<Mutex<Leadership>>>> {
+    if role != Role::Writer || store.backend() == Backend::Sqlite {
+        return lead(store, role).await;
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(
+        axum::serve(listener, standby_router()).with_graceful_shutdown(stop.clone().cancelled_owned()).into_future(),
+    );
+    let led = lead(store, role).await;
+    stop.cancel();
+    let _ = server.await;
+    led
+}
+
+/// What a standby writer answers. Every answer closes its connection, so no client keeps one
+/// open past the hand-over to the service's own listener.
+fn standby_router() -> axum::Router {
+    use axum::http::{StatusCode, header};
+    let close = [(header::CONNECTION, "close")];
+    axum::Router::new().route("/healthz", axum::routing::get(move || async move { (close, "ok: standing by") })).fallback(
+        move || async move {
+            let retry = [(header::CONNECTION, "close"), (header::RETRY_AFTER, "5")];
+            (StatusCode::SERVICE_UNAVAILABLE, retry, "not ready: standing by, another writer leads")
+        },
+    )
 }
 
 /// Checks the leadership every second until shutdown. When the lock's session is lost (the

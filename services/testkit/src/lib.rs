@@ -1,9 +1,12 @@
 //! Test support shared by the workspace's integration tests: a fresh PostgreSQL database per
 //! test, a SQLite file per test, and a private `nats-server` with JetStream per test, so tests
-//! run in parallel without seeing each other's data. Real servers, never mocks.
+//! run in parallel without seeing each other's data; a JetStream cluster of three of them for
+//! the tests of a node's death. Real servers, never mocks.
 
+mod nats_cluster;
 mod proxy;
 
+pub use nats_cluster::{ClusterNode, NatsCluster};
 pub use proxy::TcpProxy;
 
 use sqlx::{Connection, Executor};

@@ -224,22 +224,24 @@ async fn kill_9_in_the_middle_of_a_projection_then_restart_gives_the_reports_of_
     let after_crash = all_reports(&client, &service.base, last).await;
     service.child.kill().unwrap();
     service.child.wait().unwrap();
+    let rebuilt = reports_of_a_rebuild(&client, &database_url, last).await;
+    assert!(after_crash.as_object().unwrap().len() >= 12, "three partnerships, four reports each");
+    assert_eq!(after_crash, rebuilt, "reports after a crash equal a rebuild from the log");
+}
 
+/// Forgets the read model of `database_url` and builds it again from the log (`provisio
+/// rebuild`, which must reach `last`), then answers every report of a service started on it.
+pub(crate) async fn reports_of_a_rebuild(client: &reqwest::Client, database_url: &str, last: i64) -> Value {
     let rebuild = Command::new(env!("CARGO_BIN_EXE_provisio"))
-        .args(["rebuild", "--database-url", &database_url])
+        .args(["rebuild", "--database-url", database_url])
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
     assert!(rebuild.status.success(), "{}", String::from_utf8_lossy(&rebuild.stderr));
     assert!(String::from_utf8_lossy(&rebuild.stdout).contains(&format!("through position {last}")));
-
-    let mut service = start_in_process(&database_url);
-    wait_ready(&client, &service.base).await;
-    let rebuilt = all_reports(&client, &service.base, last).await;
-    service.child.kill().ok();
-    service.child.wait().ok();
-    assert!(after_crash.as_object().unwrap().len() >= 12, "three partnerships, four reports each");
-    assert_eq!(after_crash, rebuilt, "reports after a crash equal a rebuild from the log");
+    let service = start_in_process(database_url);
+    wait_ready(client, &service.base).await;
+    all_reports(client, &service.base, last).await
 }
 
 pub(crate) fn start_in_process(database_url: &str) -> Service {

@@ -1,10 +1,16 @@
 //! PostgreSQL away for a while (cut at a proxy between the service and the shared server):
 //! known keys keep reading reports from memory, writes are refused at once with `503` and
-//! `Retry-After`, and the service recovers when the database is back.
+//! `Retry-After`, and the service recovers when the database is back. Producers publishing
+//! to JetStream meanwhile lose nothing: the stream keeps their events, `/readyz` says the
+//! database is away, and the backlog drains into the log once it is back.
 
+use crate::crash::{start_service, wait_ready};
 use crate::helpers::*;
+use crate::soak::{events_to_publish, every_event_once, publish};
+use async_nats::jetstream;
 use provisio_testkit::TestDatabase;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The issue saw 30 s outages; a shorter one keeps the suite quick. It starts 5 s after the
@@ -93,4 +99,50 @@ async fn with_the_database_away_reads_go_on_from_memory_and_writes_are_refused_q
     let (status, report, _) = read(format!("{report_path}?min_position={last}")).await;
     assert_eq!(status, 200, "the reports caught up: {report}");
     app.stop().await;
+}
+
+/// How long PostgreSQL is away while producers publish: the issue's 10 s.
+const INGEST_OUTAGE: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn events_published_while_the_database_is_away_wait_in_the_stream_and_drain_after() {
+    let nats = provisio_testkit::NatsServer::start();
+    let proxy = provisio_testkit::TcpProxy::before_postgres().await;
+    let database = provisio_testkit::postgres_database().await;
+    let client = reqwest::Client::new();
+    let service = start_service(&proxy.postgres_url(&database.url), &nats.url);
+    wait_ready(&client, &service.base).await;
+    let js = jetstream::new(async_nats::connect(&nats.url).await.unwrap());
+    let stored = || async { js.get_stream("LP_EVENTS").await.unwrap().info().await.unwrap().state.messages };
+
+    let events = events_to_publish();
+    let publisher = tokio::spawn(publish(nats.url.clone(), events.clone()));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.cut();
+    let cut_at = Instant::now();
+    let in_stream_at_cut = stored().await;
+    let mut answers = Vec::new();
+    while cut_at.elapsed() < INGEST_OUTAGE {
+        // The readiness probe gives the database a second to answer (health.rs).
+        if cut_at.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        let r = client.get(format!("{}/readyz", service.base)).send().await.unwrap();
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let in_stream_after_cut = stored().await;
+    proxy.restore().await;
+    assert!(!answers.is_empty());
+    for (status, body) in &answers {
+        assert_eq!(*status, 503, "not ready while the database is away: {body}");
+        assert!(body.contains("the database (postgres) is unreachable"), "{body}");
+    }
+    assert!(in_stream_after_cut > in_stream_at_cut, "JetStream took events while the database was away");
+    publisher.await.unwrap();
+
+    let published: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    every_event_once(&client, &service.base, &published, "after a 10 s outage").await;
+    wait_ready(&client, &service.base).await;
 }

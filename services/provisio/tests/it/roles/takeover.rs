@@ -18,8 +18,16 @@ async fn a_standby_writer_takes_over_from_a_killed_one_and_loses_or_doubles_noth
     let client = reqwest::Client::new();
     let mut active = start_role(&database.url, Some(&nats.url), "writer");
     wait_ready(&client, &active.base).await;
-    // Standing by: it does not listen until it leads.
+    // Standing by, it says it is alive and not ready, so an orchestrator keeps it idle.
     let standby = start_role(&database.url, Some(&nats.url), "writer");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{}/healthz", standby.base)).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the standby writer does not answer /healthz");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let standing_by = client.get(format!("{}/readyz", standby.base)).send().await.unwrap();
+    assert_eq!(standing_by.status(), 503);
+    assert!(standing_by.text().await.unwrap().contains("standing by"));
     let events = provisio::demo::generate(5);
     let total = events.len();
     let publisher = tokio::spawn(crate::soak::publish(nats.url.clone(), events.clone()));

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The soak of issue 18 (not part of CI): the whole deployment on this machine (three NATS
+# nodes in one JetStream cluster, PostgreSQL, two writers, two readers, each a process of its
+# own on loopback) under a steady load for 30 minutes: 2,000 events/s published to JetStream,
+# 64 report clients and 200 SSE clients on the readers. Every 10 s a row: each process's
+# memory, report and publish latency, SSE throughput. Writes soak.md (the table, with the
+# drift of memory and p99 after warm-up) and soak.svg (the plot) for BENCHMARKS.md.
+#   scripts/soak.sh [--minutes N] [--rate N] [--out DIR] [--debug]
+# (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
+# Needs nats-server (PROVISIO_NATS_SERVER) and a PostgreSQL server (PROVISIO_TEST_POSTGRES_URL,
+# default postgres://postgres@127.0.0.1:5432/test) on which it makes, then drops, a database.
+# A binary without `serve --role` (before the roles of issue 18) runs one service in place of
+# the writers and readers, and says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes=30 rate=2000 out="$(pwd)/.ci/state/soak" profile=release
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) minutes=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --debug) profile=debug; shift ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--out DIR] [--debug]" >&2; exit 2 ;;
+  esac
+done
+nats_server=${PROVISIO_NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
+admin=${PROVISIO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+work=$(mktemp -d)
+database="provisio_soak_$$"
+database_url="${admin%/*}/$database"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql "$admin" -qc "drop database if exists $database with (force)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "==> building ($profile)"
+cargo build --profile "${profile/debug/dev}" -q -p provisio -p provisio-bench
+bin=target/$profile/provisio
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+echo "==> three NATS nodes"
+routes=() clients=() names=()
+for i in 1 2 3; do routes+=("nats://127.0.0.1:$(free_port)"); clients+=("nats://127.0.0.1:$(free_port)"); done
+route_list=$(IFS=,; echo "${routes[*]}")
+for i in 0 1 2; do
+  mkdir -p "$work/nats-$i"
+  "$nats_server" -a 127.0.0.1 -p "${clients[$i]##*:}" -n "nats-$i" -js -sd "$work/nats-$i" \
+    --cluster_name soak --cluster "${routes[$i]}" --routes "$route_list" >"$work/nats-$i.log" 2>&1 &
+  pids+=($!)
+  names+=("nats-$i=$!")
+done
+nats_url=$(IFS=,; echo "${clients[*]}")
+until grep -q "JetStream cluster new metadata leader" "$work"/nats-*.log; do sleep 0.5; done
+
+psql "$admin" -qc "create database $database" >/dev/null
+common=(--database-url "$database_url" --nats-url "$nats_url" --stream-replicas 3
+  --insecure-no-auth --rate-limit 0 --sse-per-key 1000)
+readers=()
+start() { # NAME FLAGS…: a service on a free port; its URL in $url
+  local name=$1 port
+  shift
+  port=$(free_port)
+  RUST_LOG=warn "$bin" serve --listen "127.0.0.1:$port" "${common[@]}" "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name=$!")
+  url="http://127.0.0.1:$port"
+}
+if "$bin" serve --help | grep -q -- '--role'; then
+  echo "==> PostgreSQL database $database, two writers, two readers"
+  start writer-1 --role writer
+  start writer-2 --role writer
+  start reader-1 --role reader && readers+=("$url")
+  start reader-2 --role reader && readers+=("$url")
+else
+  echo "==> PostgreSQL database $database; this binary has no --role: ONE service stands for the writers and readers"
+  start service && readers+=("$url")
+fi
+for reader in "${readers[@]}"; do
+  until curl -fsS "$reader/readyz" >/dev/null 2>&1; do sleep 0.5; done
+done
+
+echo "==> $minutes min at $rate events/s, 64 report clients, 200 SSE clients"
+target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \
+  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --duration-secs $((minutes * 60)) --out "$out"

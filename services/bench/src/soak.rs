@@ -1,0 +1,341 @@
+//! `provisio-bench soak`: a steady load on a deployment that is already running (the
+//! processes `scripts/soak.sh` starts: three NATS nodes, PostgreSQL, writers and readers). It
+//! publishes at a fixed rate to JetStream, keeps report clients and SSE clients busy on the
+//! readers, and every `--sample-secs` writes one row: each process's resident memory, the
+//! report latency, the publish acknowledgement latency, what the SSE clients received. At the
+//! end: the table as Markdown and a plot as SVG (memory and p99 over time), for BENCHMARKS.md.
+
+use crate::data::{World, partnership_id};
+use crate::raw;
+use crate::servers::memory_of;
+use crate::stats::Latency;
+use async_nats::jetstream::message::PublishMessage;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SoakArgs {
+    /// Every NATS server of the cluster, separated by commas.
+    #[arg(long)]
+    nats_url: String,
+    /// Base URL of each reader (reports and SSE are spread over them), separated by commas.
+    #[arg(long, value_delimiter = ',')]
+    readers: Vec<String>,
+    /// The processes whose memory is sampled, as NAME=PID, separated by commas.
+    #[arg(long, value_delimiter = ',')]
+    pids: Vec<String>,
+    /// Events published per second.
+    #[arg(long, default_value_t = 2_000.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 64)]
+    report_clients: usize,
+    #[arg(long, default_value_t = 200)]
+    sse_clients: usize,
+    #[arg(long, default_value_t = 1_800)]
+    duration_secs: u64,
+    #[arg(long, default_value_t = 10)]
+    sample_secs: u64,
+    /// Where soak.md (the table) and soak.svg (the plot) are written.
+    #[arg(long)]
+    out: std::path::PathBuf,
+}
+
+/// What the clients measured since the last sample.
+#[derive(Default)]
+struct Window {
+    report_ms: Mutex<Vec<f64>>,
+    ack_ms: Mutex<Vec<f64>>,
+    published: AtomicU64,
+    sse_events: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// One row of the table.
+struct Sample {
+    at_secs: f64,
+    rss_mib: Vec<f64>,
+    published_per_sec: f64,
+    reports_per_sec: f64,
+    report: Latency,
+    ack: Latency,
+    sse_per_sec: f64,
+    errors: u64,
+}
+
+pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
+    let processes: Vec<(String, u32)> = args
+        .pids
+        .iter()
+        .map(|p| {
+            let (name, pid) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("--pids takes NAME=PID, not {p}"))?;
+            Ok((name.to_owned(), pid.parse()?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(!args.readers.is_empty(), "--readers names at least one reader");
+    let mut world = World::new(4, 40);
+    let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup()).collect();
+    println!("Publishing {} setup events (4 partnerships, 40 providers)…", setup.len());
+    raw::publish_all(&args.nats_url, &setup, 4, None).await?;
+
+    let window = Arc::new(Window::default());
+    let samples_wanted = (args.duration_secs / args.sample_secs.max(1)).max(1);
+    // The clients go on a little past the last sample, so its window is a full one.
+    let deadline = Instant::now() + Duration::from_secs(args.duration_secs + 2);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(args.report_clients).build()?;
+    let mut tasks = Vec::new();
+    for c in 0..args.report_clients {
+        let url =
+            format!("{}/v1/partnerships/{}/gaps", args.readers[c % args.readers.len()], partnership_id(c as u32 % 4));
+        tasks.push(tokio::spawn(report_client(http.clone(), url, window.clone(), deadline)));
+    }
+    for c in 0..args.sse_clients {
+        let url = format!("{}/v1/partnerships/{}/live", args.readers[c % args.readers.len()], partnership_id(0));
+        tasks.push(tokio::spawn(sse_client(url, window.clone(), deadline)));
+    }
+    tasks.push(tokio::spawn(publisher(args.nats_url.clone(), world, args.rate, window.clone(), deadline)));
+
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let names: Vec<&str> = processes.iter().map(|(n, _)| n.as_str()).collect();
+    println!(
+        "| s | {} | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
+        names.join(" MiB | ") + " MiB"
+    );
+    let mut last = Instant::now();
+    for _ in 0..samples_wanted {
+        tokio::time::sleep(Duration::from_secs(args.sample_secs)).await;
+        let secs = last.elapsed().as_secs_f64();
+        last = Instant::now();
+        let report = Latency::of(std::mem::take(&mut *window.report_ms.lock().await));
+        let sample = Sample {
+            at_secs: started.elapsed().as_secs_f64(),
+            rss_mib: processes
+                .iter()
+                .map(|(_, pid)| memory_of(&format!("/proc/{pid}/status")).1 as f64 / 1_048_576.0)
+                .collect(),
+            published_per_sec: window.published.swap(0, Ordering::Relaxed) as f64 / secs,
+            reports_per_sec: report.count as f64 / secs,
+            report,
+            ack: Latency::of(std::mem::take(&mut *window.ack_ms.lock().await)),
+            sse_per_sec: window.sse_events.swap(0, Ordering::Relaxed) as f64 / secs,
+            errors: window.errors.swap(0, Ordering::Relaxed),
+        };
+        println!("{}", row(&sample));
+        samples.push(sample);
+    }
+    for t in tasks {
+        t.await??;
+    }
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("soak.md"), table(&names, &samples, &args))?;
+    std::fs::write(args.out.join("soak.svg"), plot(&names, &samples))?;
+    println!("Wrote {} and soak.svg", args.out.join("soak.md").display());
+    Ok(())
+}
+
+fn row(s: &Sample) -> String {
+    let rss: Vec<String> = s.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
+    format!(
+        "| {:.0} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+        s.at_secs,
+        rss.join(" | "),
+        s.published_per_sec,
+        s.reports_per_sec,
+        s.report.p50,
+        s.report.p99,
+        s.ack.p99,
+        s.sse_per_sec,
+        s.errors
+    )
+}
+
+/// The table, and the two drifts the issue bounds: memory after warm-up (the first fifth of
+/// the run) to the end, and p99 of the first samples after warm-up against the last.
+fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
+    let mut out = format!(
+        "{} s at {:.0} events/s, {} report clients, {} SSE clients, {} readers\n\n",
+        args.duration_secs,
+        args.rate,
+        args.report_clients,
+        args.sse_clients,
+        args.readers.len()
+    );
+    let _ = writeln!(
+        out,
+        "| s | {} MiB | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
+        names.join(" MiB | ")
+    );
+    let _ = writeln!(out, "|{}", "---:|".repeat(names.len() + 8));
+    for s in samples {
+        let _ = writeln!(out, "{}", row(s));
+    }
+    let warm = samples.len() / 5;
+    if let (Some(first), Some(last)) = (samples.get(warm), samples.last()) {
+        let _ = writeln!(out);
+        for (i, name) in names.iter().enumerate() {
+            let drift = (last.rss_mib[i] - first.rss_mib[i]) / first.rss_mib[i].max(1e-9) * 100.0;
+            let _ = writeln!(
+                out,
+                "- {name}: {:.0} MiB after warm-up, {:.0} MiB at the end ({drift:+.1} %)",
+                first.rss_mib[i], last.rss_mib[i]
+            );
+        }
+        let _ = writeln!(
+            out,
+            "- report p99: {:.2} ms after warm-up, {:.2} ms at the end",
+            first.report.p99, last.report.p99
+        );
+    }
+    out
+}
+
+/// Two panels over time: each process's resident memory, and the report and ack p99.
+fn plot(names: &[&str], samples: &[Sample]) -> String {
+    const COLOURS: [&str; 8] = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+    let (w, h, pad) = (800.0, 260.0, 50.0);
+    let t_max = samples.last().map_or(1.0, |s| s.at_secs).max(1.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n",
+        2.0 * h
+    );
+    let mut panel = |top: f64, title: &str, series: Vec<(String, Vec<f64>)>| {
+        let y_max =
+            series.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).fold(1.0, f64::max) * 1.1;
+        let _ = writeln!(svg, "<text x=\"{pad}\" y=\"{}\">{title} (max {y_max:.1})</text>", top + 20.0);
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{pad}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>",
+            top + 30.0,
+            w - 2.0 * pad,
+            h - 60.0
+        );
+        for (i, (name, values)) in series.iter().enumerate() {
+            let points: Vec<String> = samples
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| v.is_finite())
+                .map(|(s, v)| {
+                    let x = pad + s.at_secs / t_max * (w - 2.0 * pad);
+                    let y = top + h - 30.0 - v / y_max * (h - 60.0);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            let colour = COLOURS[i % COLOURS.len()];
+            let _ = writeln!(
+                svg,
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
+                points.join(" ")
+            );
+            let _ = writeln!(
+                svg,
+                "<text x=\"{}\" y=\"{}\" fill=\"{colour}\">{name}</text>",
+                w - pad - 150.0,
+                top + 45.0 + 14.0 * i as f64
+            );
+        }
+    };
+    panel(
+        0.0,
+        "resident memory, MiB",
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), samples.iter().map(|s| s.rss_mib[i]).collect()))
+            .collect(),
+    );
+    panel(
+        h,
+        "p99, ms",
+        vec![
+            ("report p99".into(), samples.iter().map(|s| s.report.p99).collect()),
+            ("publish ack p99".into(), samples.iter().map(|s| s.ack.p99).collect()),
+        ],
+    );
+    let _ = writeln!(svg, "<text x=\"{pad}\" y=\"{}\">time, 0 to {t_max:.0} s</text>", 2.0 * h - 8.0);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+async fn report_client(
+    http: reqwest::Client,
+    url: String,
+    window: Arc<Window>,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    while Instant::now() < deadline {
+        let t = Instant::now();
+        let answered = match http.get(&url).send().await {
+            Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        if answered {
+            window.report_ms.lock().await.push(t.elapsed().as_secs_f64() * 1e3);
+        } else {
+            window.errors.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Follows a live stream, counting its events; a dropped stream is opened again.
+async fn sse_client(url: String, window: Arc<Window>, deadline: Instant) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    while Instant::now() < deadline {
+        let Ok(mut response) = http.get(&url).send().await else {
+            window.errors.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline.into(), response.chunk()).await {
+            let events = chunk.split(|b| *b == b'\n').filter(|line| line.starts_with(b"id:")).count();
+            window.sse_events.fetch_add(events as u64, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+/// Publishes the live events at `rate` against the clock; a separate task awaits the acks.
+async fn publisher(
+    nats_url: String,
+    mut world: World,
+    rate: f64,
+    window: Arc<Window>,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    let js = raw::connect(&nats_url).await?;
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<(Instant, async_nats::jetstream::context::PublishAckFuture)>(65_536);
+    let acks = {
+        let window = window.clone();
+        tokio::spawn(async move {
+            while let Some((sent, ack)) = rx.recv().await {
+                match ack.await {
+                    Ok(_) => window.ack_ms.lock().await.push(sent.elapsed().as_secs_f64() * 1e3),
+                    Err(_) => _ = window.errors.fetch_add(1, Ordering::Relaxed),
+                }
+            }
+        })
+    };
+    let start = tokio::time::Instant::now();
+    let mut k = 0u64;
+    while Instant::now() < deadline {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / rate)).await;
+        let e = world.live_event(k);
+        k += 1;
+        let message = PublishMessage::build().payload(e.body).message_id(e.id.as_str());
+        match js.send_publish(e.subject, message).await {
+            Ok(ack) => {
+                window.published.fetch_add(1, Ordering::Relaxed);
+                tx.send((Instant::now(), ack)).await?;
+            }
+            Err(_) => _ = window.errors.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+    drop(tx);
+    acks.await?;
+    Ok(())
+}
