@@ -137,12 +137,12 @@ pub async fn lead_answering_health(
 fn standby_router() -> axum::Router {
     use axum::http::{StatusCode, header};
     let close = [(header::CONNECTION, "close")];
-    axum::Router::new().route("/healthz", axum::routing::get(move || async move { (close, "ok: standing by") })).fallback(
-        move || async move {
+    axum::Router::new()
+        .route("/healthz", axum::routing::get(move || async move { (close, "ok: standing by") }))
+        .fallback(move || async move {
             let retry = [(header::CONNECTION, "close"), (header::RETRY_AFTER, "5")];
             (StatusCode::SERVICE_UNAVAILABLE, retry, "not ready: standing by, another writer leads")
-        },
-    )
+        })
 }
 
 /// Checks the leadership every second until shutdown. When the lock's session is lost (the
