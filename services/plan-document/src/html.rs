@@ -16,8 +16,9 @@ th{background:#f3f2f1}td.n{white-space:nowrap}.bar{margin:.4rem 0}.track{backgro
 .s-none{background:#d4351c;color:#fff}.s-low{background:#f47738}.s-part{background:#ffdd00}.s-full{background:#85d19a}.s-nodemand{background:#dcdcdc}\
 @media print{body{margin:0;max-width:none}.title{page-break-after:always}h2{page-break-after:avoid}tr{page-break-inside:avoid}}";
 
-/// Escapes text for HTML element content and attribute values.
-fn esc(out: &mut String, text: &str) {
+/// Escapes text for HTML element content and attribute values (double- or single-quoted);
+/// the public finder's pages use it too.
+pub fn esc(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

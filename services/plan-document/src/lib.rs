@@ -15,6 +15,8 @@ mod model;
 mod pdf;
 mod text;
 
+pub use html::esc as escape_html;
+
 use serde_json::Value;
 
 /// The plan as one self-contained HTML page.

@@ -85,14 +85,20 @@ fn default_places_fill_the_oxford_presentations_that_give_none() {
     assert_eq!(out.report.venues, 5);
 }
 
-#[test]
-fn the_open_university_feed_with_bom_and_crlf_gives_several_presentations_per_course() {
+/// The Open University's feed names neither its UKPRN nor levels, ages, places or areas.
+fn open_university_options() -> ImportOptions {
     let mut o = options();
     o.ukprn = Some(vocab("10007773"));
     o.default_level = Some(Level::L4);
     o.default_age_group = Some(AgeGroup::Age19Plus);
     o.default_places = NonZeroU32::new(500);
     o.default_area = Some(vocab("E06000042"));
+    o
+}
+
+#[test]
+fn the_open_university_feed_with_bom_and_crlf_gives_several_presentations_per_course() {
+    let o = open_university_options();
     let out = import_file(&real_xcri("open-university-example.xml"), &o);
     let r = &out.report;
     assert_eq!((r.encoding, r.bom, r.rows_read, r.offers, r.rows_rejected), (TextEncoding::Utf8, true, 4, 4, 0));
@@ -236,12 +242,7 @@ fn files_that_are_not_xcri_catalogs_fail_whole() {
 
 #[test]
 fn the_public_fields_of_a_real_feed_arrive_and_http_pages_are_left_out_with_a_warning() {
-    let mut o = options();
-    o.ukprn = Some(vocab("10007773"));
-    o.default_level = Some(Level::L4);
-    o.default_age_group = Some(AgeGroup::Age19Plus);
-    o.default_places = NonZeroU32::new(500);
-    o.default_area = Some(vocab("E06000042"));
+    let o = open_university_options();
     let out = import_file(&real_xcri("open-university-example.xml"), &o);
     let offers = offers(&out.events);
     let a174 = &offers.iter().find(|(_, o)| o.offer_id.as_str() == "A1742011E").unwrap().1.public;

@@ -10,16 +10,7 @@ use std::fmt::Write;
 /// `text` safe inside an element or a double- or single-quoted attribute.
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    provisio_plan_document::escape_html(&mut out, text);
     out
 }
 
