@@ -8,7 +8,7 @@
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{
@@ -92,9 +92,10 @@ impl TextIndex {
     }
 
     /// The number of every document matching all of `q`'s words (in any of the three
-    /// fields), with its score. Any character that is not part of a word separates words: `q` is never a
-    /// query language. `None` when `q` has no word at all.
-    pub(crate) fn matches(&self, q: &str) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
+    /// fields), with its score; with `among`, only those of these numbers. Any character that
+    /// is not part of a word separates words: `q` is never a query language. `None` when `q`
+    /// has no word at all.
+    pub(crate) fn matches(&self, q: &str, among: Option<&[u64]>) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
         let mut analyzer = self.analyzer.clone();
         let mut words: Vec<Box<dyn Query>> = Vec::new();
         let mut stream = analyzer.token_stream(q);
@@ -112,7 +113,17 @@ impl TextIndex {
         if words.is_empty() {
             return Ok(None);
         }
-        let query = BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect());
+        let mut query: Box<dyn Query> =
+            Box::new(BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect()));
+        if let Some(docs) = among {
+            // The words' query stays whole inside, so its scores are summed as without
+            // `among`; the set's score is 0, and adding 0 changes no score, so no order.
+            let set = TermSetQuery::new(docs.iter().map(|d| Term::from_field_u64(self.doc, *d)));
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(set), 0.0))),
+            ]));
+        }
         Ok(Some(self.reader.searcher().search(&query, &EveryMatch)?))
     }
 }
