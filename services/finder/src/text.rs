@@ -56,10 +56,18 @@ impl Numbered {
 
     /// The segment's `(id, number)` of each of the `sorted` numbers it holds, by id.
     fn find(&self, sorted: &[u64]) -> Vec<(DocId, u64)> {
+        let (Some(first), Some(last)) = (self.numbers.first(), self.numbers.last()) else { return Vec::new() };
+        let sorted = &sorted[sorted.partition_point(|n| n < first)..sorted.partition_point(|n| n <= last)];
         let mut found = Vec::new();
         let mut from = 0;
         for number in sorted {
-            from += self.numbers[from..].partition_point(|n| n < number);
+            // Galloping: the next number is usually close after the last one found.
+            let mut step = 1;
+            while from + step < self.numbers.len() && self.numbers[from + step] < *number {
+                step *= 2;
+            }
+            let end = (from + step + 1).min(self.numbers.len());
+            from += self.numbers[from..end].partition_point(|n| n < number);
             if self.numbers.get(from) == Some(number) {
                 found.push((self.ids[from], *number));
             }

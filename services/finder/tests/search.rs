@@ -138,19 +138,23 @@ fn searches_near_a_point_give_the_courses_and_order_of_looking_at_every_course()
         }
     }
     let mut providers = Vec::new();
-    for o in 0..600 {
+    let offer = |o: usize, dice: &mut Dice, n: usize, providers: &mut Vec<usize>| {
         let (u, v) = (dice.below(6), dice.below(5));
         providers.push(u);
         let title: Vec<&str> = (0..1 + dice.below(4)).map(|_| WORDS[dice.below(WORDS.len())]).collect();
         let description = WORDS[dice.below(WORDS.len())];
-        events.push(event(
-            events.len(),
+        event(
+            n,
             &format!("urn:ukprn:1000000{u}"),
             "provision.offered",
             json!({"ukprn": format!("1000000{u}"), "offer_id": format!("O{o}"), "venue_id": format!("V{v}"),
                    "title": title.join(" "), "description": description, "subject": "4.1", "level": "3",
                    "age_group": "19+", "mode": "part-time", "academic_year": "2001/02", "places": 10}),
-        ));
+        )
+    };
+    for o in 0..600 {
+        let e = offer(o, &mut dice, events.len(), &mut providers);
+        events.push(e);
     }
     for (i, e) in events.iter().enumerate() {
         engine.apply(i as u64 + 1, e);
@@ -196,7 +200,8 @@ fn searches_near_a_point_give_the_courses_and_order_of_looking_at_every_course()
     };
     compare(&finder, &mut dice);
 
-    // Withdrawn courses leave the grid as they leave the index.
+    // Withdrawn courses leave the grid as they leave the index; new ones (in a new segment of
+    // the word index) join it.
     let mut touched = Vec::new();
     for o in (0..600).step_by(3) {
         let ukprn = format!("1000000{}", providers[o]);
@@ -209,8 +214,13 @@ fn searches_near_a_point_give_the_courses_and_order_of_looking_at_every_course()
         touched.extend(engine.courses_touched_by(&withdrawal));
         engine.apply((events.len() + o) as u64, &withdrawal);
     }
+    for o in 600..700 {
+        let e = offer(o, &mut dice, 2_000 + o, &mut providers);
+        touched.extend(engine.courses_touched_by(&e));
+        engine.apply((2_000 + o) as u64, &e);
+    }
     finder.refresh(&Arc::new(engine.clone()), &touched).unwrap();
     finder.commit().unwrap();
-    assert_eq!(finder.len(), 400);
+    assert_eq!(finder.len(), 500);
     compare(&finder, &mut dice);
 }
