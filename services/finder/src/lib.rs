@@ -12,6 +12,7 @@
 
 mod entry;
 mod geo;
+mod grid;
 mod search;
 mod text;
 
@@ -19,6 +20,7 @@ pub use geo::haversine_km;
 pub use search::{Hit, Page, Search};
 
 use entry::Entry;
+use grid::Grid;
 use provisio_engine::{Engine, PublicCourse};
 use provisio_events::vocab::{LocalId, PartnershipId, SubjectCode, Ukprn};
 use provisio_import::{LatLon, PostcodeLookup};
@@ -44,6 +46,8 @@ pub struct Finder {
     /// The number the next new text gets.
     next_doc: u64,
     text: TextIndex,
+    /// The document numbers of the courses with a position, by where they are.
+    grid: Grid,
     postcodes: Option<Arc<PostcodeLookup>>,
 }
 
@@ -60,6 +64,7 @@ impl Finder {
             docs: HashMap::new(),
             next_doc: 0,
             text: TextIndex::new()?,
+            grid: Grid::default(),
             postcodes,
         })
     }
@@ -69,6 +74,7 @@ impl Finder {
         self.text = TextIndex::new()?;
         self.entries.clear();
         self.docs.clear();
+        self.grid = Grid::default();
         for course in engine.public_courses() {
             self.add(&course)?;
         }
@@ -94,7 +100,10 @@ impl Finder {
             match self.docs.get(&key).copied().filter(same_words) {
                 Some(doc) => {
                     let point = self.point(&course);
-                    self.entries.insert(doc, Entry::of(&course, point));
+                    let before = self.entries.insert(doc, Entry::of(&course, point)).and_then(|e| e.point);
+                    if before != point {
+                        self.place(doc, before, point);
+                    }
                 }
                 None => {
                     self.remove(&key);
@@ -117,6 +126,7 @@ impl Finder {
         self.next_doc += 1;
         self.text.put(doc, texts(course))?;
         let point = self.point(course);
+        self.place(doc, None, point);
         self.entries.insert(doc, Entry::of(course, point));
         self.docs.insert((course.ukprn.clone(), course.offer_id.clone()), doc);
         Ok(())
@@ -124,8 +134,19 @@ impl Finder {
 
     fn remove(&mut self, key: &OfferKey) {
         if let Some(doc) = self.docs.remove(key) {
-            self.entries.remove(&doc);
+            let before = self.entries.remove(&doc).and_then(|e| e.point);
+            self.place(doc, before, None);
             self.text.remove(doc);
+        }
+    }
+
+    /// Moves document `doc` in the grid from where it was to where it is now.
+    fn place(&mut self, doc: u64, before: Option<LatLon>, now: Option<LatLon>) {
+        if let Some(at) = before {
+            self.grid.remove(doc, at);
+        }
+        if let Some(at) = now {
+            self.grid.put(doc, at);
         }
     }
 

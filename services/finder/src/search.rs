@@ -9,6 +9,10 @@ use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, PartnershipId
 use provisio_import::LatLon;
 use std::cmp::Ordering;
 
+/// Above this many courses in the cells around a searcher's point, a search looks at every
+/// course instead: restricting the word index to a set of documents costs per document.
+const MOST_NEARBY: usize = 20_000;
+
 /// What a searcher asks for, already checked at the edge.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
@@ -79,15 +83,21 @@ fn by_date_then_title(a: &Entry, b: &Entry) -> Ordering {
 
 impl Finder {
     pub fn search(&self, s: &Search) -> Result<Page, FinderError> {
+        // Near a point, only the courses of the grid's cells around it, unless they are so
+        // many that looking at every course costs about as much.
+        let nearby = s.near.and_then(|(from, km)| self.grid.near(from, km, MOST_NEARBY));
         let scored = match s.q.as_deref() {
-            Some(q) => self.text.matches(q)?,
+            Some(q) => self.text.matches(q, nearby.as_deref())?,
             None => None,
         };
         // A match whose document is no longer a course's (its words changed, or it was
         // withdrawn, since the last commit) is none.
-        let candidates: Vec<(&Entry, f32)> = match &scored {
-            Some(matches) => matches.iter().filter_map(|(doc, score)| Some((self.entries.get(doc)?, *score))).collect(),
-            None => self.entries.values().map(|e| (e, 0.0)).collect(),
+        let candidates: Vec<(&Entry, f32)> = match (&scored, &nearby) {
+            (Some(matches), _) => {
+                matches.iter().filter_map(|(doc, score)| Some((self.entries.get(doc)?, *score))).collect()
+            }
+            (None, Some(docs)) => docs.iter().filter_map(|doc| Some((self.entries.get(doc)?, 0.0))).collect(),
+            (None, None) => self.entries.values().map(|e| (e, 0.0)).collect(),
         };
         let after = s.starts_after.as_ref().map(day_number);
         let mut ranked: Vec<Ranked<'_>> = candidates

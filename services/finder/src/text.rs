@@ -6,13 +6,17 @@
 //! field: a search reads it from a column instead of loading each matching document from a
 //! store, and nothing else is stored.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry::Vacant;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::index::SegmentId;
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term,
+    DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TERMINATED,
+    TantivyDocument, Term,
 };
 
 const ANALYZER: &str = "en_stem";
@@ -29,6 +33,48 @@ pub(crate) struct TextIndex {
     fields: [Field; 3],
     /// Whether documents were put or removed since the last commit.
     uncommitted: bool,
+    /// Each searched segment's documents by number, so a search among a few numbers finds
+    /// them without reading the term dictionary once per number and segment. Segments never
+    /// change (deletions are read at search time): each is read once, when first searched.
+    numbered: HashMap<SegmentId, Numbered>,
+}
+
+/// A segment's document numbers in order, and the segment's id for each.
+struct Numbered {
+    numbers: Vec<u64>,
+    ids: Vec<DocId>,
+}
+
+impl Numbered {
+    fn of(segment: &SegmentReader) -> tantivy::Result<Self> {
+        let column = segment.fast_fields().u64(DOC)?;
+        let mut pairs: Vec<(u64, DocId)> =
+            (0..segment.max_doc()).filter_map(|id| Some((column.first(id)?, id))).collect();
+        pairs.sort_unstable();
+        Ok(Self { numbers: pairs.iter().map(|p| p.0).collect(), ids: pairs.iter().map(|p| p.1).collect() })
+    }
+
+    /// The segment's `(id, number)` of each of the `sorted` numbers it holds, by id.
+    fn find(&self, sorted: &[u64]) -> Vec<(DocId, u64)> {
+        let (Some(first), Some(last)) = (self.numbers.first(), self.numbers.last()) else { return Vec::new() };
+        let sorted = &sorted[sorted.partition_point(|n| n < first)..sorted.partition_point(|n| n <= last)];
+        let mut found = Vec::new();
+        let mut from = 0;
+        for number in sorted {
+            // Galloping: the next number is usually close after the last one found.
+            let mut step = 1;
+            while from + step < self.numbers.len() && self.numbers[from + step] < *number {
+                step *= 2;
+            }
+            let end = (from + step + 1).min(self.numbers.len());
+            from += self.numbers[from..end].partition_point(|n| n < number);
+            if self.numbers.get(from) == Some(number) {
+                found.push((self.ids[from], *number));
+            }
+        }
+        found.sort_unstable();
+        found
+    }
 }
 
 fn analyzer() -> TextAnalyzer {
@@ -55,7 +101,7 @@ impl TextIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer, reader, analyzer: analyzer(), doc, fields, uncommitted: false })
+        Ok(Self { writer, reader, analyzer: analyzer(), doc, fields, uncommitted: false, numbered: HashMap::new() })
     }
 
     /// Adds document number `doc` (queued until [`TextIndex::commit`]). Numbers are never
@@ -83,7 +129,16 @@ impl TextIndex {
         }
         self.writer.commit()?;
         self.uncommitted = false;
-        self.reader.reload()
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let segments = searcher.segment_readers();
+        self.numbered.retain(|id, _| segments.iter().any(|s| s.segment_id() == *id));
+        for segment in segments {
+            if let Vacant(slot) = self.numbered.entry(segment.segment_id()) {
+                slot.insert(Numbered::of(segment)?);
+            }
+        }
+        Ok(())
     }
 
     /// Bytes the committed index takes (its segments' files, as tantivy counts them).
@@ -92,9 +147,10 @@ impl TextIndex {
     }
 
     /// The number of every document matching all of `q`'s words (in any of the three
-    /// fields), with its score. Any character that is not part of a word separates words: `q` is never a
-    /// query language. `None` when `q` has no word at all.
-    pub(crate) fn matches(&self, q: &str) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
+    /// fields), with its score; with `among`, only those of these numbers. Any character that
+    /// is not part of a word separates words: `q` is never a query language. `None` when `q`
+    /// has no word at all.
+    pub(crate) fn matches(&self, q: &str, among: Option<&[u64]>) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
         let mut analyzer = self.analyzer.clone();
         let mut words: Vec<Box<dyn Query>> = Vec::new();
         let mut stream = analyzer.token_stream(q);
@@ -113,7 +169,30 @@ impl TextIndex {
             return Ok(None);
         }
         let query = BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect());
-        Ok(Some(self.reader.searcher().search(&query, &EveryMatch)?))
+        let searcher = self.reader.searcher();
+        let Some(among) = among else {
+            return Ok(Some(searcher.search(&query, &EveryMatch)?));
+        };
+        // Only these documents: the words' scorer is moved to each in turn instead of through
+        // every match. Its scores are those of the search above (same weight, same boost).
+        let mut sorted = among.to_vec();
+        sorted.sort_unstable();
+        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
+        let mut found = Vec::new();
+        for segment in searcher.segment_readers() {
+            let Some(numbered) = self.numbered.get(&segment.segment_id()) else { continue };
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            for (id, number) in numbered.find(&sorted) {
+                if scorer.doc() == TERMINATED {
+                    break;
+                }
+                let alive = segment.alive_bitset().is_none_or(|a| a.is_alive(id));
+                if scorer.doc() <= id && scorer.seek(id) == id && alive {
+                    found.push((number, scorer.score()));
+                }
+            }
+        }
+        Ok(Some(found))
     }
 }
 
