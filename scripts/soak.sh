@@ -59,7 +59,7 @@ until grep -q "JetStream cluster new metadata leader" "$work"/nats-*.log; do sle
 psql "$admin" -qc "create database $database" >/dev/null
 common=(--database-url "$database_url" --nats-url "$nats_url" --stream-replicas 3
   --insecure-no-auth --rate-limit 0 --sse-per-key 1000)
-readers=()
+readers=() writers=()
 start() { # NAME FLAGS…: a service on a free port; its URL in $url
   local name=$1 port
   shift
@@ -71,8 +71,8 @@ start() { # NAME FLAGS…: a service on a free port; its URL in $url
 }
 if "$bin" serve --help | grep -q -- '--role'; then
   echo "==> PostgreSQL database $database, two writers, two readers"
-  start writer-1 --role writer
-  start writer-2 --role writer
+  start writer-1 --role writer && writers+=("$url")
+  start writer-2 --role writer && writers+=("$url")
   start reader-1 --role reader && readers+=("$url")
   start reader-2 --role reader && readers+=("$url")
 else
@@ -82,6 +82,9 @@ fi
 for reader in "${readers[@]}"; do
   until curl -fsS "$reader/readyz" >/dev/null 2>&1; do sleep 0.5; done
 done
+# The leading writer makes the stream; the other stands by, not ready.
+leader_ready() { for w in "${writers[@]}"; do curl -fsS "$w/readyz" >/dev/null 2>&1 && return 0; done; return 1; }
+until [ ${#writers[@]} -eq 0 ] || leader_ready; do sleep 0.5; done
 
 echo "==> $minutes min at $rate events/s, 64 report clients, 200 SSE clients"
 target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \

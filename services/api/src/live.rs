@@ -6,28 +6,31 @@
 use crate::auth::Authenticated;
 use crate::reports::check_reader;
 use crate::{AppState, problem::ApiError};
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::stream::{self, Stream};
-use provisio_projector::LiveChange;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::stream;
+use provisio_projector::{LiveBatch, LiveChange};
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tracing::Instrument;
 
-/// Events buffered per client before it counts as too slow and is dropped.
+/// Chunks (a live batch's events, or a page of history) buffered per client before it counts
+/// as too slow and is dropped. The chunks are shared with every other client.
 const CLIENT_BUFFER: usize = 4_096;
 /// Longest a resuming client waits for the changes already sent live to be recorded.
-const HISTORY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+const HISTORY_WAIT: Duration = Duration::from_secs(10);
 /// Recorded changes read per query while replaying.
 const REPLAY_PAGE: i64 = 1_000;
+/// How long a stream stays silent before a comment line keeps proxies from closing it.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 routes! {
     get "/v1/partnerships/{id}/live" => live,
-}
-
-fn to_event(c: &LiveChange) -> Event {
-    Event::default().event(&c.kind).id(c.position.to_string()).data(&*c.body)
 }
 
 async fn live(
@@ -35,7 +38,7 @@ async fn live(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     check_reader(&caller, &id)?;
     if state.projection.snapshot().engine.partnership(&id).is_none() {
         return Err(ApiError::PartnershipNotFound(id));
@@ -54,8 +57,13 @@ async fn live(
         }
         .in_current_span(),
     );
-    let events = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // The events are written as they are encoded (`LiveBatch::sse_for`), once for all clients.
+    let chunks = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (Ok::<_, Infallible>(c), rx)) });
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    Ok((headers, Body::from_stream(chunks)).into_response())
 }
 
 /// Sends history then live changes until the client goes away or falls behind.
@@ -63,8 +71,8 @@ async fn feed(
     state: AppState,
     id: String,
     last_event_id: Option<i64>,
-    mut live: broadcast::Receiver<std::sync::Arc<Vec<LiveChange>>>,
-    tx: mpsc::Sender<Event>,
+    mut live: broadcast::Receiver<Arc<LiveBatch>>,
+    tx: mpsc::Sender<Bytes>,
 ) {
     let mut sent_through = state.projection.position() as i64;
     if let Some(n) = last_event_id {
@@ -85,10 +93,12 @@ async fn feed(
                     return;
                 }
             };
+            let mut chunk = Vec::new();
             for c in page.iter().filter(|c| c.position <= sent_through) {
-                if tx.send(to_event(&LiveChange::from(c))).await.is_err() {
-                    return;
-                }
+                LiveChange::from(c).write_sse(&mut chunk);
+            }
+            if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
+                return;
             }
             match page.last() {
                 Some(last) if page.len() as i64 == REPLAY_PAGE && last.position <= sent_through => {
@@ -98,21 +108,32 @@ async fn feed(
             }
         }
     }
+    let mut quiet_since = tokio::time::Instant::now();
     loop {
         let received = tokio::select! {
             _ = state.shutdown.cancelled() => return,
             r = live.recv() => r,
+            _ = tokio::time::sleep_until(quiet_since + KEEP_ALIVE) => {
+                if tx.try_send(Bytes::from_static(b":\n\n")).is_err() {
+                    return;
+                }
+                quiet_since = tokio::time::Instant::now();
+                continue;
+            }
         };
         match received {
             Ok(batch) => {
-                for c in batch.iter().filter(|c| c.partnership_id == id && c.position > sent_through) {
-                    if tx.try_send(to_event(c)).is_err() {
-                        tracing::info!(message = "Dropped a live client that fell behind or left.", partnership = %id);
-                        return;
+                let Some(last) = batch.last_position() else { continue };
+                if last > sent_through {
+                    // A batch is whole positions, and the history sent above ends at one.
+                    if let Some(events) = batch.sse_for(&id) {
+                        if tx.try_send(events).is_err() {
+                            tracing::info!(message = "Dropped a live client that fell behind or left.", partnership = %id);
+                            return;
+                        }
+                        quiet_since = tokio::time::Instant::now();
                     }
-                }
-                if let Some(last) = batch.last() {
-                    sent_through = sent_through.max(last.position);
+                    sent_through = last;
                 }
             }
             Err(broadcast::error::RecvError::Lagged(_)) => {

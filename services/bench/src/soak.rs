@@ -91,8 +91,11 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
             format!("{}/v1/partnerships/{}/gaps", args.readers[c % args.readers.len()], partnership_id(c as u32 % 4));
         tasks.push(tokio::spawn(report_client(http.clone(), url, window.clone(), deadline)));
     }
+    // Each dashboard follows its own partnership, as they would across the country: every
+    // reader streams each partnership's changes to a share of the clients.
     for c in 0..args.sse_clients {
-        let url = format!("{}/v1/partnerships/{}/live", args.readers[c % args.readers.len()], partnership_id(0));
+        let (reader, partnership) = (c % args.readers.len(), (c / args.readers.len()) as u32 % 4);
+        let url = format!("{}/v1/partnerships/{}/live", args.readers[reader], partnership_id(partnership));
         tasks.push(tokio::spawn(sse_client(url, window.clone(), deadline)));
     }
     tasks.push(tokio::spawn(publisher(args.nats_url.clone(), world, args.rate, window.clone(), deadline)));

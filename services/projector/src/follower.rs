@@ -5,7 +5,7 @@
 use crate::images::ImageSchedule;
 use crate::read_ahead::{PAGE, apply_parsed, page_or_panic, parse_page, read_ahead};
 use crate::recorder::{await_writers_record, record_queued, to_stored};
-use crate::{LiveChange, Projection};
+use crate::{LiveBatch, LiveChange, Projection};
 use provisio_engine::{Change, Engine};
 use provisio_events::live_subject;
 use provisio_store::{CommittedEvents, StoredChange};
@@ -223,15 +223,15 @@ impl Follower {
         }
         let stored = to_stored(changes);
         let inner = &self.projection.inner;
-        let live: Arc<Vec<LiveChange>> = Arc::new(stored.iter().map(LiveChange::from).collect());
+        let live = Arc::new(LiveBatch::new(stored.iter().map(LiveChange::from).collect()));
         // Before the send: a subscriber that misses it reads these changes as history.
         inner.sent.fetch_max(through as u64, Ordering::AcqRel);
-        if !live.is_empty() {
+        if !live.changes.is_empty() {
             // No subscriber is fine: nobody is watching.
             let _ = inner.live.send(live.clone());
         }
         if let Some(client) = &self.nats {
-            for c in live.iter() {
+            for c in &live.changes {
                 let subject = live_subject(&c.partnership_id, &c.kind);
                 if let Err(error) = client.publish(subject, c.body.as_bytes().to_vec().into()).await {
                     tracing::warn!(message = "Failed to publish a live change.", %error);

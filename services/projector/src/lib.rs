@@ -13,46 +13,29 @@
 //! Modules by concern: this one is the handle readers and the API hold; `follower` applies
 //! what the writer commits; `read_ahead` reads and parses the log ahead of whoever applies it;
 //! `rebuild` replays it at start and rebuilds the read model; `recorder` records the changes;
-//! `images` writes and loads engine images (ADR 0009); `past` answers the engine as of an
+//! `images` writes and loads engine images (ADR 0009); `live` is what live subscribers
+//! receive; `past` answers the engine as of an
 //! earlier position.
 
 mod follower;
 mod images;
+mod live;
 mod past;
 mod read_ahead;
 mod rebuild;
 mod recorder;
 
 pub use images::{ImageFigures, ImageSettings};
+pub use live::{LiveBatch, LiveChange};
 pub use past::replay_turn;
 pub use read_ahead::read_whole_log;
 
 use provisio_engine::Engine;
-use provisio_store::{Store, StoredChange};
+use provisio_store::Store;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
-
-/// One change as pushed to dashboards: the JSON change object and where it belongs.
-#[derive(Debug, Clone)]
-pub struct LiveChange {
-    pub position: i64,
-    pub partnership_id: String,
-    pub kind: String,
-    pub body: Arc<str>,
-}
-
-impl From<&StoredChange> for LiveChange {
-    fn from(c: &StoredChange) -> Self {
-        Self {
-            position: c.position,
-            partnership_id: c.partnership_id.clone(),
-            kind: c.kind.clone(),
-            body: c.body.as_str().into(),
-        }
-    }
-}
 
 /// The engine as of one applied position.
 #[derive(Clone)]
@@ -65,7 +48,7 @@ pub struct Snapshot {
 struct Inner {
     snapshot: RwLock<Snapshot>,
     position: watch::Sender<u64>,
-    live: broadcast::Sender<Arc<Vec<LiveChange>>>,
+    live: broadcast::Sender<Arc<LiveBatch>>,
     ready: AtomicBool,
     /// The last position whose changes were sent to live subscribers; ahead of `recorded`
     /// by at most the batches queued for the recorder.
@@ -138,7 +121,7 @@ impl Projection {
     }
 
     /// Live changes from now on, in batches of whole positions.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Vec<LiveChange>>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveBatch>> {
         self.inner.live.subscribe()
     }
 

@@ -203,6 +203,11 @@ pub struct ServeArgs {
     /// writes to JetStream. `writer` and `reader` need PostgreSQL.
     #[arg(long, env = "PROVISIO_ROLE", value_enum, default_value_t = crate::roles::Role::All)]
     pub role: crate::roles::Role,
+    /// With `on`, a writer that finds another leading stands by and takes over when it dies;
+    /// with `off`, it expects to be the only writer and refuses to start (exit code 1) while
+    /// another writes the database. `all` never stands by.
+    #[arg(long, env = "PROVISIO_LEADERSHIP", value_enum, default_value_t = crate::roles::Election::On)]
+    pub leadership: crate::roles::Election,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]

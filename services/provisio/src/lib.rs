@@ -36,6 +36,8 @@ use tokio_util::task::TaskTracker;
 pub struct Config {
     /// What this process does (ADR 0013).
     pub role: roles::Role,
+    /// Whether a writer stands by while another leads (ADR 0013).
+    pub leadership: roles::Election,
     pub listen: String,
     pub database_url: String,
     pub nats_url: Option<String>,
@@ -57,6 +59,7 @@ impl Config {
     pub fn from_flags(server: &cli::ServerArgs, database_url: &str, bus: Option<&cli::BusArgs>) -> Self {
         Self {
             role: roles::Role::All,
+            leadership: roles::Election::On,
             listen: server.listen.clone(),
             database_url: database_url.to_owned(),
             nats_url: bus.and_then(|b| b.nats_url.clone()),
@@ -91,7 +94,7 @@ impl Application {
             .await
             .with_context(|| format!("opening the event store at {}", redact_url(&config.database_url)))?;
         roles::check(config.role, store.backend(), config.nats_url.is_some())?;
-        let leadership = roles::lead_answering_health(&store, config.role, &config.listen).await?;
+        let leadership = roles::lead_answering_health(&store, config.role, config.leadership, &config.listen).await?;
         let writes = config.role.writes();
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();

@@ -13,6 +13,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = Config {
                 role: args.role,
+                leadership: args.leadership,
                 ..Config::from_flags(&args.server, &args.store.database_url, Some(&args.bus))
             };
             let app = Application::build(&config).await?;

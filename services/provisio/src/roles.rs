@@ -26,6 +26,16 @@ pub enum Role {
     Reader,
 }
 
+/// Whether writers elect a leader (`--leadership`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Election {
+    /// A writer that finds another leading stands by and takes over when it dies.
+    On,
+    /// No standby: a writer expects to be the only one and refuses to start while another
+    /// writes the database (as `all` always does).
+    Off,
+}
+
 impl Role {
     /// Whether this process writes the log.
     pub fn writes(self) -> bool {
@@ -45,7 +55,7 @@ pub enum RoleError {
     WriterNeedsNats,
     #[error(
         "another writer is active on this database (it holds the writer's lock): stop it, or start this \
-         process as --role writer to stand by, or as --role reader"
+         process as --role writer with --leadership on to stand by, or as --role reader"
     )]
     AnotherWriter,
 }
@@ -64,7 +74,7 @@ pub fn check(role: Role, backend: Backend, has_nats: bool) -> Result<(), RoleErr
 /// at once (the kernel closes its socket) and a standby leads within this.
 const STANDBY_POLL: Duration = Duration::from_millis(250);
 
-/// How long `all` waits for the lock before refusing to start: long enough for the session
+/// How long a process that does not stand by waits for the lock before refusing to start: long enough for the session
 /// of a process killed just before this one started to end.
 const ALL_WAITS: Duration = Duration::from_secs(10);
 
@@ -75,12 +85,19 @@ const ALL_WAITS: Duration = Duration::from_secs(10);
 const HEARTBEAT: Duration = Duration::from_secs(1);
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The writer's lock held for this process, if it writes on PostgreSQL: `all` waits for it a
-/// little and then refuses, `writer` stands by until it has it, `reader` and SQLite need none.
-pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<Leadership>>>> {
+/// Whether this process, if it finds another writer leading, waits to take over.
+fn stands_by(role: Role, election: Election) -> bool {
+    role == Role::Writer && election == Election::On
+}
+
+/// The writer's lock held for this process, if it writes on PostgreSQL: a `writer` with
+/// leadership on stands by until it has it; `all`, and a `writer` with leadership off, wait
+/// for it a little and then refuse; `reader` and SQLite need none.
+pub async fn lead(store: &Store, role: Role, election: Election) -> anyhow::Result<Option<Arc<Mutex<Leadership>>>> {
     if !role.writes() || store.backend() == Backend::Sqlite {
         return Ok(None);
     }
+    let stands_by = stands_by(role, election);
     let started = Instant::now();
     let mut announced = false;
     loop {
@@ -93,13 +110,13 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
                 return Ok(Some(Arc::new(Mutex::new(leadership))));
             }
             Ok(Lead::HeldBy(_)) => {}
-            // A standby outlives an outage of the database; `all` reports it at start.
-            Err(error) if role == Role::Writer => {
+            // A standby outlives an outage of the database; the others report it at start.
+            Err(error) if stands_by => {
                 tracing::warn!(message = "Cannot try the writer's lock; standing by.", %error);
             }
             Err(error) => return Err(error.into()),
         }
-        if role == Role::All && started.elapsed() >= ALL_WAITS {
+        if !stands_by && started.elapsed() >= ALL_WAITS {
             return Err(RoleError::AnotherWriter.into());
         }
         if !announced {
@@ -116,17 +133,18 @@ pub async fn lead(store: &Store, role: Role) -> anyhow::Result<Option<Arc<Mutex<
 pub async fn lead_answering_health(
     store: &Store,
     role: Role,
+    election: Election,
     listen: &str,
 ) -> anyhow::Result<Option<Arc<Mutex<Leadership>>>> {
-    if role != Role::Writer || store.backend() == Backend::Sqlite {
-        return lead(store, role).await;
+    if !stands_by(role, election) || store.backend() == Backend::Sqlite {
+        return lead(store, role, election).await;
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     let stop = CancellationToken::new();
     let server = tokio::spawn(
         axum::serve(listener, standby_router()).with_graceful_shutdown(stop.clone().cancelled_owned()).into_future(),
     );
-    let led = lead(store, role).await;
+    let led = lead(store, role, election).await;
     stop.cancel();
     let _ = server.await;
     led

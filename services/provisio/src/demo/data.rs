@@ -346,4 +346,23 @@ mod tests {
         let plans = a.iter().filter(|e| e["type"] == "lp.plan.published.v1").count();
         assert_eq!(plans, 2, "Sunderland's plan, published twice");
     }
+
+    /// The finder measures from every demo venue and takes interest from its districts.
+    #[test]
+    fn the_postcode_extract_places_every_venue_in_its_district() {
+        let rows: std::collections::HashMap<&str, &str> = crate::demo::POSTCODES
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let fields: Vec<&str> = line.split(',').collect();
+                (fields[0], fields[3])
+            })
+            .collect();
+        for (_, _, postcode, area) in PROVIDERS.iter().flat_map(|p| p.venues) {
+            assert_eq!(rows.get(postcode), Some(area), "{postcode}");
+        }
+        for area in PARTNERSHIPS.iter().flat_map(|p| p.areas) {
+            assert!(rows.values().filter(|a| *a == area).count() > 1_000, "{area}");
+        }
+    }
 }

@@ -15,9 +15,10 @@ mod public;
 use data::{EVIDENCE, PARTNERSHIPS, YEARS, note};
 pub use data::{Rng, generate};
 
-/// Real postcodes of Sunderland (ONS NSPL, OGL; `postcodes/README.md`), loaded unless
-/// `--postcodes` names another file, so that the finder's distances work in the demo.
-pub const POSTCODES: &str = include_str!("postcodes/sunderland.csv");
+/// Real postcodes of the demo's four districts (ONS NSPL and OS Code-Point Open, OGL;
+/// `postcodes/README.md`), loaded unless `--postcodes` names another file, so that the
+/// finder's distances and interest by postcode work across the demo.
+pub const POSTCODES: &str = include_str!("postcodes/demo-areas.csv");
 
 /// Runs the demo: the embedded default, with no NATS even when the environment names one.
 pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {

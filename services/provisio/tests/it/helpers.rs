@@ -63,6 +63,7 @@ pub(crate) async fn spawn_app_with(
 pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provisio_api::Limits) -> Config {
     Config {
         role: provisio::roles::Role::All,
+        leadership: provisio::roles::Election::On,
         listen: "127.0.0.1:0".into(),
         database_url,
         nats_url: nats_url.map(str::to_owned),

@@ -1,5 +1,6 @@
 //! A role that cannot run as configured says why: a writer or reader on SQLite and a writer
-//! without NATS refuse to start, a second writing process refuses while another leads, and
+//! without NATS refuse to start, a second writing process (`all`, or a writer with leadership
+//! off) refuses while another leads, and
 //! a reader with no NATS answers writes `503` with the reason.
 
 use super::start_role;
@@ -9,9 +10,15 @@ use std::process::Command;
 
 /// Runs `provisio serve` in `role` to its end; answers its exit code and what it wrote.
 fn refused(database_url: &str, nats_url: Option<&str>, role: &str) -> (Option<i32>, String) {
+    refused_with(database_url, nats_url, role, &[])
+}
+
+/// [`refused`] with more flags.
+fn refused_with(database_url: &str, nats_url: Option<&str>, role: &str, flags: &[&str]) -> (Option<i32>, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
     command
         .arg("serve")
+        .args(flags)
         .env("PROVISIO_ROLE", role)
         .env("PROVISIO_LISTEN", format!("127.0.0.1:{}", provisio_testkit::free_port()))
         .env("PROVISIO_DATABASE_URL", database_url)
@@ -56,6 +63,23 @@ async fn a_second_writing_process_refuses_while_a_writer_leads() {
     let (url, nats_url) = (database.url.clone(), nats.url.clone());
     let (code, stderr) = tokio::task::spawn_blocking(move || refused(&url, Some(&nats_url), "all")).await.unwrap();
     assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("another writer is active on this database"), "{stderr}");
+    assert_eq!(client.get(format!("{}/readyz", writer.base)).send().await.unwrap().status(), 200, "the writer goes on");
+}
+
+#[tokio::test]
+async fn two_writers_with_leadership_off_refuse_to_start() {
+    let nats = provisio_testkit::NatsServer::start();
+    let database = provisio_testkit::postgres_database().await;
+    let client = reqwest::Client::new();
+    let writer = start_role(&database.url, Some(&nats.url), "writer");
+    wait_ready(&client, &writer.base).await;
+    let (url, nats_url) = (database.url.clone(), nats.url.clone());
+    let (code, stderr) =
+        tokio::task::spawn_blocking(move || refused_with(&url, Some(&nats_url), "writer", &["--leadership", "off"]))
+            .await
+            .unwrap();
+    assert_eq!(code, Some(1), "a second writer with leadership off does not stand by: {stderr}");
     assert!(stderr.contains("another writer is active on this database"), "{stderr}");
     assert_eq!(client.get(format!("{}/readyz", writer.base)).send().await.unwrap().status(), 200, "the writer goes on");
 }
