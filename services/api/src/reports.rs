@@ -167,8 +167,11 @@ impl<R: serde::Serialize> serde::Serialize for ReportBody<'_, R> {
                 }
             }
         }
-        let mut fields =
-            vec![("partnership_id", Field::Id(self.id)), ("position", Field::Position(self.position)), (self.name, Field::Rows(self.rows))];
+        let mut fields = vec![
+            ("partnership_id", Field::Id(self.id)),
+            ("position", Field::Position(self.position)),
+            (self.name, Field::Rows(self.rows)),
+        ];
         if let Some((key, value)) = self.extra {
             fields.push((key, Field::Extra(value)));
         }

@@ -98,12 +98,18 @@ impl OverTime<'_> {
         }
         f.add("query.what_if.drafts", "what-if drafts per request", count as f64, "drafts");
         f.add("query.what_if.bytes", "what-if answer size", first.len() as f64, "B");
-        let load = run_load(self.clients, self.duration, move |_| {
+        let asks = |clients: usize, duration: Duration| {
             let (http, url, body) = (http.clone(), url.clone(), body.clone());
-            async move { Ok(post(&http, &url, body).await?.0 == 200) }
-        })
-        .await?;
-        self.record(f, "query.what_if", "what-if with 100 drafts", &load)
+            run_load(clients, duration, move |_| {
+                let (http, url, body) = (http.clone(), url.clone(), body.clone());
+                async move { Ok(post(&http, &url, body).await?.0 == 200) }
+            })
+        };
+        let load = asks(self.clients, self.duration).await?;
+        self.record(f, "query.what_if", "what-if with 100 drafts", &load)?;
+        // A planner in a meeting asks alone: the latency one sees with nobody else asking.
+        let load = asks(1, self.duration / 2).await?;
+        self.record(f, "query.what_if_alone", "what-if with 100 drafts, one client", &load)
     }
 
     async fn changes(&self, f: &mut Figures) -> anyhow::Result<()> {

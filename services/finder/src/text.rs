@@ -2,6 +2,11 @@
 //! description and subject name, English-stemmed, answering which documents match words and
 //! how well. Everything else (filters, distance, order) is plain Rust over the courses.
 //!
+//! The three texts are values of one field. A word may be in any of them; as three fields,
+//! each word was a union of three postings, and moving a union to a document walks every
+//! posting in between: a search near a postcode for words found in most titles ("level 3")
+//! spent most of its time there. One field makes each word one posting list, which skips.
+//!
 //! A document is known by a number the finder gives it ([`TextIndex::put`]), kept as a fast
 //! field: a search reads it from a column instead of loading each matching document from a
 //! store, and nothing else is stored.
@@ -30,7 +35,7 @@ pub(crate) struct TextIndex {
     reader: IndexReader,
     analyzer: TextAnalyzer,
     doc: Field,
-    fields: [Field; 3],
+    text: Field,
     /// Whether documents were put or removed since the last commit.
     uncommitted: bool,
     /// Each searched segment's documents by number, so a search among a few numbers finds
@@ -92,16 +97,12 @@ impl TextIndex {
         let indexing =
             TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
         let text = TextOptions::default().set_indexing_options(indexing);
-        let fields = [
-            schema.add_text_field("title", text.clone()),
-            schema.add_text_field("description", text.clone()),
-            schema.add_text_field("subject_name", text),
-        ];
+        let text = schema.add_text_field("text", text);
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer, reader, analyzer: analyzer(), doc, fields, uncommitted: false, numbered: HashMap::new() })
+        Ok(Self { writer, reader, analyzer: analyzer(), doc, text, uncommitted: false, numbered: HashMap::new() })
     }
 
     /// Adds document number `doc` (queued until [`TextIndex::commit`]). Numbers are never
@@ -109,8 +110,8 @@ impl TextIndex {
     pub(crate) fn put(&mut self, doc: u64, texts: [&str; 3]) -> tantivy::Result<()> {
         let mut document = TantivyDocument::default();
         document.add_u64(self.doc, doc);
-        for (field, text) in self.fields.iter().zip(texts) {
-            document.add_text(*field, text);
+        for text in texts {
+            document.add_text(self.text, text);
         }
         self.writer.add_document(document)?;
         self.uncommitted = true;
@@ -146,29 +147,22 @@ impl TextIndex {
         self.reader.searcher().space_usage().map_or(0, |u| u.total().get_bytes() as usize)
     }
 
-    /// The number of every document matching all of `q`'s words (in any of the three
-    /// fields), with its score; with `among`, only those of these numbers. Any character that
+    /// The number of every document matching all of `q`'s words (in any of its three
+    /// texts), with its score; with `among`, only those of these numbers. Any character that
     /// is not part of a word separates words: `q` is never a query language. `None` when `q`
     /// has no word at all.
     pub(crate) fn matches(&self, q: &str, among: Option<&[u64]>) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
         let mut analyzer = self.analyzer.clone();
-        let mut words: Vec<Box<dyn Query>> = Vec::new();
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut stream = analyzer.token_stream(q);
         while let Some(token) = stream.next() {
-            let either: Vec<(Occur, Box<dyn Query>)> = self
-                .fields
-                .iter()
-                .map(|f| {
-                    let term = Term::from_field_text(*f, &token.text);
-                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
-                })
-                .collect();
-            words.push(Box::new(BooleanQuery::new(either)));
+            let term = Term::from_field_text(self.text, &token.text);
+            words.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))));
         }
         if words.is_empty() {
             return Ok(None);
         }
-        let query = BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect());
+        let query = BooleanQuery::new(words);
         let searcher = self.reader.searcher();
         let Some(among) = among else {
             return Ok(Some(searcher.search(&query, &EveryMatch)?));

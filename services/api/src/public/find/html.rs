@@ -112,38 +112,74 @@ impl Field<'_> {
         self.errors.iter().find(|e| e.field == Some(self.name)).map(|e| e.message.as_str())
     }
 
-    /// The group's opening `<div>`, label, hint and error message, and the control's
-    /// `aria-describedby` and error class.
-    fn open(&self) -> (String, String, &'static str) {
+    /// The hint and error message shown under a field's label, the control's
+    /// `aria-describedby` naming them, and whether the field has an error.
+    fn notes(&self) -> (String, String, bool) {
         let name = self.name;
-        let mut head = format!(
-            r#"<div class="govuk-form-group{}"><label class="govuk-label" for="{name}">{}</label>"#,
-            if self.error().is_some() { " govuk-form-group--error" } else { "" },
-            esc(self.label)
-        );
+        let mut notes = String::new();
         let mut described = Vec::new();
         if let Some(hint) = self.hint {
-            _ = write!(head, r#"<div id="{name}-hint" class="govuk-hint">{}</div>"#, esc(hint));
+            _ = write!(notes, r#"<div id="{name}-hint" class="govuk-hint">{}</div>"#, esc(hint));
             described.push(format!("{name}-hint"));
         }
-        let error_class = match self.error() {
-            Some(message) => {
-                _ = write!(
-                    head,
-                    r#"<p id="{name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {}</p>"#,
-                    esc(message)
-                );
-                described.push(format!("{name}-error"));
-                "--error"
-            }
-            None => "",
-        };
+        if let Some(message) = self.error() {
+            _ = write!(
+                notes,
+                r#"<p id="{name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {}</p>"#,
+                esc(message)
+            );
+            described.push(format!("{name}-error"));
+        }
         let describedby = if described.is_empty() {
             String::new()
         } else {
             format!(r#" aria-describedby="{}""#, described.join(" "))
         };
-        (head, describedby, error_class)
+        (notes, describedby, self.error().is_some())
+    }
+
+    fn group_class(&self) -> &'static str {
+        if self.error().is_some() { "govuk-form-group govuk-form-group--error" } else { "govuk-form-group" }
+    }
+
+    /// The group's opening `<div>`, label, hint and error message, and the control's
+    /// `aria-describedby` and error class.
+    fn open(&self) -> (String, String, &'static str) {
+        let (notes, describedby, error) = self.notes();
+        let head = format!(
+            r#"<div class="{}"><label class="govuk-label" for="{}">{}</label>{notes}"#,
+            self.group_class(),
+            self.name,
+            esc(self.label)
+        );
+        (head, describedby, if error { "--error" } else { "" })
+    }
+
+    /// The Design System's date input: day, month and year in a fieldset, named
+    /// `<name>-day`, `-month` and `-year`. The day's `id` is the field's name, so the error
+    /// summary's link lands on the first box.
+    pub(super) fn date(&self, [day, month, year]: &[String; 3]) -> String {
+        let (notes, describedby, error) = self.notes();
+        let name = self.name;
+        let mut html = format!(
+            r#"<div class="{}"><fieldset class="govuk-fieldset" role="group"{describedby}><legend class="govuk-fieldset__legend">{}</legend>{notes}<div class="govuk-date-input" id="{name}-input">"#,
+            self.group_class(),
+            esc(self.label)
+        );
+        let error = if error { " govuk-input--error" } else { "" };
+        for (part, label, value, width, id) in [
+            ("day", "Day", day, 2, name.to_owned()),
+            ("month", "Month", month, 2, format!("{name}-month")),
+            ("year", "Year", year, 4, format!("{name}-year")),
+        ] {
+            _ = write!(
+                html,
+                r#"<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="{id}">{label}</label><input class="govuk-input govuk-date-input__input govuk-input--width-{width}{error}" id="{id}" name="{name}-{part}" type="text" inputmode="numeric" value="{}"></div></div>"#,
+                esc(value)
+            );
+        }
+        html.push_str("</div></fieldset></div>");
+        html
     }
 
     /// A text input holding `value`; `extra` carries the input's own attributes and classes.

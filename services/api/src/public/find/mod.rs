@@ -63,9 +63,14 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
     // A hand-made address (a parameter twice, say) searches nothing and says so.
     let Ok(Query(params)) = Query::<Params>::try_from_uri(&uri) else {
         let error = FieldError { field: None, message: "This search address is not valid: search again".into() };
-        return search_response(StatusCode::BAD_REQUEST, &Params::default(), &[error], &partnerships, "");
+        let (params, starts_after) = (Params::default(), search::StartsAfter::default());
+        return search_response(StatusCode::BAD_REQUEST, &params, &starts_after, &[error], &partnerships, "");
     };
-    let params = search::without_blanks(params);
+    let mut params = search::without_blanks(params);
+    let starts_after = Query::<search::StartsAfter>::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
+    if let Err(error) = starts_after.apply(&mut params) {
+        return search_response(StatusCode::BAD_REQUEST, &params, &starts_after, &[error], &partnerships, "");
+    }
     let outcome = params.search(&state).and_then(|search| {
         let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
         let page = finder.search(&search).map_err(|e| ApiError::internal(&e))?;
@@ -74,10 +79,10 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
     match outcome {
         Ok((search, page)) => {
             let results = search::results(&params, &search, &page);
-            search_response(StatusCode::OK, &params, &[], &partnerships, &results)
+            search_response(StatusCode::OK, &params, &starts_after, &[], &partnerships, &results)
         }
         Err(e) => match search::field_error(&e) {
-            Some(error) => search_response(e.status(), &params, &[error], &partnerships, ""),
+            Some(error) => search_response(e.status(), &params, &starts_after, &[error], &partnerships, ""),
             None => e.into_response(),
         },
     }
@@ -86,13 +91,14 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
 fn search_response(
     status: StatusCode,
     params: &Params,
+    starts_after: &search::StartsAfter,
     errors: &[FieldError],
     partnerships: &[(String, String)],
     results: &str,
 ) -> Response {
     let main = format!(
         r#"<h1 class="govuk-heading-xl">Find a course</h1><div class="govuk-grid-row"><div class="govuk-grid-column-one-third">{}</div><div class="govuk-grid-column-two-thirds">{results}</div></div>"#,
-        search::form(params, errors, partnerships)
+        search::form(params, starts_after, errors, partnerships)
     );
     respond(status, "Search", errors, &main)
 }

@@ -6,8 +6,9 @@ use super::html::{Field, FieldError, esc, query_value};
 use super::words;
 use crate::problem::ApiError;
 use crate::public::courses::{Params, cursor_of};
-use provisio_events::vocab::{AgeGroup, Funding, Level, Mode, Vocab};
+use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, Vocab};
 use provisio_finder::{Page, Search};
+use serde::Deserialize;
 use std::fmt::Write;
 
 /// The form's fields with their labels, in the order the page shows them (the error summary
@@ -48,6 +49,62 @@ pub(super) fn without_blanks(mut p: Params) -> Params {
     p
 }
 
+/// "Starts after" as the page asks for it: the Design System's three boxes, as typed. A link
+/// to another page of results carries the date whole, as `starts_after`.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StartsAfter {
+    #[serde(rename = "starts_after-day")]
+    day: Option<String>,
+    #[serde(rename = "starts_after-month")]
+    month: Option<String>,
+    #[serde(rename = "starts_after-year")]
+    year: Option<String>,
+}
+
+impl StartsAfter {
+    fn typed(&self) -> [Option<&str>; 3] {
+        [&self.day, &self.month, &self.year].map(|v| v.as_deref().map(str::trim).filter(|v| !v.is_empty()))
+    }
+
+    /// What the boxes show: what was typed, else the search's date.
+    fn shown(&self, p: &Params) -> [String; 3] {
+        if self.typed().iter().any(Option::is_some) {
+            return self.typed().map(|v| v.unwrap_or_default().to_owned());
+        }
+        let Some(date) = p.starts_after.as_deref().and_then(Date::parse) else { return Default::default() };
+        let mut parts = date.as_str().split('-').map(|n| n.trim_start_matches('0').to_owned());
+        let (year, month, day) = (parts.next(), parts.next(), parts.next());
+        [day.unwrap_or_default(), month.unwrap_or_default(), year.unwrap_or_default()]
+    }
+
+    /// The typed date as the search's `starts_after`; a box left empty, or a date that does
+    /// not exist, is refused in the Design System's words.
+    pub(super) fn apply(&self, p: &mut Params) -> Result<(), FieldError> {
+        let typed = self.typed();
+        if typed.iter().all(Option::is_none) {
+            return Ok(());
+        }
+        let refuse = |message: String| FieldError { field: Some("starts_after"), message };
+        let missing: Vec<&str> =
+            ["day", "month", "year"].into_iter().zip(typed).filter(|(_, v)| v.is_none()).map(|(n, _)| n).collect();
+        if !missing.is_empty() {
+            return Err(refuse(format!("Starts after must include a {}", missing.join(" and "))));
+        }
+        let [day, month, year] = typed.map(Option::unwrap_or_default);
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refuse("Year must include 4 numbers".to_owned()));
+        }
+        let number = |text: &str| text.parse::<u8>().ok().filter(|_| text.len() <= 2);
+        let date = match (number(day), number(month)) {
+            (Some(day), Some(month)) => Date::parse(&format!("{year}-{month:02}-{day:02}")),
+            _ => None,
+        };
+        let date = date.ok_or_else(|| refuse("Starts after must be a real date".to_owned()))?;
+        p.starts_after = Some(date.as_str().to_owned());
+        Ok(())
+    }
+}
+
 /// The search's refusal in words for the page, naming the field it is about.
 pub(super) fn field_error(error: &ApiError) -> Option<FieldError> {
     let (field, message) = match error {
@@ -79,8 +136,14 @@ fn label(name: &str) -> &'static str {
     FIELDS.iter().find(|(n, _)| *n == name).map_or("", |(_, label)| label)
 }
 
-/// The search form, filled with `p`; `partnerships` are (id, name) for its select.
-pub(super) fn form(p: &Params, errors: &[FieldError], partnerships: &[(String, String)]) -> String {
+/// The search form, filled with `p` (and the date as typed); `partnerships` are (id, name)
+/// for its select.
+pub(super) fn form(
+    p: &Params,
+    starts_after: &StartsAfter,
+    errors: &[FieldError],
+    partnerships: &[(String, String)],
+) -> String {
     let field = |name: &'static str, hint: Option<&'static str>| Field { name, label: label(name), hint, errors };
     let v = |value: &Option<String>| value.clone().unwrap_or_default();
     let mut html =
@@ -108,11 +171,10 @@ pub(super) fn form(p: &Params, errors: &[FieldError], partnerships: &[(String, S
     html.push_str(&field("mode", None).select(&v(&p.mode), Some("Any way"), &modes));
     let funding = words::options(Funding::ALL, |f| words::funding(f).to_owned());
     html.push_str(&field("funding", None).select(&v(&p.funding), Some("Any funding"), &funding));
-    html.push_str(&field("starts_after", Some("Only courses starting after this day")).input(
-        &v(&p.starts_after),
-        "govuk-input--width-10",
-        r#"type="date""#,
-    ));
+    html.push_str(
+        &field("starts_after", Some("Only courses starting after this day, for example 1 9 2027"))
+            .date(&starts_after.shown(p)),
+    );
     html.push_str(&field("partnership", None).select(&v(&p.partnership), Some("Any partnership"), partnerships));
     html.push_str(r#"<button type="submit" class="govuk-button" data-module="govuk-button">Search</button></form>"#);
     html

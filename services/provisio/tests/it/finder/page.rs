@@ -56,7 +56,22 @@ async fn the_page_escapes_what_providers_wrote_names_bad_fields_and_shares_the_i
     assert!(html.contains("Next Steps") && html.contains("0191 000 0000"), "the guidance contact: {html}");
     assert_eq!(page(&app, "/find/courses/10000001/NONE").await.0, 404);
 
+    // "Starts after" is the Design System's date input: three boxes, kept as typed.
+    let typed = "starts_after-day=1&starts_after-month=9&starts_after-year=2001";
+    let (status, html) = page(&app, &format!("/find?q=welding&{typed}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("1 course found"), "it starts on 3 September: {html}");
+    assert!(html.contains(r#"name="starts_after-month" type="text" inputmode="numeric" value="9""#), "{html}");
+    let (_, html) = page(&app, "/find?q=welding&starts_after-day=3&starts_after-month=9&starts_after-year=2001").await;
+    assert!(html.contains("No courses found"), "only courses starting after the day: {html}");
+    let (_, html) = page(&app, "/find?q=welding&starts_after=2001-09-01").await;
+    assert!(html.contains(r#"name="starts_after-year" type="text" inputmode="numeric" value="2001""#), "{html}");
+
     for (query, field, words) in [
+        ("starts_after-day=31&starts_after-month=2&starts_after-year=2027", "starts_after", "must be a real date"),
+        ("starts_after-day=1&starts_after-year=2027", "starts_after", "Starts after must include a month"),
+        ("starts_after-month=9", "starts_after", "Starts after must include a day and year"),
+        ("starts_after-day=1&starts_after-month=9&starts_after-year=27", "starts_after", "Year must include 4 numbers"),
         ("within_km=0", "within_km", "Distance must be a number"),
         ("postcode=ZZ1+1ZZ", "postcode", "We could not find the postcode ZZ1 1ZZ"),
         ("level=9", "level", "Select a level from the list"),
