@@ -141,14 +141,24 @@ async fn consume(
     while let Some(first) = decoded_rx.recv().await {
         let mut batch = Prepared::default();
         batch.add(first?);
+        // What came before an error is committed first: after a gap (see `receive`), the
+        // consumer made again starts right after the last message before it.
+        let mut failed = None;
         while batch.len < config.max_batch {
             match decoded_rx.try_recv() {
-                Ok(next) => batch.add(next?),
+                Ok(Ok(next)) => batch.add(next),
+                Ok(Err(error)) => {
+                    failed = Some(error);
+                    break;
+                }
                 Err(_) => break,
             }
         }
         // Once started, a batch is finished even when shutdown is asked for meanwhile.
         checkpoint = commit(shared, config, checkpoint, batch).await?;
+        if let Some(error) = failed {
+            return Err(error);
+        }
     }
     drop(receiver);
     Ok(())
@@ -207,6 +217,13 @@ impl Prepared {
 }
 
 /// Receives and decodes messages until shutdown or an error, which it passes on.
+///
+/// The consumer reads the whole stream, so after its first message (the first the stream
+/// holds from the checkpoint on) sequences follow one another. A sequence further on means
+/// messages were lost in delivery, as when the node serving the consumer dies while they
+/// are on their way: acknowledging what follows would acknowledge them too (`AckPolicy::All`)
+/// and they would never come back. So it is an error, and the consumer is made again from
+/// the SQL checkpoint, which the messages before the gap reach.
 async fn receive(
     shared: Arc<Shared>,
     mut messages: consumer::pull::Stream,
@@ -214,17 +231,19 @@ async fn receive(
     out: mpsc::Sender<Result<Decoded, IngestError>>,
     shutdown: CancellationToken,
 ) {
+    let mut first = true;
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => return,
             m = messages.next() => m,
         };
         let decoded = match next {
-            Some(Ok(message)) => decode_message(&shared, &mut seen, message),
+            Some(Ok(message)) => decode_message(&shared, &mut seen, message, first),
             Some(Err(error)) => Err(IngestError::nats(error)),
             None => Err(IngestError::Nats("the message stream ended".into())),
         };
         let failed = decoded.is_err();
+        first = false;
         if out.send(decoded).await.is_err() || failed {
             return;
         }
@@ -232,13 +251,26 @@ async fn receive(
 }
 
 /// Decodes one message. One at or below `seen` was delivered again while its batch was in
-/// hand or after it was committed: it is only acknowledged, with the batch it lands in.
-fn decode_message(shared: &Shared, seen: &mut u64, message: jetstream::Message) -> Result<Decoded, IngestError> {
+/// hand or after it was committed: it is only acknowledged, with the batch it lands in. One
+/// past `seen + 1`, unless it is the consumer's `first`, is a gap in delivery (see `receive`).
+fn decode_message(
+    shared: &Shared,
+    seen: &mut u64,
+    message: jetstream::Message,
+    first: bool,
+) -> Result<Decoded, IngestError> {
     let info = message.info().map_err(IngestError::nats)?;
     shared.metrics.consumer_lag(info.pending);
     let sequence = info.stream_sequence;
     if sequence <= *seen {
         return Ok(Decoded { message, sequence, outcome: Outcome::Again });
+    }
+    if !first && sequence > *seen + 1 {
+        return Err(IngestError::Nats(format!(
+            "stream messages {} to {} were not delivered (the next was {sequence})",
+            *seen + 1,
+            sequence - 1
+        )));
     }
     *seen = sequence;
     let subject = message.subject.as_str();

@@ -119,7 +119,9 @@ pub(crate) async fn every_event_once(
     published: &HashSet<&str>,
     what: &str,
 ) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Past JetStream's ack wait (60 s): a message delivered by a node that died before the
+    // service received it comes back only then.
+    let deadline = Instant::now() + Duration::from_secs(120);
     let log = loop {
         assert!(Instant::now() < deadline, "the log never held every event ({what})");
         if let Some(log) = log_count(client, base).await
