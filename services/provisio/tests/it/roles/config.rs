@@ -53,6 +53,8 @@ async fn a_writer_or_a_reader_on_sqlite_and_a_writer_without_nats_refuse_to_star
     }
 }
 
+/// `all`, and a `writer` with leadership off, do not stand by: each refuses to start while
+/// another writer leads, and the leader goes on.
 #[tokio::test]
 async fn a_second_writing_process_refuses_while_a_writer_leads() {
     let nats = provisio_testkit::NatsServer::start();
@@ -60,27 +62,13 @@ async fn a_second_writing_process_refuses_while_a_writer_leads() {
     let client = reqwest::Client::new();
     let writer = start_role(&database.url, Some(&nats.url), "writer");
     wait_ready(&client, &writer.base).await;
-    let (url, nats_url) = (database.url.clone(), nats.url.clone());
-    let (code, stderr) = tokio::task::spawn_blocking(move || refused(&url, Some(&nats_url), "all")).await.unwrap();
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("another writer is active on this database"), "{stderr}");
-    assert_eq!(client.get(format!("{}/readyz", writer.base)).send().await.unwrap().status(), 200, "the writer goes on");
-}
-
-#[tokio::test]
-async fn two_writers_with_leadership_off_refuse_to_start() {
-    let nats = provisio_testkit::NatsServer::start();
-    let database = provisio_testkit::postgres_database().await;
-    let client = reqwest::Client::new();
-    let writer = start_role(&database.url, Some(&nats.url), "writer");
-    wait_ready(&client, &writer.base).await;
-    let (url, nats_url) = (database.url.clone(), nats.url.clone());
-    let (code, stderr) =
-        tokio::task::spawn_blocking(move || refused_with(&url, Some(&nats_url), "writer", &["--leadership", "off"]))
-            .await
-            .unwrap();
-    assert_eq!(code, Some(1), "a second writer with leadership off does not stand by: {stderr}");
-    assert!(stderr.contains("another writer is active on this database"), "{stderr}");
+    for (role, flags) in [("all", &[][..]), ("writer", &["--leadership", "off"][..])] {
+        let (url, nats_url) = (database.url.clone(), nats.url.clone());
+        let (code, stderr) =
+            tokio::task::spawn_blocking(move || refused_with(&url, Some(&nats_url), role, flags)).await.unwrap();
+        assert_eq!(code, Some(1), "{role} {flags:?}: {stderr}");
+        assert!(stderr.contains("another writer is active on this database"), "{role} {flags:?}: {stderr}");
+    }
     assert_eq!(client.get(format!("{}/readyz", writer.base)).send().await.unwrap().status(), 200, "the writer goes on");
 }
 
