@@ -133,7 +133,7 @@ fn json_response(body: Bytes) -> Response {
 /// A report's answer, `{"partnership_id", "position", <name>: rows}` plus an extra field,
 /// encoded straight from the rows. (Through a `serde_json::Value` a large report took several
 /// times its encoded size while it was built, once per concurrent request: the readers' memory
-/// swung by gigabytes in the soak.) Keys in sorted order, as a `Value` wrote them.
+/// swung by gigabytes in the soak.)
 struct ReportBody<'a, R> {
     id: &'a str,
     position: u64,
@@ -151,34 +151,12 @@ impl<R: serde::Serialize> ReportBody<'_, R> {
 impl<R: serde::Serialize> serde::Serialize for ReportBody<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        enum Field<'a, R> {
-            Id(&'a str),
-            Position(u64),
-            Rows(&'a R),
-            Extra(&'a Value),
-        }
-        impl<R: serde::Serialize> serde::Serialize for Field<'_, R> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    Field::Id(id) => id.serialize(serializer),
-                    Field::Position(n) => n.serialize(serializer),
-                    Field::Rows(rows) => rows.serialize(serializer),
-                    Field::Extra(value) => value.serialize(serializer),
-                }
-            }
-        }
-        let mut fields = vec![
-            ("partnership_id", Field::Id(self.id)),
-            ("position", Field::Position(self.position)),
-            (self.name, Field::Rows(self.rows)),
-        ];
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("partnership_id", self.id)?;
+        map.serialize_entry("position", &self.position)?;
+        map.serialize_entry(self.name, self.rows)?;
         if let Some((key, value)) = self.extra {
-            fields.push((key, Field::Extra(value)));
-        }
-        fields.sort_by_key(|(key, _)| *key);
-        let mut map = serializer.serialize_map(Some(fields.len()))?;
-        for (key, field) in &fields {
-            map.serialize_entry(key, field)?;
+            map.serialize_entry(key, value)?;
         }
         map.end()
     }

@@ -4,8 +4,8 @@
 //!
 //! The three texts are values of one field. A word may be in any of them; as three fields,
 //! each word was a union of three postings, and moving a union to a document walks every
-//! posting in between: a search near a postcode for words found in most titles ("level 3")
-//! spent most of its time there. One field makes each word one posting list, which skips.
+//! posting in between. One field makes each word one posting list, which skips (a search
+//! near a postcode for words in most titles, "level 3", took about 15 % less time).
 //!
 //! A document is known by a number the finder gives it ([`TextIndex::put`]), kept as a fast
 //! field: a search reads it from a column instead of loading each matching document from a

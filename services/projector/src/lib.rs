@@ -14,8 +14,7 @@
 //! what the writer commits; `read_ahead` reads and parses the log ahead of whoever applies it;
 //! `rebuild` replays it at start and rebuilds the read model; `recorder` records the changes;
 //! `images` writes and loads engine images (ADR 0009); `live` is what live subscribers
-//! receive; `past` answers the engine as of an
-//! earlier position.
+//! receive; `past` answers the engine as of an earlier position.
 
 mod follower;
 mod images;

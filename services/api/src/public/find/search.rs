@@ -68,8 +68,9 @@ impl StartsAfter {
 
     /// What the boxes show: what was typed, else the search's date.
     fn shown(&self, p: &Params) -> [String; 3] {
-        if self.typed().iter().any(Option::is_some) {
-            return self.typed().map(|v| v.unwrap_or_default().to_owned());
+        let typed = self.typed();
+        if typed.iter().any(Option::is_some) {
+            return typed.map(|v| v.unwrap_or_default().to_owned());
         }
         let Some(date) = p.starts_after.as_deref().and_then(Date::parse) else { return Default::default() };
         let mut parts = date.as_str().split('-').map(|n| n.trim_start_matches('0').to_owned());
