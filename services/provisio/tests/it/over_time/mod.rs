@@ -157,12 +157,15 @@ async fn post_random_log(app: &TestApp, seed: u64) -> BTreeMap<u64, Vec<(u16, Va
     first.extend(UKPRNS.map(|u| events.venue(u, true)));
     first.push(events.target());
     // Two providers' offers of one key, no demand yet: a duplication from the start; then
-    // anything goes.
+    // anything goes. Their ids are outside the generator's O0..O3, so no later offer of the
+    // first batch replaces them before the first capture.
     for ukprn in &UKPRNS[..2] {
         let mut offer = events.offer();
         offer["source"] = json!(format!("urn:ukprn:{ukprn}"));
         offer["data"]["ukprn"] = json!(ukprn);
-        for (field, value) in [("subject", "4.1"), ("mode", "full-time"), ("academic_year", "2026/27")] {
+        for (field, value) in
+            [("offer_id", "D"), ("subject", "4.1"), ("mode", "full-time"), ("academic_year", "2026/27")]
+        {
             offer["data"][field] = json!(value);
         }
         first.push(offer);
