@@ -3,8 +3,9 @@
 # nodes in one JetStream cluster, PostgreSQL, two writers, two readers, each a process of its
 # own on loopback) under a steady load for 30 minutes: 2,000 events/s published to JetStream,
 # 64 report clients and 200 SSE clients on the readers. Every 10 s a row: each process's
-# memory, report and publish latency, SSE throughput. Writes soak.md (the table, with the
-# drift of memory and p99 after warm-up) and soak.svg (the plot) for BENCHMARKS.md.
+# memory and CPU (PostgreSQL's too), report and publish latency, SSE throughput. Writes
+# soak.md (the table, with the drift of memory and p99 after warm-up), soak.svg (the plot) for
+# BENCHMARKS.md, and every process's log to logs/.
 #   scripts/soak.sh [--minutes N] [--rate N] [--out DIR] [--debug]
 # (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
 # Needs nats-server (PROVISIO_NATS_SERVER) and a PostgreSQL server (PROVISIO_TEST_POSTGRES_URL,
@@ -32,6 +33,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # Every process's log, kept beside the table: a process that died says why there.
+  mkdir -p "$out/logs" && cp "$work"/*.log "$out/logs/" 2>/dev/null || true
   psql "$admin" -qc "drop database if exists $database with (force)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -57,6 +60,9 @@ nats_url=$(IFS=,; echo "${clients[*]}")
 until grep -q "JetStream cluster new metadata leader" "$work"/nats-*.log; do sleep 0.5; done
 
 psql "$admin" -qc "create database $database" >/dev/null
+# PostgreSQL's CPU (its postmaster's with every backend's) is sampled too, when it runs here.
+pg_dir=$(psql "$admin" -Atc "show data_directory" 2>/dev/null || true)
+if [ -r "$pg_dir/postmaster.pid" ]; then names+=("postgres=$(head -1 "$pg_dir/postmaster.pid")"); fi
 common=(--database-url "$database_url" --nats-url "$nats_url" --stream-replicas 3
   --insecure-no-auth --rate-limit 0 --sse-per-key 1000)
 readers=() writers=()

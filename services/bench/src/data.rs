@@ -59,6 +59,11 @@ pub(crate) fn partnership_id(p: u32) -> String {
     format!("lp-{p:03}")
 }
 
+/// The live provider's venue in partnership `p`.
+fn live_venue(p: u32) -> String {
+    format!("LIVE-{p}")
+}
+
 fn area(p: u32) -> String {
     format!("E07{:06}", 100 + p)
 }
@@ -257,7 +262,9 @@ impl World {
 
     /// Setup for the live test: a provider in partnership 0's area and a large unmet need
     /// in one cell, so every live event changes that gap row.
-    pub(crate) fn live_setup(&mut self) -> Vec<Ev> {
+    /// The live provider, with a venue and an unmet need in each of the first `partnerships`
+    /// partnerships, for `live_event`.
+    pub(crate) fn live_setup(&mut self, partnerships: u32) -> Vec<Ev> {
         let mut out = Vec::new();
         let u = 19_999_999u32;
         let source = format!("urn:ukprn:{u}");
@@ -269,28 +276,34 @@ impl World {
             "lp.provider.registered.v1",
             json!({"ukprn": u.to_string(), "name": "Live test provider", "kind": "employer"}),
         );
-        self.emit(&mut out, owner, source, "lp.venue.registered.v1",
-            json!({"ukprn": u.to_string(), "venue_id": "LIVE", "name": "Live test venue", "postcode": "SR1 3AD", "area": area(0)}));
-        let id = partnership_id(0);
-        self.emit(
-            &mut out,
-            owner,
-            format!("urn:lp:{id}"),
-            "lp.need.identified.v1",
-            json!({"partnership_id": id, "need_id": "N-LIVE", "subject": "4.1", "level": "3", "age_group": "16-18",
-                   "academic_year": "2026/27", "learners": 1_000_000, "evidence": "labour-market"}),
-        );
+        for p in 0..partnerships {
+            self.emit(&mut out, owner, source.clone(), "lp.venue.registered.v1",
+                json!({"ukprn": u.to_string(), "venue_id": live_venue(p), "name": "Live test venue", "postcode": "SR1 3AD", "area": area(p)}));
+            let id = partnership_id(p);
+            self.emit(
+                &mut out,
+                owner,
+                format!("urn:lp:{id}"),
+                "lp.need.identified.v1",
+                json!({"partnership_id": id, "need_id": "N-LIVE", "subject": "4.1", "level": "3", "age_group": "16-18",
+                       "academic_year": "2026/27", "learners": 1_000_000, "evidence": "labour-market"}),
+            );
+        }
         out
     }
 
-    /// The `k`th live event: offer `LIVE-(k mod 64)` with places that differ from its last
-    /// value, so the gap row changes at every position.
-    pub(crate) fn live_event(&mut self, k: u64) -> Ev {
+    /// The `k`th live event, in partnership `k mod partnerships` (turn by turn): one of its 64
+    /// live offers, with places that differ from that offer's last value, so the partnership's
+    /// gap row changes at every position.
+    pub(crate) fn live_event(&mut self, k: u64, partnerships: u32) -> Ev {
         let mut out = Vec::with_capacity(1);
         let u = "19999999";
-        let places = 10 + (k / 64) % 2;
+        let n = u64::from(partnerships.max(1));
+        // Below `partnerships`, so the narrowing cast cannot lose anything.
+        let (p, turn) = ((k % n) as u32, k / n);
+        let places = 10 + (turn / 64) % 2;
         self.emit(&mut out, usize::MAX, format!("urn:ukprn:{u}"), "lp.provision.offered.v1",
-            json!({"ukprn": u, "academic_year": "2026/27", "offer_id": format!("LIVE-{}", k % 64), "venue_id": "LIVE",
+            json!({"ukprn": u, "academic_year": "2026/27", "offer_id": format!("LIVE-{p}-{}", turn % 64), "venue_id": live_venue(p),
                    "title": "Engineering (Level 3)", "subject": "4.1", "level": "3", "age_group": "16-18",
                    "mode": "work-based", "places": places, "status": "confirmed", "start_date": "2026-09-07", "duration_weeks": 36}));
         out.pop().expect("one event")

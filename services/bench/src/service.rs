@@ -114,14 +114,14 @@ pub(crate) async fn live(
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<(Latency, usize)> {
-    let setup = world.live_setup();
+    let setup = world.live_setup(1);
     let (before, _) = log_size(db).await?;
     raw::publish_all(nats, &setup, 1, None).await?;
     let base =
         wait_durable_and_applied(db, http, base_url, before + setup.len() as i64, Duration::from_secs(60)).await?;
 
     let n = ((rate * duration.as_secs_f64()) as usize).max(1);
-    let events: Vec<Ev> = (0..n).map(|k| world.live_event(k as u64)).collect();
+    let events: Vec<Ev> = (0..n).map(|k| world.live_event(k as u64, 1)).collect();
     let times = SendTimes::new(n);
     let mut response = http.get(format!("{base_url}/v1/partnerships/{}/live", partnership_id(0))).send().await?;
     if response.status() != 200 {

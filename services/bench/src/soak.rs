@@ -1,8 +1,8 @@
 //! `provisio-bench soak`: a steady load on a deployment that is already running (the
 //! processes `scripts/soak.sh` starts: three NATS nodes, PostgreSQL, writers and readers). It
 //! publishes at a fixed rate to JetStream, keeps report clients and SSE clients busy on the
-//! readers, and every `--sample-secs` writes one row: each process's resident memory, the
-//! report latency, the publish acknowledgement latency, what the SSE clients received. At the
+//! readers, and every `--sample-secs` writes one row: each process's resident memory and CPU,
+//! the report latency, the publish acknowledgement latency, what the SSE clients received. At the
 //! end: the table as Markdown and a plot as SVG (memory and p99 over time), for BENCHMARKS.md.
 
 use crate::data::{World, partnership_id};
@@ -16,6 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// The partnerships of the soak's data: report clients, SSE clients and the live load are
+/// spread over all of them, so every dashboard has changes to follow.
+const PARTNERSHIPS: u32 = 4;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct SoakArgs {
     /// Every NATS server of the cluster, separated by commas.
@@ -24,7 +28,8 @@ pub(crate) struct SoakArgs {
     /// Base URL of each reader (reports and SSE are spread over them), separated by commas.
     #[arg(long, value_delimiter = ',')]
     readers: Vec<String>,
-    /// The processes whose memory is sampled, as NAME=PID, separated by commas.
+    /// The processes whose memory and CPU are sampled, as NAME=PID, separated by commas (the
+    /// CPU of a process counts its children's: name PostgreSQL's postmaster).
     #[arg(long, value_delimiter = ',')]
     pids: Vec<String>,
     /// Events published per second.
@@ -57,6 +62,9 @@ struct Window {
 struct Sample {
     at_secs: f64,
     rss_mib: Vec<f64>,
+    /// Each process's CPU over the sample, with its children's (PostgreSQL's backends), in
+    /// percent of one core.
+    cpu_pct: Vec<f64>,
     published_per_sec: f64,
     reports_per_sec: f64,
     report: Latency,
@@ -75,9 +83,9 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!args.readers.is_empty(), "--readers names at least one reader");
-    let mut world = World::new(4, 40);
-    let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup()).collect();
-    println!("Publishing {} setup events (4 partnerships, 40 providers)…", setup.len());
+    let mut world = World::new(PARTNERSHIPS, 40);
+    let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup(PARTNERSHIPS)).collect();
+    println!("Publishing {} setup events ({PARTNERSHIPS} partnerships, 40 providers)…", setup.len());
     raw::publish_all(&args.nats_url, &setup, 4, None).await?;
 
     let window = Arc::new(Window::default());
@@ -87,14 +95,17 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.report_clients).build()?;
     let mut tasks = Vec::new();
     for c in 0..args.report_clients {
-        let url =
-            format!("{}/v1/partnerships/{}/gaps", args.readers[c % args.readers.len()], partnership_id(c as u32 % 4));
+        let url = format!(
+            "{}/v1/partnerships/{}/gaps",
+            args.readers[c % args.readers.len()],
+            partnership_id(c as u32 % PARTNERSHIPS)
+        );
         tasks.push(tokio::spawn(report_client(http.clone(), url, window.clone(), deadline)));
     }
     // Each dashboard follows its own partnership, as they would across the country: every
     // reader streams each partnership's changes to a share of the clients.
     for c in 0..args.sse_clients {
-        let (reader, partnership) = (c % args.readers.len(), (c / args.readers.len()) as u32 % 4);
+        let (reader, partnership) = (c % args.readers.len(), (c / args.readers.len()) as u32 % PARTNERSHIPS);
         let url = format!("{}/v1/partnerships/{}/live", args.readers[reader], partnership_id(partnership));
         tasks.push(tokio::spawn(sse_client(url, window.clone(), deadline)));
     }
@@ -104,14 +115,19 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
     let mut samples = Vec::new();
     let names: Vec<&str> = processes.iter().map(|(n, _)| n.as_str()).collect();
     println!(
-        "| s | {} | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
-        names.join(" MiB | ") + " MiB"
+        "| s | {} MiB | {} CPU % | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
+        names.join(" MiB | "),
+        names.join(" CPU % | ")
     );
     let mut last = Instant::now();
+    let mut ticks_before = cpu_ticks(&processes);
     for _ in 0..samples_wanted {
         tokio::time::sleep(Duration::from_secs(args.sample_secs)).await;
         let secs = last.elapsed().as_secs_f64();
         last = Instant::now();
+        let ticks = cpu_ticks(&processes);
+        let cpu_pct = ticks.iter().zip(&ticks_before).map(|(t, b)| t.saturating_sub(*b) as f64 / secs).collect();
+        ticks_before = ticks;
         let report = Latency::of(std::mem::take(&mut *window.report_ms.lock().await));
         let sample = Sample {
             at_secs: started.elapsed().as_secs_f64(),
@@ -119,6 +135,7 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|(_, pid)| memory_of(&format!("/proc/{pid}/status")).1 as f64 / 1_048_576.0)
                 .collect(),
+            cpu_pct,
             published_per_sec: window.published.swap(0, Ordering::Relaxed) as f64 / secs,
             reports_per_sec: report.count as f64 / secs,
             report,
@@ -141,10 +158,12 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
 
 fn row(s: &Sample) -> String {
     let rss: Vec<String> = s.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
+    let cpu: Vec<String> = s.cpu_pct.iter().map(|c| format!("{c:.0}")).collect();
     format!(
-        "| {:.0} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+        "| {:.0} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
         s.at_secs,
         rss.join(" | "),
+        cpu.join(" | "),
         s.published_per_sec,
         s.reports_per_sec,
         s.report.p50,
@@ -168,10 +187,11 @@ fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
     );
     let _ = writeln!(
         out,
-        "| s | {} MiB | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
-        names.join(" MiB | ")
+        "| s | {} MiB | {} CPU % | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
+        names.join(" MiB | "),
+        names.join(" CPU % | ")
     );
-    let _ = writeln!(out, "|{}", "---:|".repeat(names.len() + 8));
+    let _ = writeln!(out, "|{}", "---:|".repeat(2 * names.len() + 8));
     for s in samples {
         let _ = writeln!(out, "{}", row(s));
     }
@@ -185,11 +205,14 @@ fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
         let (early, late) = (&loaded[warm..warm + quarter], &loaded[loaded.len() - quarter..]);
         let span = |w: &[&Sample]| format!("{:.0}–{:.0} s", w[0].at_secs, w[w.len() - 1].at_secs);
         let _ = writeln!(out, "\nMeans of {} against {} (samples under load only):\n", span(early), span(late));
-        let mean = |w: &[&Sample], i: usize| w.iter().map(|s| s.rss_mib[i]).sum::<f64>() / w.len() as f64;
+        let mean = |w: &[&Sample], of: fn(&Sample) -> &[f64], i: usize| {
+            w.iter().map(|s| of(s)[i]).sum::<f64>() / w.len() as f64
+        };
         for (i, name) in names.iter().enumerate() {
-            let (a, b) = (mean(early, i), mean(late, i));
+            let (a, b) = (mean(early, |s| &s.rss_mib, i), mean(late, |s| &s.rss_mib, i));
             let drift = (b - a) / a.max(1e-9) * 100.0;
-            let _ = writeln!(out, "- {name}: {a:.0} MiB, then {b:.0} MiB ({drift:+.1} %)");
+            let (c, d) = (mean(early, |s| &s.cpu_pct, i), mean(late, |s| &s.cpu_pct, i));
+            let _ = writeln!(out, "- {name}: {a:.0} MiB, then {b:.0} MiB ({drift:+.1} %); CPU {c:.0} %, then {d:.0} %");
         }
         let median_p99 = |w: &[&Sample]| {
             let mut p: Vec<f64> = w.iter().map(|s| s.report.p99).collect();
@@ -204,6 +227,36 @@ fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
         );
     }
     out
+}
+
+/// CPU time so far of each process with its descendants, in clock ticks (USER_HZ: 100 a
+/// second on Linux, so a tick a second is one percent of a core); a process gone counts 0.
+fn cpu_ticks(processes: &[(String, u32)]) -> Vec<u64> {
+    // Every process's parent and own ticks, from one pass over /proc.
+    let mut all: Vec<(u32, u32, u64)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // After the command's closing parenthesis: state, ppid, …, utime (14th field), stime.
+        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        // A pid fits in 32 bits.
+        all.push((pid, field(1) as u32, field(11) + field(12)));
+    }
+    processes
+        .iter()
+        .map(|(_, root)| {
+            let mut tree = vec![*root];
+            let mut i = 0;
+            while i < tree.len() {
+                let parent = tree[i];
+                tree.extend(all.iter().filter(|(_, ppid, _)| *ppid == parent).map(|(pid, _, _)| *pid));
+                i += 1;
+            }
+            all.iter().filter(|(pid, _, _)| tree.contains(pid)).map(|(_, _, t)| t).sum()
+        })
+        .collect()
 }
 
 /// Two panels over time: each process's resident memory, and the report and ack p99.
@@ -338,7 +391,7 @@ async fn publisher(
     let mut k = 0u64;
     while Instant::now() < deadline {
         tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / rate)).await;
-        let e = world.live_event(k);
+        let e = world.live_event(k, PARTNERSHIPS);
         k += 1;
         let message = PublishMessage::build().payload(e.body).message_id(e.id.as_str());
         match js.send_publish(e.subject, message).await {

@@ -58,6 +58,52 @@ fn refused_replicas(error: jetstream::context::CreateStreamError, wanted: usize,
     }
 }
 
+/// Removes from the stream, every `every`, the messages that the SQL log holds and that every
+/// consumer of the stream has acknowledged. The log, not the stream, is the record (ADR 0002);
+/// a stream kept whole grows with it, on the servers' disks and in their memory (the soak of
+/// issue 18 saw it). Another deployment's consumer on the same stream keeps what it has not
+/// acknowledged yet, and a checkpoint that cannot be read (the database away) trims nothing.
+pub(crate) async fn trim_stream(
+    shared: Arc<Shared>,
+    js: jetstream::Context,
+    consumer: String,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = ticks.tick() => {}
+        }
+        match trim_once(&shared, &js, &consumer).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::debug!(message = "Trimmed the stream behind the SQL log.", purged),
+            Err(error) => {
+                tracing::warn!(message = "Could not trim the stream; it keeps its messages until the next try.", %error)
+            }
+        }
+    }
+}
+
+/// How many messages one trim removed.
+async fn trim_once(shared: &Shared, js: &jetstream::Context, consumer: &str) -> Result<u64, IngestError> {
+    let mut floor = shared.store.checkpoint(consumer).await?;
+    let mut stream = js.get_stream(STREAM_NAME).await.map_err(IngestError::nats)?;
+    let mut consumers = stream.consumers();
+    while let Some(info) = consumers.next().await {
+        floor = floor.min(info.map_err(IngestError::nats)?.ack_floor.stream_sequence);
+    }
+    let first = stream.info().await.map_err(IngestError::nats)?.state.first_sequence;
+    if floor < first {
+        return Ok(0);
+    }
+    // "Up to but not including" the sequence given.
+    Ok(stream.purge().sequence(floor + 1).await.map_err(IngestError::nats)?.purged)
+}
+
 pub(crate) struct ConsumerConfig {
     pub(crate) name: String,
     pub(crate) stream_replicas: usize,

@@ -104,6 +104,9 @@ pub struct IngestConfig {
     /// False in a reader: another process writes the log, this one publishes to JetStream
     /// (when it has NATS) and follows the log.
     pub writes_the_log: bool,
+    /// How often the writer removes from the stream what its log holds; `None` keeps every
+    /// message.
+    pub stream_trim: Option<Duration>,
 }
 
 impl Default for IngestConfig {
@@ -116,6 +119,7 @@ impl Default for IngestConfig {
             commit_wait: Duration::from_secs(30),
             event_limits: EventLimits::default(),
             writes_the_log: true,
+            stream_trim: None,
         }
     }
 }
@@ -235,6 +239,16 @@ impl Ingest {
                     stream_replicas: config.stream_replicas,
                     max_batch: config.max_batch,
                 };
+                if let Some(every) = config.stream_trim {
+                    let trim = jetstream::trim_stream(
+                        shared.clone(),
+                        js.clone(),
+                        config.consumer_name.clone(),
+                        every,
+                        shutdown.clone(),
+                    );
+                    tracker.spawn(trim);
+                }
                 tracker.spawn(jetstream::run_consumer(shared.clone(), js.clone(), consumer, shutdown));
                 Route::Nats(Box::new(js))
             }

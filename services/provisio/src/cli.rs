@@ -73,6 +73,11 @@ pub struct BusArgs {
     /// the start is refused when the servers cannot.
     #[arg(long, env = "PROVISIO_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
     pub stream_replicas: u8,
+    /// Every this many seconds the writer removes from LP_EVENTS the messages its SQL log
+    /// holds and every consumer of the stream has acknowledged: the log is the record, and a
+    /// stream kept whole grows with it. 0 keeps every message.
+    #[arg(long, env = "PROVISIO_STREAM_TRIM_SECONDS", default_value_t = 60)]
+    pub stream_trim_seconds: u64,
 }
 
 /// Flags of a running service, whatever its store and bus.

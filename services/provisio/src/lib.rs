@@ -44,6 +44,8 @@ pub struct Config {
     pub consumer: String,
     /// How many servers keep each message of `LP_EVENTS` (`--stream-replicas`).
     pub stream_replicas: usize,
+    /// How often the writer trims `LP_EVENTS` behind its log (`--stream-trim-seconds`).
+    pub stream_trim: Option<std::time::Duration>,
     pub max_batch: usize,
     pub insecure_no_auth: bool,
     pub limits: provisio_api::Limits,
@@ -65,6 +67,9 @@ impl Config {
             nats_url: bus.and_then(|b| b.nats_url.clone()),
             consumer: bus.map_or_else(|| IngestConfig::default().consumer_name, |b| b.consumer.clone()),
             stream_replicas: bus.map_or(1, |b| usize::from(b.stream_replicas)),
+            stream_trim: bus
+                .filter(|b| b.stream_trim_seconds > 0)
+                .map(|b| std::time::Duration::from_secs(b.stream_trim_seconds)),
             max_batch: server.max_batch,
             insecure_no_auth: server.insecure_no_auth,
             limits: (&server.limits).into(),
@@ -103,6 +108,7 @@ impl Application {
             consumer_name: config.consumer.clone(),
             max_batch: config.max_batch.max(1),
             stream_replicas: config.stream_replicas,
+            stream_trim: config.stream_trim,
             event_limits: config.limits.events.clone(),
             writes_the_log: writes,
             ..Default::default()

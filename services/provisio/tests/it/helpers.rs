@@ -69,6 +69,7 @@ pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provi
         nats_url: nats_url.map(str::to_owned),
         consumer: "provisio".into(),
         stream_replicas: 1,
+        stream_trim: None,
         max_batch: 500,
         insecure_no_auth: false,
         limits,

@@ -130,3 +130,75 @@ async fn a_restarted_service_resumes_from_its_checkpoint_without_doubling() {
     assert_eq!(log.len(), 40);
     app.stop().await;
 }
+
+/// The writer trims `LP_EVENTS` behind its log, never past what another consumer of the stream
+/// (another deployment's, say) has yet to acknowledge; a restart after a trim resumes from the
+/// log's checkpoint and loses nothing.
+#[tokio::test]
+async fn the_stream_is_trimmed_behind_the_log_and_never_past_another_consumer() {
+    let nats = provisio_testkit::NatsServer::start();
+    let (url, database) = database(Db::Postgres).await;
+    let mut trimming = config(url, Some(&nats.url), provisio_api::Limits::default());
+    trimming.stream_trim = Some(Duration::from_millis(100));
+    let app = spawn_app_from(trimming.clone(), None).await;
+    let js = jetstream::new(async_nats::connect(&nats.url).await.unwrap());
+    let stream = js.get_stream("LP_EVENTS").await.unwrap();
+    let other: jetstream::consumer::PullConsumer = stream
+        .create_consumer(jetstream::consumer::pull::Config {
+            durable_name: Some("another-deployment".into()),
+            ack_policy: jetstream::consumer::AckPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let send = |range: std::ops::Range<usize>| {
+        let js = js.clone();
+        async move {
+            for i in range {
+                let e = offer("10006570", &format!("T{i}"), &format!("t-{i}"));
+                publish(&js, &subject_of(&e), e.to_string().into_bytes(), Some(&format!("t-{i}"))).await;
+            }
+        }
+    };
+    send(0..30).await;
+    assert_eq!(app.wait_for_log(30).await.len(), 30);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(first_kept(&js).await, 1, "nothing trimmed that another consumer has not acknowledged");
+
+    let mut batch = other.fetch().max_messages(10).messages().await.unwrap();
+    let mut last = None;
+    while let Some(message) = batch.next().await {
+        last = Some(message.unwrap());
+    }
+    last.expect("ten messages").double_ack().await.unwrap();
+    wait_first_kept(&js, 11).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(first_kept(&js).await, 11, "trimmed up to the other consumer's acknowledgement, not past it");
+
+    stream.delete_consumer("another-deployment").await.unwrap();
+    wait_first_kept(&js, 31).await;
+    app.stop().await;
+
+    send(30..40).await;
+    let app = spawn_app_from(trimming, database).await;
+    let log = app.wait_for_log(40).await;
+    let ids: Vec<&str> = log.iter().map(|e| e["event"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, (0..40).map(|i| format!("t-{i}")).collect::<Vec<_>>(), "every event once, in order");
+    wait_first_kept(&js, 41).await;
+    app.stop().await;
+}
+
+/// The stream sequence of the first message `LP_EVENTS` still holds.
+async fn first_kept(js: &jetstream::Context) -> u64 {
+    js.get_stream("LP_EVENTS").await.unwrap().info().await.unwrap().state.first_sequence
+}
+
+async fn wait_first_kept(js: &jetstream::Context, wanted: u64) {
+    for _ in 0..100 {
+        if first_kept(js).await >= wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the stream still starts at {} (wanted {wanted})", first_kept(js).await);
+}
