@@ -6,7 +6,7 @@
 # memory and CPU (PostgreSQL's too), report and publish latency, SSE throughput. Writes
 # soak.md (the table, with the drift of memory and p99 after warm-up), soak.svg (the plot) for
 # BENCHMARKS.md, and every process's log to logs/.
-#   scripts/soak.sh [--minutes N] [--rate N] [--out DIR] [--debug]
+#   scripts/soak.sh [--minutes N] [--rate N] [--live-partnerships N] [--out DIR] [--debug]
 # (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
 # Needs nats-server (PROVISIO_NATS_SERVER) and a PostgreSQL server (PROVISIO_TEST_POSTGRES_URL,
 # default postgres://postgres@127.0.0.1:5432/test) on which it makes, then drops, a database.
@@ -14,14 +14,15 @@
 # the writers and readers, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=30 rate=2000 out="$(pwd)/.ci/state/soak" profile=release
+minutes=30 rate=2000 live=4 out="$(pwd)/.ci/state/soak" profile=release
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --live-partnerships) live=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --debug) profile=debug; shift ;;
-    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--out DIR] [--debug]" >&2; exit 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--live-partnerships N] [--out DIR] [--debug]" >&2; exit 2 ;;
   esac
 done
 nats_server=${PROVISIO_NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
@@ -94,4 +95,4 @@ until [ ${#writers[@]} -eq 0 ] || leader_ready; do sleep 0.5; done
 
 echo "==> $minutes min at $rate events/s, 64 report clients, 200 SSE clients"
 target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \
-  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --duration-secs $((minutes * 60)) --out "$out"
+  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --live-partnerships "$live" --duration-secs $((minutes * 60)) --out "$out"

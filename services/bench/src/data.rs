@@ -260,8 +260,6 @@ impl World {
         out
     }
 
-    /// Setup for the live test: a provider in partnership 0's area and a large unmet need
-    /// in one cell, so every live event changes that gap row.
     /// The live provider, with a venue and an unmet need in each of the first `partnerships`
     /// partnerships, for `live_event`.
     pub(crate) fn live_setup(&mut self, partnerships: u32) -> Vec<Ev> {

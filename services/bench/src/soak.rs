@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-/// The partnerships of the soak's data: report clients, SSE clients and the live load are
-/// spread over all of them, so every dashboard has changes to follow.
+/// The partnerships of the soak's data: report clients and SSE clients are spread over all of
+/// them.
 const PARTNERSHIPS: u32 = 4;
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +35,11 @@ pub(crate) struct SoakArgs {
     /// Events published per second.
     #[arg(long, default_value_t = 2_000.0)]
     rate: f64,
+    /// How many of the four partnerships the published events change, turn by turn: with 4
+    /// every dashboard has changes to follow; with 1 (the eighth session's soaks) three
+    /// quarters of the SSE clients only hold their streams open.
+    #[arg(long, default_value_t = PARTNERSHIPS, value_parser = clap::value_parser!(u32).range(1..=4))]
+    live_partnerships: u32,
     #[arg(long, default_value_t = 64)]
     report_clients: usize,
     #[arg(long, default_value_t = 200)]
@@ -74,7 +79,7 @@ struct Sample {
 }
 
 pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
-    let processes: Vec<(String, u32)> = args
+    let mut processes: Vec<(String, u32)> = args
         .pids
         .iter()
         .map(|p| {
@@ -82,9 +87,11 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
             Ok((name.to_owned(), pid.parse()?))
         })
         .collect::<anyhow::Result<_>>()?;
+    // The load's own process shares the cores: what it takes is not the service's.
+    processes.push(("load".to_owned(), std::process::id()));
     anyhow::ensure!(!args.readers.is_empty(), "--readers names at least one reader");
     let mut world = World::new(PARTNERSHIPS, 40);
-    let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup(PARTNERSHIPS)).collect();
+    let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup(args.live_partnerships)).collect();
     println!("Publishing {} setup events ({PARTNERSHIPS} partnerships, 40 providers)…", setup.len());
     raw::publish_all(&args.nats_url, &setup, 4, None).await?;
 
@@ -109,7 +116,14 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
         let url = format!("{}/v1/partnerships/{}/live", args.readers[reader], partnership_id(partnership));
         tasks.push(tokio::spawn(sse_client(url, window.clone(), deadline)));
     }
-    tasks.push(tokio::spawn(publisher(args.nats_url.clone(), world, args.rate, window.clone(), deadline)));
+    tasks.push(tokio::spawn(publisher(
+        args.nats_url.clone(),
+        world,
+        args.live_partnerships,
+        args.rate,
+        window.clone(),
+        deadline,
+    )));
 
     let started = Instant::now();
     let mut samples = Vec::new();
@@ -369,6 +383,7 @@ async fn sse_client(url: String, window: Arc<Window>, deadline: Instant) -> anyh
 async fn publisher(
     nats_url: String,
     mut world: World,
+    live_partnerships: u32,
     rate: f64,
     window: Arc<Window>,
     deadline: Instant,
@@ -391,7 +406,7 @@ async fn publisher(
     let mut k = 0u64;
     while Instant::now() < deadline {
         tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / rate)).await;
-        let e = world.live_event(k, PARTNERSHIPS);
+        let e = world.live_event(k, live_partnerships);
         k += 1;
         let message = PublishMessage::build().payload(e.body).message_id(e.id.as_str());
         match js.send_publish(e.subject, message).await {
