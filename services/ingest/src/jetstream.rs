@@ -60,9 +60,9 @@ fn refused_replicas(error: jetstream::context::CreateStreamError, wanted: usize,
 
 /// Removes from the stream, every `every`, the messages that the SQL log holds and that every
 /// consumer of the stream has acknowledged. The log, not the stream, is the record (ADR 0002);
-/// a stream kept whole grows with it, on the servers' disks and in their memory (the soak of
-/// issue 18 saw it). Another deployment's consumer on the same stream keeps what it has not
-/// acknowledged yet, and a checkpoint that cannot be read (the database away) trims nothing.
+/// a stream kept whole grows with it on the servers' disks. Another deployment's consumer
+/// on the same stream keeps what it has not acknowledged yet, and a checkpoint that cannot be
+/// read (the database away) trims nothing.
 pub(crate) async fn trim_stream(
     shared: Arc<Shared>,
     js: jetstream::Context,
