@@ -1,6 +1,8 @@
 //! Where the courses are: a grid of cells about 11 km by 10 km (in England) holding the
 //! document numbers of the courses taught in each, so a search near a point reads only the
-//! courses of the cells around it instead of measuring the distance to every course.
+//! courses of the cells around it instead of measuring the distance to every course. Each
+//! document's cell is also a term of the word index ([`cell_key`]), so a search with words
+//! reads the documents of those cells from it, segment by segment.
 
 use provisio_import::LatLon;
 use std::collections::HashMap;
@@ -17,6 +19,34 @@ type Cell = (i32, i32);
 
 fn cell_of(p: LatLon) -> Cell {
     ((p.lat / CELL_LAT).floor() as i32, (p.lon / CELL_LON).floor() as i32)
+}
+
+/// A cell as one number, in the order of rows then columns (south to north, west to east).
+fn key_of((row, column): Cell) -> u64 {
+    let unsigned = |n: i32| u64::from(n.cast_unsigned() ^ 0x8000_0000);
+    (unsigned(row) << 32) | unsigned(column)
+}
+
+/// The cell of a position, as one number: documents added in this order sit together.
+pub(crate) fn cell_key(p: LatLon) -> u64 {
+    key_of(cell_of(p))
+}
+
+/// The cells a search near a point reads, and how many documents they hold.
+pub(crate) struct Near {
+    cells: Vec<Cell>,
+    pub(crate) docs: usize,
+}
+
+impl Near {
+    /// The cells, as [`cell_key`] numbers.
+    pub(crate) fn keys(&self) -> Vec<u64> {
+        self.cells.iter().map(|c| key_of(*c)).collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.cells.len()
+    }
 }
 
 #[derive(Default)]
@@ -41,10 +71,10 @@ impl Grid {
         }
     }
 
-    /// The documents of every course that may be within `km` of `from` (all those that are,
-    /// and some farther), in no order; `None` when they are more than `most` or the circle
-    /// reaches a pole or the 180th meridian (the caller then looks at every course).
-    pub(crate) fn near(&self, from: LatLon, km: f64, most: usize) -> Option<Vec<u64>> {
+    /// The non-empty cells holding every course that may be within `km` of `from` (all those
+    /// that are, and some farther); `None` when the circle reaches a pole or the 180th
+    /// meridian (the caller then looks at every course).
+    pub(crate) fn near(&self, from: LatLon, km: f64) -> Option<Near> {
         let radians = km / KM_PER_DEGREE * std::f64::consts::PI / 180.0;
         let lat_span = km / KM_PER_DEGREE + SLACK_DEGREES;
         let (south, north) = (from.lat - lat_span, from.lat + lat_span);
@@ -59,18 +89,23 @@ impl Grid {
             return None;
         }
         let (low, high) = (cell_of(LatLon { lat: south, lon: west }), cell_of(LatLon { lat: north, lon: east }));
-        let mut found = Vec::new();
-        for row in low.0..=high.0 {
-            for column in low.1..=high.1 {
-                if let Some(docs) = self.cells.get(&(row, column)) {
-                    if found.len() + docs.len() > most {
-                        return None;
-                    }
-                    found.extend_from_slice(docs);
-                }
-            }
+        let mut near = Near { cells: Vec::new(), docs: 0 };
+        // A wide circle has more cells in its box than the grid has cells: read those instead.
+        let boxed = (i64::from(high.0) - i64::from(low.0) + 1) * (i64::from(high.1) - i64::from(low.1) + 1);
+        let inside = |c: &Cell| (low.0..=high.0).contains(&c.0) && (low.1..=high.1).contains(&c.1);
+        if boxed > self.cells.len() as i64 {
+            near.cells.extend(self.cells.keys().filter(|c| inside(c)));
+        } else {
+            let every = (low.0..=high.0).flat_map(|row| (low.1..=high.1).map(move |column| (row, column)));
+            near.cells.extend(every.filter(|c| self.cells.contains_key(c)));
         }
-        Some(found)
+        near.docs = near.cells.iter().map(|c| self.cells[c].len()).sum();
+        Some(near)
+    }
+
+    /// The documents of the cells of `near`, in no order.
+    pub(crate) fn docs<'a>(&'a self, near: &'a Near) -> impl Iterator<Item = u64> + 'a {
+        near.cells.iter().flat_map(|c| self.cells.get(c).into_iter().flatten().copied())
     }
 }
 
@@ -91,8 +126,10 @@ mod tests {
             grid.put(i, p);
             points.push(p);
         }
-        for km in [0.5, 5.0, 12.0, 25.0, 40.0] {
-            let mut near = grid.near(from, km, usize::MAX).unwrap();
+        for km in [0.5, 5.0, 12.0, 25.0, 40.0, 500.0] {
+            let cells = grid.near(from, km).unwrap();
+            let mut near: Vec<u64> = grid.docs(&cells).collect();
+            assert_eq!(near.len(), cells.docs);
             near.sort_unstable();
             for (doc, p) in points.iter().enumerate() {
                 if haversine_km(from, *p) <= km {
@@ -100,8 +137,19 @@ mod tests {
                 }
             }
         }
-        assert_eq!(grid.near(from, 40.0, 10), None);
+        assert!(grid.near(LatLon { lat: 89.9, lon: 0.0 }, 40.0).is_none());
         grid.remove(7, points[7]);
-        assert!(!grid.near(from, 100.0, usize::MAX).unwrap().contains(&7));
+        let everything = grid.near(from, 100.0).unwrap();
+        assert!(!grid.docs(&everything).any(|d| d == 7));
+        assert_eq!(everything.docs, 3_999);
+    }
+
+    #[test]
+    fn cell_keys_order_by_row_then_column() {
+        let key = |lat, lon| cell_key(LatLon { lat, lon });
+        assert!(key(-0.05, 10.0) < key(0.05, -10.0));
+        assert!(key(54.9, -1.6) < key(54.9, -1.3));
+        assert!(key(54.9, 1.3) < key(55.0, -1.6));
+        assert_eq!(key(54.91, -1.31), key(54.93, -1.34));
     }
 }

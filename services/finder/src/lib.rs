@@ -20,7 +20,7 @@ pub use geo::haversine_km;
 pub use search::{Hit, Page, Search};
 
 use entry::Entry;
-use grid::Grid;
+use grid::{Grid, cell_key};
 use provisio_engine::{Engine, PublicCourse};
 use provisio_events::vocab::{LocalId, PartnershipId, SubjectCode, Ukprn};
 use provisio_import::{LatLon, PostcodeLookup};
@@ -75,8 +75,17 @@ impl Finder {
         self.entries.clear();
         self.docs.clear();
         self.grid = Grid::default();
-        for course in engine.public_courses() {
-            self.add(&course)?;
+        // Added in the order of their grid cells, the courses of a neighbourhood are runs of
+        // the index's documents: a search near a point walks a few runs (`TextIndex::matches`).
+        let mut places: Vec<(Option<u64>, OfferKey)> = engine
+            .public_courses()
+            .map(|c| (self.point(&c).map(cell_key), (c.ukprn, c.offer_id)))
+            .collect();
+        places.sort_unstable_by_key(|(cell, _)| cell.unwrap_or(u64::MAX));
+        for (_, (ukprn, offer_id)) in places {
+            if let Some(course) = engine.public_course(&ukprn, &offer_id) {
+                self.add(&course)?;
+            }
         }
         self.engine = engine.clone();
         self.commit()
@@ -85,8 +94,8 @@ impl Finder {
     /// Brings the named offers in line with `engine`: present when public, gone otherwise.
     /// Every other offer must be the same in `engine` as in the engine of the last refresh
     /// (the offers `Engine::courses_touched_by` names for the events between them). A course
-    /// whose words changed is found by its new words after the next [`Finder::commit`];
-    /// filters, order and the course answered follow `engine` at once.
+    /// whose words or place changed is found by words after the next [`Finder::commit`];
+    /// filters, order, distances and the course answered follow `engine` at once.
     pub fn refresh(&mut self, engine: &Arc<Engine>, offers: &[(Ukprn, LocalId)]) -> Result<(), FinderError> {
         for (ukprn, offer_id) in offers {
             let key = (ukprn.clone(), offer_id.clone());
@@ -94,16 +103,16 @@ impl Finder {
                 self.remove(&key);
                 continue;
             };
-            // Same words as indexed (those of the engine of the last refresh): same document.
-            let same_words =
-                |_: &u64| self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course));
-            match self.docs.get(&key).copied().filter(same_words) {
+            // Same words and place as indexed (those of the engine of the last refresh): same
+            // document. Its place is a term of the word index, so a move is a new document.
+            let point = self.point(&course);
+            let same = |doc: &u64| {
+                self.entries.get(doc).is_some_and(|e| e.point == point)
+                    && self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course))
+            };
+            match self.docs.get(&key).copied().filter(same) {
                 Some(doc) => {
-                    let point = self.point(&course);
-                    let before = self.entries.insert(doc, Entry::of(&course, point)).and_then(|e| e.point);
-                    if before != point {
-                        self.place(doc, before, point);
-                    }
+                    self.entries.insert(doc, Entry::of(&course, point));
                 }
                 None => {
                     self.remove(&key);
@@ -124,9 +133,11 @@ impl Finder {
     fn add(&mut self, course: &PublicCourse) -> Result<(), FinderError> {
         let doc = self.next_doc;
         self.next_doc += 1;
-        self.text.put(doc, texts(course))?;
         let point = self.point(course);
-        self.place(doc, None, point);
+        self.text.put(doc, texts(course), point.map(cell_key))?;
+        if let Some(at) = point {
+            self.grid.put(doc, at);
+        }
         self.entries.insert(doc, Entry::of(course, point));
         self.docs.insert((course.ukprn.clone(), course.offer_id.clone()), doc);
         Ok(())
@@ -134,19 +145,10 @@ impl Finder {
 
     fn remove(&mut self, key: &OfferKey) {
         if let Some(doc) = self.docs.remove(key) {
-            let before = self.entries.remove(&doc).and_then(|e| e.point);
-            self.place(doc, before, None);
+            if let Some(at) = self.entries.remove(&doc).and_then(|e| e.point) {
+                self.grid.remove(doc, at);
+            }
             self.text.remove(doc);
-        }
-    }
-
-    /// Moves document `doc` in the grid from where it was to where it is now.
-    fn place(&mut self, doc: u64, before: Option<LatLon>, now: Option<LatLon>) {
-        if let Some(at) = before {
-            self.grid.remove(doc, at);
-        }
-        if let Some(at) = now {
-            self.grid.put(doc, at);
         }
     }
 

@@ -9,9 +9,11 @@ use provisio_events::vocab::{AgeGroup, Date, Funding, Level, Mode, PartnershipId
 use provisio_import::LatLon;
 use std::cmp::Ordering;
 
-/// Above this many courses in the cells around a searcher's point, a search looks at every
-/// course instead: restricting the word index to a set of documents costs per document.
-const MOST_NEARBY: usize = 20_000;
+/// Above this many courses in the cells around a searcher's point, a search with words walks
+/// every match of the words instead: reading the cells' documents costs per document.
+const MOST_NEARBY: usize = 200_000;
+/// Above this many cells, likewise: each is a term to look up in every segment.
+const MOST_CELLS: usize = 400;
 
 /// What a searcher asks for, already checked at the edge.
 #[derive(Debug, Clone, Default)]
@@ -83,20 +85,23 @@ fn by_date_then_title(a: &Entry, b: &Entry) -> Ordering {
 
 impl Finder {
     pub fn search(&self, s: &Search) -> Result<Page, FinderError> {
-        // Near a point, only the courses of the grid's cells around it, unless they are so
-        // many that looking at every course costs about as much.
-        let nearby = s.near.and_then(|(from, km)| self.grid.near(from, km, MOST_NEARBY));
+        // Near a point, only the courses of the grid's cells around it (with words, unless
+        // they are so many that walking every match of the words costs less).
+        let nearby = s.near.and_then(|(from, km)| self.grid.near(from, km));
         let scored = match s.q.as_deref() {
-            Some(q) => self.text.matches(q, nearby.as_deref())?,
+            Some(q) => {
+                let cells = nearby.as_ref().filter(|n| n.docs <= MOST_NEARBY && n.len() <= MOST_CELLS);
+                self.text.matches(q, cells.map(|n| n.keys()).as_deref())?
+            }
             None => None,
         };
-        // A match whose document is no longer a course's (its words changed, or it was
-        // withdrawn, since the last commit) is none.
+        // A match whose document is no longer a course's (its words or place changed, or it
+        // was withdrawn, since the last commit) is none.
         let candidates: Vec<(&Entry, f32)> = match (&scored, &nearby) {
             (Some(matches), _) => {
                 matches.iter().filter_map(|(doc, score)| Some((self.entries.get(doc)?, *score))).collect()
             }
-            (None, Some(docs)) => docs.iter().filter_map(|doc| Some((self.entries.get(doc)?, 0.0))).collect(),
+            (None, Some(near)) => self.grid.docs(near).filter_map(|doc| Some((self.entries.get(&doc)?, 0.0))).collect(),
             (None, None) => self.entries.values().map(|e| (e, 0.0)).collect(),
         };
         let after = s.starts_after.as_ref().map(day_number);

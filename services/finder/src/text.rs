@@ -9,13 +9,12 @@
 //!
 //! A document is known by a number the finder gives it ([`TextIndex::put`]), kept as a fast
 //! field: a search reads it from a column instead of loading each matching document from a
-//! store, and nothing else is stored.
+//! store, and nothing else is stored. Its place is a term too: the grid cell of its venue
+//! (`grid::cell_key`), so a search near a point walks the words' postings only across the
+//! documents of the cells around it.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry::Vacant;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
@@ -29,6 +28,9 @@ const ANALYZER: &str = "en_stem";
 const WRITER_BYTES: usize = 15_000_000;
 /// The fast field holding each document's number.
 const DOC: &str = "doc";
+/// Runs of consecutive documents at most this far apart are read as one: walking the words'
+/// postings across a short gap costs less than seeking past it.
+const GAP: DocId = 32;
 
 pub(crate) struct TextIndex {
     writer: IndexWriter,
@@ -36,50 +38,10 @@ pub(crate) struct TextIndex {
     analyzer: TextAnalyzer,
     doc: Field,
     text: Field,
+    /// The grid cell of the course's venue; none without a position.
+    cell: Field,
     /// Whether documents were put or removed since the last commit.
     uncommitted: bool,
-    /// Each searched segment's documents by number, so a search among a few numbers finds
-    /// them without reading the term dictionary once per number and segment. Segments never
-    /// change (deletions are read at search time): each is read once, when first searched.
-    numbered: HashMap<SegmentId, Numbered>,
-}
-
-/// A segment's document numbers in order, and the segment's id for each.
-struct Numbered {
-    numbers: Vec<u64>,
-    ids: Vec<DocId>,
-}
-
-impl Numbered {
-    fn of(segment: &SegmentReader) -> tantivy::Result<Self> {
-        let column = segment.fast_fields().u64(DOC)?;
-        let mut pairs: Vec<(u64, DocId)> =
-            (0..segment.max_doc()).filter_map(|id| Some((column.first(id)?, id))).collect();
-        pairs.sort_unstable();
-        Ok(Self { numbers: pairs.iter().map(|p| p.0).collect(), ids: pairs.iter().map(|p| p.1).collect() })
-    }
-
-    /// The segment's `(id, number)` of each of the `sorted` numbers it holds, by id.
-    fn find(&self, sorted: &[u64]) -> Vec<(DocId, u64)> {
-        let (Some(first), Some(last)) = (self.numbers.first(), self.numbers.last()) else { return Vec::new() };
-        let sorted = &sorted[sorted.partition_point(|n| n < first)..sorted.partition_point(|n| n <= last)];
-        let mut found = Vec::new();
-        let mut from = 0;
-        for number in sorted {
-            // Galloping: the next number is usually close after the last one found.
-            let mut step = 1;
-            while from + step < self.numbers.len() && self.numbers[from + step] < *number {
-                step *= 2;
-            }
-            let end = (from + step + 1).min(self.numbers.len());
-            from += self.numbers[from..end].partition_point(|n| n < number);
-            if self.numbers.get(from) == Some(number) {
-                found.push((self.ids[from], *number));
-            }
-        }
-        found.sort_unstable();
-        found
-    }
 }
 
 fn analyzer() -> TextAnalyzer {
@@ -98,18 +60,22 @@ impl TextIndex {
             TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqs);
         let text = TextOptions::default().set_indexing_options(indexing);
         let text = schema.add_text_field("text", text);
+        let cell = schema.add_u64_field("cell", INDEXED);
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer, reader, analyzer: analyzer(), doc, text, uncommitted: false, numbered: HashMap::new() })
+        Ok(Self { writer, reader, analyzer: analyzer(), doc, text, cell, uncommitted: false })
     }
 
-    /// Adds document number `doc` (queued until [`TextIndex::commit`]). Numbers are never
-    /// reused: a new text is a new document.
-    pub(crate) fn put(&mut self, doc: u64, texts: [&str; 3]) -> tantivy::Result<()> {
+    /// Adds document number `doc` in grid cell `cell` (queued until [`TextIndex::commit`]).
+    /// Numbers are never reused: new words or a new place make a new document.
+    pub(crate) fn put(&mut self, doc: u64, texts: [&str; 3], cell: Option<u64>) -> tantivy::Result<()> {
         let mut document = TantivyDocument::default();
         document.add_u64(self.doc, doc);
+        if let Some(cell) = cell {
+            document.add_u64(self.cell, cell);
+        }
         for text in texts {
             document.add_text(self.text, text);
         }
@@ -130,16 +96,7 @@ impl TextIndex {
         }
         self.writer.commit()?;
         self.uncommitted = false;
-        self.reader.reload()?;
-        let searcher = self.reader.searcher();
-        let segments = searcher.segment_readers();
-        self.numbered.retain(|id, _| segments.iter().any(|s| s.segment_id() == *id));
-        for segment in segments {
-            if let Vacant(slot) = self.numbered.entry(segment.segment_id()) {
-                slot.insert(Numbered::of(segment)?);
-            }
-        }
-        Ok(())
+        self.reader.reload()
     }
 
     /// Bytes the committed index takes (its segments' files, as tantivy counts them).
@@ -148,10 +105,11 @@ impl TextIndex {
     }
 
     /// The number of every document matching all of `q`'s words (in any of its three
-    /// texts), with its score; with `among`, only those of these numbers. Any character that
-    /// is not part of a word separates words: `q` is never a query language. `None` when `q`
-    /// has no word at all.
-    pub(crate) fn matches(&self, q: &str, among: Option<&[u64]>) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
+    /// texts), with its score; with `cells`, only those in these grid cells and a few
+    /// neighbours of theirs (the caller measures distances anyway). Any character that is not
+    /// part of a word separates words: `q` is never a query language. `None` when `q` has no
+    /// word at all.
+    pub(crate) fn matches(&self, q: &str, cells: Option<&[u64]>) -> tantivy::Result<Option<Vec<(u64, Score)>>> {
         let mut analyzer = self.analyzer.clone();
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut stream = analyzer.token_stream(q);
@@ -164,29 +122,63 @@ impl TextIndex {
         }
         let query = BooleanQuery::new(words);
         let searcher = self.reader.searcher();
-        let Some(among) = among else {
+        let Some(cells) = cells else {
             return Ok(Some(searcher.search(&query, &EveryMatch)?));
         };
-        // Only these documents: the words' scorer is moved to each in turn instead of through
-        // every match. Its scores are those of the search above (same weight, same boost).
-        let mut sorted = among.to_vec();
-        sorted.sort_unstable();
+        // Only the documents of these cells: the words' scorer walks each run of them and
+        // seeks over the rest. Its scores are those of the search above (same weight, same
+        // boost). The courses were added in the order of their cells, so a few runs hold
+        // most of a neighbourhood's documents.
         let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
         let mut found = Vec::new();
         for segment in searcher.segment_readers() {
-            let Some(numbered) = self.numbered.get(&segment.segment_id()) else { continue };
+            let numbers = segment.fast_fields().u64(DOC)?;
             let mut scorer = weight.scorer(segment, 1.0)?;
-            for (id, number) in numbered.find(&sorted) {
+            for (start, end) in self.runs(segment, cells)? {
+                if scorer.doc() < start {
+                    scorer.seek(start);
+                }
+                while scorer.doc() < end {
+                    let id = scorer.doc();
+                    let alive = segment.alive_bitset().is_none_or(|a| a.is_alive(id));
+                    if let Some(number) = numbers.first(id).filter(|_| alive) {
+                        found.push((number, scorer.score()));
+                    }
+                    scorer.advance();
+                }
                 if scorer.doc() == TERMINATED {
                     break;
-                }
-                let alive = segment.alive_bitset().is_none_or(|a| a.is_alive(id));
-                if scorer.doc() <= id && scorer.seek(id) == id && alive {
-                    found.push((number, scorer.score()));
                 }
             }
         }
         Ok(Some(found))
+    }
+
+    /// The segment's documents in `cells` (deleted ones too), as ordered ranges of ids
+    /// `start..end`; a range may also hold a few documents of other cells, in gaps shorter
+    /// than [`GAP`] (the caller's postings walk skips them).
+    fn runs(&self, segment: &SegmentReader, cells: &[u64]) -> tantivy::Result<Vec<(DocId, DocId)>> {
+        let index = segment.inverted_index(self.cell)?;
+        let mut ids = Vec::new();
+        for cell in cells {
+            let term = Term::from_field_u64(self.cell, *cell);
+            if let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic)? {
+                while postings.doc() != TERMINATED {
+                    ids.push(postings.doc());
+                    postings.advance();
+                }
+            }
+        }
+        // Each cell's ids are in order; sorting their concatenation merges those runs.
+        ids.sort();
+        let mut runs: Vec<(DocId, DocId)> = Vec::new();
+        for id in ids {
+            match runs.last_mut() {
+                Some(last) if id <= last.1 + GAP => last.1 = id + 1,
+                _ => runs.push((id, id + 1)),
+            }
+        }
+        Ok(runs)
     }
 }
 

@@ -223,4 +223,26 @@ fn searches_near_a_point_give_the_courses_and_order_of_looking_at_every_course()
     finder.commit().unwrap();
     assert_eq!(finder.len(), 500);
     compare(&finder, &mut dice);
+
+    // Venues that move take their courses with them: at once for searches without words,
+    // and for searches with words once committed (a moved course is a new document there).
+    let mut touched = Vec::new();
+    // (The searches still start near where the venues were.)
+    for (i, (u, v, _, _)) in points.iter().enumerate().filter(|(i, _)| i % 4 == 0) {
+        let (lat, lon) = (54.0 + dice.below(1_000) as f64 / 1_000.0, -2.5 + dice.below(1_500) as f64 / 1_000.0);
+        let moved = event(
+            3_000 + i,
+            &format!("urn:ukprn:1000000{u}"),
+            "venue.registered",
+            json!({"ukprn": format!("1000000{u}"), "venue_id": format!("V{v}"), "name": "V", "postcode": "SR1 3AD",
+                   "area": "E08000024", "lat": lat, "lon": lon}),
+        );
+        touched.extend(engine.courses_touched_by(&moved));
+        engine.apply((3_000 + i) as u64, &moved);
+    }
+    finder.refresh(&Arc::new(engine.clone()), &touched).unwrap();
+    compare(&finder, &mut dice);
+    finder.commit().unwrap();
+    assert_eq!(finder.len(), 500);
+    compare(&finder, &mut dice);
 }
