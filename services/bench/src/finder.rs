@@ -84,6 +84,25 @@ pub(crate) fn build_index(engine: &Arc<Engine>) -> anyhow::Result<(f64, f64, f64
     Ok((took, after.saturating_sub(before) as f64, finder.text_bytes() as f64, finder.len()))
 }
 
+/// The search URL of `words` near `postcode`.
+fn search_url(service: &Service, words: &str, postcode: &str) -> String {
+    format!("{}/v1/public/courses?q={}&postcode={}", service.base, words.replace(' ', "+"), postcode.replace(' ', "+"))
+}
+
+/// Waits until the service's finder answers the search with courses (after a start it builds
+/// its index in the background, and answers no course meanwhile): seconds waited.
+pub(crate) async fn wait_for_index(service: &Service, words: &str, postcode: &str) -> anyhow::Result<f64> {
+    let (http, url, started) = (service.http(1)?, search_url(service, words, postcode), Instant::now());
+    loop {
+        let page: serde_json::Value = http.get(&url).send().await?.json().await?;
+        if page["total"].as_u64().is_some_and(|n| n > 0) {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(300), "the finder found no course after 300 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// `clients` searchers asking for courses with `words` near `postcode` for `duration`.
 pub(crate) async fn search_load(
     f: &mut Figures,
@@ -93,12 +112,7 @@ pub(crate) async fn search_load(
     clients: usize,
     duration: Duration,
 ) -> anyhow::Result<()> {
-    let url = format!(
-        "{}/v1/public/courses?q={}&postcode={}",
-        service.base,
-        words.replace(' ', "+"),
-        postcode.replace(' ', "+")
-    );
+    let url = search_url(service, words, postcode);
     let total = {
         let page: serde_json::Value = service.http(1)?.get(&url).send().await?.json().await?;
         page["total"].as_f64().unwrap_or(0.0)

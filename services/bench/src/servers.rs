@@ -117,7 +117,13 @@ impl Service {
         let mut auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.key))?;
         auth.set_sensitive(true);
         let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, auth)]);
-        Ok(reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(connections).build()?)
+        // Idle connections are dropped before the service's idle timeout (60 s) closes them:
+        // a request sent on a connection the service is closing fails.
+        Ok(reqwest::Client::builder()
+            .default_headers(headers)
+            .pool_max_idle_per_host(connections)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?)
     }
 
     pub(crate) fn pid(&self) -> u32 {

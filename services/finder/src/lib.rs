@@ -77,10 +77,8 @@ impl Finder {
         self.grid = Grid::default();
         // Added in the order of their grid cells, the courses of a neighbourhood are runs of
         // the index's documents: a search near a point walks a few runs (`TextIndex::matches`).
-        let mut places: Vec<(Option<u64>, OfferKey)> = engine
-            .public_courses()
-            .map(|c| (self.point(&c).map(cell_key), (c.ukprn, c.offer_id)))
-            .collect();
+        let mut places: Vec<(Option<u64>, OfferKey)> =
+            engine.public_courses().map(|c| (self.point(&c).map(cell_key), (c.ukprn, c.offer_id))).collect();
         places.sort_unstable_by_key(|(cell, _)| cell.unwrap_or(u64::MAX));
         for (_, (ukprn, offer_id)) in places {
             if let Some(course) = engine.public_course(&ukprn, &offer_id) {

@@ -13,8 +13,11 @@
 //! (`grid::cell_key`), so a search near a point walks the words' postings only across the
 //! documents of the cells around it.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry::Vacant;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
@@ -42,6 +45,9 @@ pub(crate) struct TextIndex {
     cell: Field,
     /// Whether documents were put or removed since the last commit.
     uncommitted: bool,
+    /// Each searched segment's column of document numbers, opened once when a commit first
+    /// shows the segment (opening reads the column's header: a cost per search otherwise).
+    numbers: HashMap<SegmentId, Column<u64>>,
 }
 
 fn analyzer() -> TextAnalyzer {
@@ -65,7 +71,7 @@ impl TextIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer, reader, analyzer: analyzer(), doc, text, cell, uncommitted: false })
+        Ok(Self { writer, reader, analyzer: analyzer(), doc, text, cell, uncommitted: false, numbers: HashMap::new() })
     }
 
     /// Adds document number `doc` in grid cell `cell` (queued until [`TextIndex::commit`]).
@@ -96,7 +102,16 @@ impl TextIndex {
         }
         self.writer.commit()?;
         self.uncommitted = false;
-        self.reader.reload()
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let segments = searcher.segment_readers();
+        self.numbers.retain(|id, _| segments.iter().any(|s| s.segment_id() == *id));
+        for segment in segments {
+            if let Vacant(slot) = self.numbers.entry(segment.segment_id()) {
+                slot.insert(segment.fast_fields().u64(DOC)?);
+            }
+        }
+        Ok(())
     }
 
     /// Bytes the committed index takes (its segments' files, as tantivy counts them).
@@ -132,7 +147,7 @@ impl TextIndex {
         let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
         let mut found = Vec::new();
         for segment in searcher.segment_readers() {
-            let numbers = segment.fast_fields().u64(DOC)?;
+            let Some(numbers) = self.numbers.get(&segment.segment_id()) else { continue };
             let mut scorer = weight.scorer(segment, 1.0)?;
             for (start, end) in self.runs(segment, cells)? {
                 if scorer.doc() < start {
@@ -159,26 +174,36 @@ impl TextIndex {
     /// than [`GAP`] (the caller's postings walk skips them).
     fn runs(&self, segment: &SegmentReader, cells: &[u64]) -> tantivy::Result<Vec<(DocId, DocId)>> {
         let index = segment.inverted_index(self.cell)?;
-        let mut ids = Vec::new();
+        // Each cell's postings as runs: a handful per cell when the courses were added in the
+        // order of their cells, one per course at worst.
+        let mut runs: Vec<(DocId, DocId)> = Vec::new();
         for cell in cells {
             let term = Term::from_field_u64(self.cell, *cell);
-            if let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic)? {
-                while postings.doc() != TERMINATED {
-                    ids.push(postings.doc());
-                    postings.advance();
-                }
+            let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic)? else { continue };
+            let mut run: Option<(DocId, DocId)> = None;
+            while postings.doc() != TERMINATED {
+                let id = postings.doc();
+                run = match run {
+                    Some((start, end)) if id <= end + GAP => Some((start, id + 1)),
+                    done => {
+                        runs.extend(done);
+                        Some((id, id + 1))
+                    }
+                };
+                postings.advance();
+            }
+            runs.extend(run);
+        }
+        // Runs of different cells may overlap (each spans gaps) or be close: join those.
+        runs.sort_unstable();
+        let mut joined: Vec<(DocId, DocId)> = Vec::with_capacity(runs.len());
+        for (start, end) in runs {
+            match joined.last_mut() {
+                Some(last) if start <= last.1 + GAP => last.1 = last.1.max(end),
+                _ => joined.push((start, end)),
             }
         }
-        // Each cell's ids are in order; sorting their concatenation merges those runs.
-        ids.sort();
-        let mut runs: Vec<(DocId, DocId)> = Vec::new();
-        for id in ids {
-            match runs.last_mut() {
-                Some(last) if id <= last.1 + GAP => last.1 = id + 1,
-                _ => runs.push((id, id + 1)),
-            }
-        }
-        Ok(runs)
+        Ok(joined)
     }
 }
 

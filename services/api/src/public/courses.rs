@@ -5,10 +5,12 @@
 use crate::{AppState, problem::ApiError};
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use provisio_engine::PublicCourse;
 use provisio_events::vocab::{LocalId, PartnershipId, Ukprn, Vocab};
 use provisio_finder::{Hit, Search};
 use provisio_import::normalise_postcode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -129,31 +131,48 @@ impl Params {
     }
 }
 
-/// The contract's course object.
-fn course_json(hit: &Hit) -> Result<Value, ApiError> {
-    let mut v = serde_json::to_value(&hit.course).map_err(|e| ApiError::internal(&e))?;
-    v["distance_km"] = json!(hit.distance_km.map(|d| (d * 100.0).round() / 100.0));
-    Ok(v)
+/// The contract's course object: the course and its distance, encoded straight into the
+/// answer (a search answers up to 100 of them).
+#[derive(Serialize)]
+struct CourseJson<'a> {
+    #[serde(flatten)]
+    course: &'a PublicCourse,
+    distance_km: Option<f64>,
 }
 
-async fn search(State(state): State<AppState>, Query(p): Query<Params>) -> Result<Json<Value>, ApiError> {
+impl<'a> From<&'a Hit> for CourseJson<'a> {
+    fn from(hit: &'a Hit) -> Self {
+        CourseJson { course: &hit.course, distance_km: hit.distance_km.map(|d| (d * 100.0).round() / 100.0) }
+    }
+}
+
+#[derive(Serialize)]
+struct PageJson<'a> {
+    total: usize,
+    courses: Vec<CourseJson<'a>>,
+    next_cursor: Option<String>,
+}
+
+async fn search(State(state): State<AppState>, Query(p): Query<Params>) -> Result<Response, ApiError> {
     let search = p.search(&state)?;
-    let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
-    let page = finder.search(&search).map_err(|e| ApiError::internal(&e))?;
-    let courses = page.hits.iter().map(course_json).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(json!({ "total": page.total, "courses": courses, "next_cursor": page.next.map(cursor_of) })))
+    let page = {
+        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
+        finder.search(&search).map_err(|e| ApiError::internal(&e))?
+    };
+    let courses = page.hits.iter().map(CourseJson::from).collect();
+    Ok(Json(PageJson { total: page.total, courses, next_cursor: page.next.map(cursor_of) }).into_response())
 }
 
 async fn one(
     State(state): State<AppState>,
     Path((ukprn, offer_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let (Some(ukprn), Some(offer_id)) = (Ukprn::parse(&ukprn), LocalId::parse(&offer_id)) else {
         return Err(ApiError::NotFound);
     };
     let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
     let course = finder.course(&ukprn, &offer_id).ok_or(ApiError::NotFound)?;
-    Ok(Json(course_json(&Hit { course, distance_km: None })?))
+    Ok(Json(CourseJson { course: &course, distance_km: None }).into_response())
 }
 
 async fn partnership(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
