@@ -176,8 +176,9 @@ pub(crate) async fn measure(
     // finder indexes in the background after a start: the queries wait for it, so that
     // none of them shares the cores with that build.
     let (near, _) = data::venue_place(0, 0, 0);
-    let (words, ready) = ("engineering level 3", "finder.searchable_after_s");
-    f.add(ready, "course finder searchable after /readyz", finder::wait_for_index(&service, words, &near).await?, "s");
+    let words = "engineering level 3";
+    let searchable = finder::wait_for_index(&service, words, &near).await?;
+    f.add("finder.searchable_after_s", "course finder searchable after /readyz", searchable, "s");
     // The rebuild wrote gigabytes of recorded changes: their writeback is not the queries'.
     servers::quiesce(&url).await?;
     println!("6. Queries ({} clients, {} live offers)", cli.clients, world.live_offers);

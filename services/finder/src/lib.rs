@@ -77,6 +77,8 @@ impl Finder {
         self.grid = Grid::default();
         // Added in the order of their grid cells, the courses of a neighbourhood are runs of
         // the index's documents: a search near a point walks a few runs (`TextIndex::matches`).
+        // Only keys are sorted and each course is built again to be added: sorting a million
+        // whole courses would hold them all at once (about 1.6 s more CPU per million instead).
         let mut places: Vec<(Option<u64>, OfferKey)> =
             engine.public_courses().map(|c| (self.point(&c).map(cell_key), (c.ukprn, c.offer_id))).collect();
         places.sort_unstable_by_key(|(cell, _)| cell.unwrap_or(u64::MAX));
