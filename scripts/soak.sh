@@ -2,11 +2,13 @@
 # The soak of issue 18 (not part of CI): the whole deployment on this machine (three NATS
 # nodes in one JetStream cluster, PostgreSQL, two writers, two readers, each a process of its
 # own on loopback) under a steady load for 30 minutes: 2,000 events/s published to JetStream,
-# 64 report clients and 200 SSE clients on the readers. Every 10 s a row: each process's
-# memory and CPU (PostgreSQL's too), report and publish latency, SSE throughput. Writes
-# soak.md (the table, with the drift of memory and p99 after warm-up), soak.svg (the plot) for
-# BENCHMARKS.md, and every process's log to logs/.
-#   scripts/soak.sh [--minutes N] [--rate N] [--live-partnerships N] [--out DIR] [--debug]
+# 64 report clients (640 reports/s in all; --reports-per-sec 0: each asks again when answered)
+# and 200 SSE clients on the readers. Every 10 s a row: each process's memory and CPU
+# (PostgreSQL's too), report and publish latency, SSE throughput. Writes soak.md (the table,
+# with the drift of memory and p99 after warm-up), soak.svg (the plot) for BENCHMARKS.md, and
+# every process's log to logs/.
+#   scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N]
+#                   [--out DIR] [--debug]
 # (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
 # Needs nats-server (PROVISIO_NATS_SERVER) and a PostgreSQL server (PROVISIO_TEST_POSTGRES_URL,
 # default postgres://postgres@127.0.0.1:5432/test) on which it makes, then drops, a database.
@@ -14,15 +16,16 @@
 # the writers and readers, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=30 rate=2000 live=4 out="$(pwd)/.ci/state/soak" profile=release
+minutes=30 rate=2000 reports=640 live=4 out="$(pwd)/.ci/state/soak" profile=release
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --reports-per-sec) reports=$2; shift 2 ;;
     --live-partnerships) live=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --debug) profile=debug; shift ;;
-    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--live-partnerships N] [--out DIR] [--debug]" >&2; exit 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N] [--out DIR] [--debug]" >&2; exit 2 ;;
   esac
 done
 nats_server=${PROVISIO_NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
@@ -93,6 +96,7 @@ done
 leader_ready() { for w in "${writers[@]}"; do curl -fsS "$w/readyz" >/dev/null 2>&1 && return 0; done; return 1; }
 until [ ${#writers[@]} -eq 0 ] || leader_ready; do sleep 0.5; done
 
-echo "==> $minutes min at $rate events/s, 64 report clients, 200 SSE clients"
+echo "==> $minutes min at $rate events/s, 64 report clients ($reports reports/s), 200 SSE clients"
 target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \
-  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --live-partnerships "$live" --duration-secs $((minutes * 60)) --out "$out"
+  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --reports-per-sec "$reports" --live-partnerships "$live" \
+  --duration-secs $((minutes * 60)) --out "$out"

@@ -64,6 +64,14 @@ struct Inner {
     past: past::PastEngines,
 }
 
+/// How many applied batches the live channel holds. Its only subscribers are the SSE
+/// clients' forwarders, which move each batch at once into their client's own bounded queue;
+/// but a broadcast channel keeps every value until a newer one overwrites it, so this many
+/// batches (with their encoded events) stay in memory at all times, and batches grow when a
+/// reader falls behind (1,024 was the first suspect for the readers growing in the soak of
+/// issue 18).
+const LIVE_BATCHES: usize = 128;
+
 /// A handle on the projection; cheap to clone.
 #[derive(Clone)]
 pub struct Projection {
@@ -89,7 +97,7 @@ impl Projection {
 
     fn build(store: Store, image_settings: ImageSettings, records: bool) -> Self {
         let (position, _) = watch::channel(0);
-        let (live, _) = broadcast::channel(1_024);
+        let (live, _) = broadcast::channel(LIVE_BATCHES);
         Self {
             inner: Arc::new(Inner {
                 snapshot: RwLock::new(Snapshot { engine: Arc::new(Engine::new()), position: 0 }),
