@@ -57,7 +57,7 @@ async fn live(
         }
         .in_current_span(),
     );
-    // The events are written as they are encoded (`LiveBatch::sse_for`), once for all clients.
+    // The events are written as they are encoded (`LiveBatch::sse_after`), once for all clients.
     let chunks = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (Ok::<_, Infallible>(c), rx)) });
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream")),
@@ -74,10 +74,10 @@ async fn feed(
     mut live: broadcast::Receiver<Arc<LiveBatch>>,
     tx: mpsc::Sender<Bytes>,
 ) {
-    let mut sent_through = state.projection.position() as i64;
+    let applied = state.projection.position() as i64;
     if let Some(n) = last_event_id {
         // Changes are sent live just before they are recorded: read history once they are.
-        if !state.projection.wait_recorded(sent_through as u64, HISTORY_WAIT).await {
+        if !state.projection.wait_recorded(applied as u64, HISTORY_WAIT).await {
             tracing::warn!(message = "Report changes are not recorded in time; ending a live stream.", partnership = %id);
             return;
         }
@@ -94,20 +94,24 @@ async fn feed(
                 }
             };
             let mut chunk = Vec::new();
-            for c in page.iter().filter(|c| c.position <= sent_through) {
+            for c in page.iter().filter(|c| c.position <= applied) {
                 LiveChange::from(c).write_sse(&mut chunk);
             }
             if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
                 return;
             }
             match page.last() {
-                Some(last) if page.len() as i64 == REPLAY_PAGE && last.position <= sent_through => {
+                Some(last) if page.len() as i64 == REPLAY_PAGE && last.position <= applied => {
                     after = (last.position, last.seq)
                 }
                 _ => break,
             }
         }
     }
+    // A client may resume from further on than this process has applied (it followed a
+    // process further ahead, or its events were durable in the log before they were applied
+    // here): the first live batches may hold changes it has.
+    let mut sent_through = applied.max(last_event_id.unwrap_or(i64::MIN));
     let mut quiet_since = tokio::time::Instant::now();
     loop {
         let received = tokio::select! {
@@ -125,8 +129,7 @@ async fn feed(
             Ok(batch) => {
                 let Some(last) = batch.last_position() else { continue };
                 if last > sent_through {
-                    // A batch is whole positions, and the history sent above ends at one.
-                    if let Some(events) = batch.sse_for(&id) {
+                    if let Some(events) = batch.sse_after(&id, sent_through) {
                         if tx.try_send(events).is_err() {
                             tracing::info!(message = "Dropped a live client that fell behind or left.", partnership = %id);
                             return;

@@ -62,8 +62,21 @@ impl LiveBatch {
         Self { changes, sse: OnceLock::new() }
     }
 
-    /// Partnership `id`'s changes as Server-Sent Events, in order; `None` when it has none.
-    pub fn sse_for(&self, id: &str) -> Option<Bytes> {
+    /// Partnership `id`'s changes after position `after` as Server-Sent Events, in order;
+    /// `None` when it has none. When every change of the batch is after `after` (all but a
+    /// client's first batch), the events are encoded once and shared by every client.
+    pub fn sse_after(&self, id: &str, after: i64) -> Option<Bytes> {
+        if self.changes.first().is_none_or(|c| c.position > after) {
+            return self.shared_sse(id);
+        }
+        let mut events = Vec::new();
+        for c in self.changes.iter().filter(|c| c.position > after && c.partnership_id == id) {
+            c.write_sse(&mut events);
+        }
+        (!events.is_empty()).then(|| Bytes::from(events))
+    }
+
+    fn shared_sse(&self, id: &str) -> Option<Bytes> {
         let by_partnership = self.sse.get_or_init(|| {
             let mut encoded: HashMap<&str, Vec<u8>> = HashMap::new();
             for c in &self.changes {
@@ -91,14 +104,23 @@ mod tests {
     #[test]
     fn each_partnership_gets_its_own_changes_as_events_in_order() {
         let batch = LiveBatch::new(vec![change(7, "p1", "{\"a\":1}"), change(7, "p2", "{}"), change(8, "p1", "x\ny")]);
-        let p1 = batch.sse_for("p1").unwrap();
+        let p1 = batch.sse_after("p1", 0).unwrap();
         assert_eq!(
             std::str::from_utf8(&p1).unwrap(),
             "event: gap.changed\nid: 7\ndata: {\"a\":1}\n\nevent: gap.changed\nid: 8\ndata: x\ndata: y\n\n"
         );
-        assert_eq!(&batch.sse_for("p2").unwrap()[..], b"event: gap.changed\nid: 7\ndata: {}\n\n");
-        assert_eq!(batch.sse_for("p3"), None);
+        assert_eq!(&batch.sse_after("p2", 6).unwrap()[..], b"event: gap.changed\nid: 7\ndata: {}\n\n");
+        assert_eq!(batch.sse_after("p3", 0), None);
         assert_eq!(batch.last_position(), Some(8));
-        assert!(p1.as_ptr() == batch.sse_for("p1").unwrap().as_ptr(), "encoded once, shared");
+        assert!(p1.as_ptr() == batch.sse_after("p1", 6).unwrap().as_ptr(), "encoded once, shared");
+    }
+
+    #[test]
+    fn a_client_further_on_than_the_batch_starts_gets_only_the_later_changes() {
+        let batch = LiveBatch::new(vec![change(7, "p1", "{}"), change(8, "p2", "{}"), change(9, "p1", "{}")]);
+        assert_eq!(&batch.sse_after("p1", 7).unwrap()[..], b"event: gap.changed\nid: 9\ndata: {}\n\n");
+        assert_eq!(&batch.sse_after("p1", 8).unwrap()[..], b"event: gap.changed\nid: 9\ndata: {}\n\n");
+        assert_eq!(batch.sse_after("p2", 8), None);
+        assert_eq!(batch.sse_after("p1", 9), None);
     }
 }

@@ -190,6 +190,31 @@ async fn a_partnership_fed_over_nats_and_http_is_reported_and_streamed_live_and_
     app.stop().await;
 }
 
+/// A client may resume from an id this process has not applied yet (it followed a process
+/// further ahead, or its write was durable in the log and not yet applied here). The live
+/// batch that reaches that id holds earlier changes too; the client gets only the later ones.
+#[tokio::test]
+async fn a_client_resuming_from_an_id_not_yet_applied_gets_nothing_at_or_before_it() {
+    let app = spawn_app(Db::Sqlite, None).await;
+    let (_, reg) = app.post_events(&registration()).await;
+    let p0 = reg["accepted"][0]["position"].as_i64().unwrap();
+    let (status, _) = app.get(&format!("/v1/partnerships/sunderland?min_position={p0}")).await;
+    assert_eq!(status, 200);
+    // One request, one commit, one live batch: the need opens a gap (p0 + 1), the offer of
+    // p0 + 3 changes it; the client already has everything through p0 + 2.
+    let mut sse = Sse::open(&app, "sunderland", Some(p0 + 2)).await;
+    let (status, _) = app
+        .post_events(&json!([need(50), venue("10006570", "v-a"), engineering_offer("10006570", "A1", 10, "a1")]))
+        .await;
+    assert_eq!(status, 202);
+    let (kind, id, data) = sse.next().await;
+    assert_eq!((kind.as_str(), id), ("gap.changed", p0 + 3), "{data}");
+    // From p0 the same stream starts with the gap's opening.
+    let (kind, id, _) = Sse::open(&app, "sunderland", Some(p0)).await.next().await;
+    assert_eq!((kind.as_str(), id), ("gap.opened", p0 + 1));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn reports_filter_page_and_refuse_what_they_cannot_answer() {
     let app = spawn_app(Db::Sqlite, None).await;
