@@ -8,6 +8,9 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Each node's log, in its store directory.
+const LOG_FILE: &str = "server.log";
+
 /// One server of a [`NatsCluster`].
 pub struct ClusterNode {
     /// The server's name, as JetStream names a stream's leader (`node-1`, …).
@@ -16,7 +19,7 @@ pub struct ClusterNode {
     pub url: String,
     monitor_port: u16,
     child: Option<Child>,
-    _store_dir: tempfile::TempDir,
+    store_dir: tempfile::TempDir,
 }
 
 /// Three (or more) `nats-server`s forming one JetStream cluster.
@@ -26,8 +29,26 @@ pub struct NatsCluster {
 
 impl NatsCluster {
     /// Starts `size` nodes and waits until they have elected a JetStream meta leader, so a
-    /// stream can be created as soon as this returns.
+    /// stream can be created as soon as this returns. A cluster that does not form in 20 s is
+    /// started again on new ports, twice at most: a port found free may be taken (by another
+    /// test's server or connection) before a node binds it. Each node logs to its store
+    /// directory; a cluster that never forms panics with the end of every log.
     pub fn start(size: usize) -> Self {
+        let mut logs = String::new();
+        for _ in 0..3 {
+            let cluster = Self::launch(size);
+            if cluster.wait_for_meta_leader(Duration::from_secs(20)) {
+                return cluster;
+            }
+            logs = cluster.log_tails();
+            eprintln!(
+                "the NATS cluster elected no JetStream meta leader in 20 s; starting it again on new ports\n{logs}"
+            );
+        }
+        panic!("the NATS cluster elected no JetStream meta leader in three tries; the last one's logs:\n{logs}")
+    }
+
+    fn launch(size: usize) -> Self {
         let route_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
         let routes = route_ports.iter().map(|p| format!("nats://127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
         let nodes = route_ports
@@ -39,6 +60,8 @@ impl NatsCluster {
                     .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-m", &monitor_port.to_string()])
                     .args(["-n", &format!("node-{}", i + 1), "-js", "-sd"])
                     .arg(store_dir.path())
+                    .arg("-l")
+                    .arg(store_dir.path().join(LOG_FILE))
                     .args(["--cluster_name", "provisio-test", "--cluster", &format!("nats://127.0.0.1:{route_port}")])
                     .args(["--routes", &routes])
                     .stdout(Stdio::null())
@@ -50,13 +73,11 @@ impl NatsCluster {
                     url: format!("nats://127.0.0.1:{port}"),
                     monitor_port,
                     child: Some(child),
-                    _store_dir: store_dir,
+                    store_dir,
                 }
             })
             .collect();
-        let cluster = Self { nodes };
-        cluster.wait_for_meta_leader();
-        cluster
+        Self { nodes }
     }
 
     /// Every node's client URL, separated by commas, as `--nats-url` takes them.
@@ -78,10 +99,11 @@ impl NatsCluster {
     }
 
     /// Waits until the meta leader sees every other node as current: before that, a stream of
-    /// as many replicas as nodes may be refused for want of peers.
-    fn wait_for_meta_leader(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+    /// as many replicas as nodes may be refused for want of peers. False if it does not within
+    /// `limit`.
+    fn wait_for_meta_leader(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
             let formed = self.nodes.iter().any(|n| {
                 monitoring(n.monitor_port, "/jsz").is_some_and(|jsz| {
                     let jsz: String = jsz.split_whitespace().collect();
@@ -89,11 +111,22 @@ impl NatsCluster {
                 })
             });
             if formed {
-                return;
+                return true;
             }
-            assert!(Instant::now() < deadline, "the NATS cluster elected no JetStream meta leader");
             std::thread::sleep(Duration::from_millis(100));
         }
+        false
+    }
+
+    /// The last lines of every node's log, each headed by the node's name.
+    fn log_tails(&self) -> String {
+        let mut tails = String::new();
+        for node in &self.nodes {
+            let log = std::fs::read_to_string(node.store_dir.path().join(LOG_FILE)).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            tails += &format!("--- {}\n{}\n", node.name, lines[lines.len().saturating_sub(15)..].join("\n"));
+        }
+        tails
     }
 }
 
