@@ -90,7 +90,7 @@ fn search_url(service: &Service, words: &str, postcode: &str) -> String {
 }
 
 /// Waits until the service's finder answers the search with courses (after a start it builds
-/// its index in the background, and answers no course meanwhile): seconds waited.
+/// its index in the background, and answers `503` meanwhile): seconds waited.
 pub(crate) async fn wait_for_index(service: &Service, words: &str, postcode: &str) -> anyhow::Result<f64> {
     let (http, url, started) = (service.http(1)?, search_url(service, words, postcode), Instant::now());
     loop {

@@ -49,6 +49,8 @@ pub struct Finder {
     /// The document numbers of the courses with a position, by where they are.
     grid: Grid,
     postcodes: Option<Arc<PostcodeLookup>>,
+    /// False until the first [`Finder::rebuild`]: an index made by `new` holds no course yet.
+    built: bool,
 }
 
 /// The words a course is found by: title, description, subject name.
@@ -66,6 +68,7 @@ impl Finder {
             text: TextIndex::new()?,
             grid: Grid::default(),
             postcodes,
+            built: false,
         })
     }
 
@@ -88,6 +91,7 @@ impl Finder {
             }
         }
         self.engine = engine.clone();
+        self.built = true;
         self.commit()
     }
 
@@ -176,6 +180,11 @@ impl Finder {
     }
 
     /// How many courses are public.
+    /// Whether the index holds the courses of an engine yet (see `built`).
+    pub fn is_built(&self) -> bool {
+        self.built
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -4,6 +4,9 @@ use super::{id_param, ok, problem, query, reference, report_body};
 use provisio_events::vocab::{AcademicYear, AgeGroup, Funding, Level, Mode, SubjectCode, Vocab};
 use serde_json::{Value, json};
 
+/// The course finder answers nothing for the seconds its first build after a start takes.
+const FINDER_BUILDING: &str = "The course finder is being built after a start; see Retry-After";
+
 pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
         ("post", "/v1/public/interest") => json!({
@@ -47,7 +50,8 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
             "responses": {"200": ok("A page of courses", json!({"type": "object", "required": ["total", "courses", "next_cursor"],
                     "properties": {"total": {"type": "integer"}, "courses": {"type": "array", "items": reference("PublicCourse")},
                         "next_cursor": {"type": ["string", "null"]}}})),
-                "400": problem("A parameter is not valid (invalid-parameter), or the postcode is unknown (unknown-postcode)")}
+                "400": problem("A parameter is not valid (invalid-parameter), or the postcode is unknown (unknown-postcode)"),
+                "503": problem(FINDER_BUILDING)}
         }),
         ("get", "/v1/public/courses/{ukprn}/{offer_id}") => json!({
             "summary": "One public course (no key)",
@@ -55,12 +59,17 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
                 {"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
                 {"name": "offer_id", "in": "path", "required": true, "schema": {"type": "string"}},
             ],
-            "responses": {"200": ok("The course", reference("PublicCourse")), "404": problem("Not a public course")}
+            "responses": {"200": ok("The course", reference("PublicCourse")), "404": problem("Not a public course"),
+                "503": problem(FINDER_BUILDING)}
         }),
-        ("get", "/find") => html_page(
-            "The finder page (no key): the parameters of GET /v1/public/courses as a form, the results and their pages",
-            Some(("400", "A parameter is not valid: the page names it in an error summary")),
-        ),
+        ("get", "/find") => {
+            let mut page = html_page(
+                "The finder page (no key): the parameters of GET /v1/public/courses as a form, the results and their pages",
+                Some(("400", "A parameter is not valid: the page names it in an error summary")),
+            );
+            page["responses"]["503"] = html(FINDER_BUILDING);
+            page
+        }
         ("get", "/find/courses/{ukprn}/{offer_id}") => {
             let mut page = html_page(
                 "One course's page, with the partnerships' guidance contacts",
@@ -70,6 +79,7 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
                 {"name": "ukprn", "in": "path", "required": true, "schema": {"type": "string"}},
                 {"name": "offer_id", "in": "path", "required": true, "schema": {"type": "string"}},
             ]);
+            page["responses"]["503"] = html(FINDER_BUILDING);
             page
         }
         ("get", "/find/interest") => html_page(
@@ -102,7 +112,8 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Value> {
                         "iag": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "url": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}},
                         "courses_by_subject": {"type": "array", "items": {"type": "object", "required": ["subject", "subject_name", "courses"],
                             "properties": {"subject": SubjectCode::json_schema(), "subject_name": {"type": "string"}, "courses": {"type": "integer"}}}}}})),
-                "404": problem("The partnership is not registered")}
+                "404": problem("The partnership is not registered"),
+                "503": problem(FINDER_BUILDING)}
         }),
         _ => return None,
     })

@@ -155,10 +155,7 @@ struct PageJson<'a> {
 
 async fn search(State(state): State<AppState>, Query(p): Query<Params>) -> Result<Response, ApiError> {
     let search = p.search(&state)?;
-    let page = {
-        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
-        finder.search(&search).map_err(|e| ApiError::internal(&e))?
-    };
+    let page = { state.public.built_finder()?.search(&search).map_err(|e| ApiError::internal(&e))? };
     let courses = page.hits.iter().map(CourseJson::from).collect();
     Ok(Json(PageJson { total: page.total, courses, next_cursor: page.next.map(cursor_of) }).into_response())
 }
@@ -170,8 +167,7 @@ async fn one(
     let (Some(ukprn), Some(offer_id)) = (Ukprn::parse(&ukprn), LocalId::parse(&offer_id)) else {
         return Err(ApiError::NotFound);
     };
-    let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
-    let course = finder.course(&ukprn, &offer_id).ok_or(ApiError::NotFound)?;
+    let course = state.public.built_finder()?.course(&ukprn, &offer_id).ok_or(ApiError::NotFound)?;
     Ok(Json(CourseJson { course: &course, distance_km: None }).into_response())
 }
 
@@ -180,7 +176,7 @@ async fn partnership(State(state): State<AppState>, Path(id): Path<String>) -> R
     let summary = s.engine.partnership(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
     let iag = s.engine.partnership_iag(&id).flatten();
     let pid = PartnershipId::parse(&id).ok_or_else(|| ApiError::PartnershipNotFound(id.clone()))?;
-    let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
+    let finder = state.public.built_finder()?;
     let mut by_subject: BTreeMap<_, (&'static str, usize)> = BTreeMap::new();
     for subject in finder.subjects_in(&pid) {
         by_subject.entry(subject).or_insert((subject.name(), 0)).1 += 1;

@@ -56,6 +56,16 @@ fn not_found() -> Response {
     respond(StatusCode::NOT_FOUND, "Page not found", &[], main)
 }
 
+/// While the finder cannot answer: its first build after a start runs (see
+/// `PublicConfig::built_finder`).
+fn unavailable() -> Response {
+    let main = r#"<h1 class="govuk-heading-l">Sorry, the course search is not available just now</h1><p class="govuk-body">Try again in a few seconds.</p>"#;
+    let mut response =
+        respond(StatusCode::SERVICE_UNAVAILABLE, "Sorry, the course search is not available just now", &[], main);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
 async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
     let s = state.projection.snapshot();
     let partnerships: Vec<(String, String)> =
@@ -72,8 +82,7 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
         return search_response(StatusCode::BAD_REQUEST, &params, &starts_after, &[error], &partnerships, "");
     }
     let outcome = params.search(&state).and_then(|search| {
-        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
-        let page = finder.search(&search).map_err(|e| ApiError::internal(&e))?;
+        let page = state.public.built_finder()?.search(&search).map_err(|e| ApiError::internal(&e))?;
         Ok((search, page))
     });
     match outcome {
@@ -83,6 +92,7 @@ async fn search_page(State(state): State<AppState>, uri: Uri) -> Response {
         }
         Err(e) => match search::field_error(&e) {
             Some(error) => search_response(e.status(), &params, &starts_after, &[error], &partnerships, ""),
+            None if e.status() == StatusCode::SERVICE_UNAVAILABLE => unavailable(),
             None => e.into_response(),
         },
     }
@@ -107,9 +117,9 @@ async fn course_page(State(state): State<AppState>, Path((ukprn, offer_id)): Pat
     let (Some(ukprn), Some(offer_id)) = (Ukprn::parse(&ukprn), LocalId::parse(&offer_id)) else {
         return not_found();
     };
-    let course = {
-        let finder = state.public.finder.read().unwrap_or_else(|e| e.into_inner());
-        finder.course(&ukprn, &offer_id)
+    let course = match state.public.built_finder() {
+        Ok(finder) => finder.course(&ukprn, &offer_id),
+        Err(_) => return unavailable(),
     };
     let Some(course) = course else { return not_found() };
     let s = state.projection.snapshot();
