@@ -5,8 +5,9 @@
 # 64 report clients (640 reports/s in all; --reports-per-sec 0: each asks again when answered)
 # and 200 SSE clients on the readers. Every 10 s a row: each process's memory and CPU
 # (PostgreSQL's too), report and publish latency, SSE throughput. Writes soak.md (the table,
-# with the drift of memory and p99 after warm-up), soak.svg (the plot) for BENCHMARKS.md, and
-# every process's log to logs/.
+# with the drift of memory and p99 after warm-up), soak.svg (the plot) for BENCHMARKS.md,
+# every process's log to logs/, and each NATS node's heap profile after warm-up and at the end
+# to nats-heap/.
 #   scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N]
 #                   [--out DIR] [--debug]
 # (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
@@ -50,13 +51,16 @@ bin=target/$profile/provisio
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 echo "==> three NATS nodes"
-routes=() clients=() names=()
-for i in 1 2 3; do routes+=("nats://127.0.0.1:$(free_port)"); clients+=("nats://127.0.0.1:$(free_port)"); done
+routes=() clients=() names=() profiles=()
+for i in 1 2 3; do
+  routes+=("nats://127.0.0.1:$(free_port)") clients+=("nats://127.0.0.1:$(free_port)") profiles+=("$(free_port)")
+done
 route_list=$(IFS=,; echo "${routes[*]}")
 for i in 0 1 2; do
   mkdir -p "$work/nats-$i"
   "$nats_server" -a 127.0.0.1 -p "${clients[$i]##*:}" -n "nats-$i" -js -sd "$work/nats-$i" \
-    --cluster_name soak --cluster "${routes[$i]}" --routes "$route_list" >"$work/nats-$i.log" 2>&1 &
+    --cluster_name soak --cluster "${routes[$i]}" --routes "$route_list" --profile "${profiles[$i]}" \
+    >"$work/nats-$i.log" 2>&1 &
   pids+=($!)
   names+=("nats-$i=$!")
 done
@@ -95,6 +99,18 @@ done
 # The leading writer makes the stream; the other stands by, not ready.
 leader_ready() { for w in "${writers[@]}"; do curl -fsS "$w/readyz" >/dev/null 2>&1 && return 0; done; return 1; }
 until [ ${#writers[@]} -eq 0 ] || leader_ready; do sleep 0.5; done
+
+# Each NATS node's Go heap (pprof's text form: bytes in use by allocation site, then
+# runtime.MemStats) at the end of warm-up (the table's first fifth) and 20 s before the end,
+# to nats-heap/: what grows inside nats-server, which its resident memory cannot say.
+heap_profiles() { # LABEL
+  mkdir -p "$out/nats-heap"
+  for i in 0 1 2; do
+    curl -fsS "http://127.0.0.1:${profiles[$i]}/debug/pprof/heap?debug=1" >"$out/nats-heap/nats-$i-$1.txt" || true
+  done
+}
+(sleep $((minutes * 12)) && heap_profiles warm && sleep $((minutes * 48 - 20)) && heap_profiles end) &
+pids+=($!)
 
 echo "==> $minutes min at $rate events/s, 64 report clients ($reports reports/s), 200 SSE clients"
 target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \
