@@ -179,12 +179,12 @@ impl Finder {
         self.entries.values().filter(move |e| e.partnerships.contains(partnership)).map(|e| e.subject)
     }
 
-    /// How many courses are public.
     /// Whether the index holds the courses of an engine yet (see `built`).
     pub fn is_built(&self) -> bool {
         self.built
     }
 
+    /// How many courses are public.
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -155,7 +155,7 @@ struct PageJson<'a> {
 
 async fn search(State(state): State<AppState>, Query(p): Query<Params>) -> Result<Response, ApiError> {
     let search = p.search(&state)?;
-    let page = { state.public.built_finder()?.search(&search).map_err(|e| ApiError::internal(&e))? };
+    let page = state.public.built_finder()?.search(&search).map_err(|e| ApiError::internal(&e))?;
     let courses = page.hits.iter().map(CourseJson::from).collect();
     Ok(Json(PageJson { total: page.total, courses, next_cursor: page.next.map(cursor_of) }).into_response())
 }
