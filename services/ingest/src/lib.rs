@@ -347,35 +347,38 @@ impl Ingest {
                 .map(|(ack, (subject, message))| acknowledged(js, ack, subject, message, deadline)),
         )
         .await;
-        let mut out = Vec::with_capacity(events.len());
-        for ((acknowledgement, rx), id) in acknowledgements.into_iter().zip(receivers).zip(&ids) {
-            let (ack, republished) = acknowledgement?;
-            let answer = tokio::time::timeout_at(deadline, async {
-                // Published again, a duplicate is most likely the first copy, stored though
-                // its acknowledgement was lost: its commit answers, as for a new event.
-                if ack.duplicate && !republished {
-                    // JetStream dropped it as a re-send within its window: the first copy is
-                    // either stored already or on its way to the store.
-                    if let Some(p) = self.shared.store.positions_of(std::slice::from_ref(id)).await?.get(id) {
-                        return Ok(Appended { position: *p, duplicate: true });
+        // The receivers are dropped when this block ends: on a failure every id's abandoned
+        // waiter is then forgotten (a commit that never comes would leave it behind).
+        let answers = async {
+            let mut out = Vec::with_capacity(events.len());
+            for ((acknowledgement, rx), id) in acknowledgements.into_iter().zip(receivers).zip(&ids) {
+                let (ack, republished) = acknowledgement?;
+                let answer = tokio::time::timeout_at(deadline, async {
+                    // Published again, a duplicate is most likely the first copy, stored though
+                    // its acknowledgement was lost: its commit answers, as for a new event.
+                    if ack.duplicate && !republished {
+                        // JetStream dropped it as a re-send within its window: the first copy is
+                        // either stored already or on its way to the store.
+                        if let Some(p) = self.shared.store.positions_of(std::slice::from_ref(id)).await?.get(id) {
+                            return Ok(Appended { position: *p, duplicate: true });
+                        }
+                        let a = rx.await.map_err(|_| IngestError::Unavailable)?;
+                        return Ok(Appended { position: a.position, duplicate: true });
                     }
-                    let a = rx.await.map_err(|_| IngestError::Unavailable)?;
-                    return Ok(Appended { position: a.position, duplicate: true });
-                }
-                rx.await.map_err(|_| IngestError::Unavailable)
-            })
-            .await;
-            match answer {
-                Ok(result) => out.push(result?),
-                Err(_) => {
-                    for id in &ids {
-                        self.shared.waiters.forget_abandoned(id);
-                    }
-                    return Err(IngestError::NotYetDurable);
-                }
+                    rx.await.map_err(|_| IngestError::Unavailable)
+                })
+                .await;
+                out.push(answer.map_err(|_| IngestError::NotYetDurable)??);
+            }
+            Ok(out)
+        }
+        .await;
+        if answers.is_err() {
+            for id in &ids {
+                self.shared.waiters.forget_abandoned(id);
             }
         }
-        Ok(out)
+        answers
     }
 
     /// The events of every commit from now on, parsed, in commit order.
