@@ -66,10 +66,9 @@ struct Inner {
 
 /// How many applied batches the live channel holds. Its only subscribers are the SSE
 /// clients' forwarders, which move each batch at once into their client's own bounded queue;
-/// but a broadcast channel keeps every value until a newer one overwrites it, so this many
-/// batches (with their encoded events) stay in memory at all times, and batches grow when a
-/// reader falls behind (1,024 was the first suspect for the readers growing in the soak of
-/// issue 18).
+/// the channel drops a batch once every subscriber has taken it, so only a forwarder that
+/// falls behind keeps up to this many (with their encoded events) alive, and batches grow
+/// when a reader falls behind.
 const LIVE_BATCHES: usize = 128;
 
 /// A handle on the projection; cheap to clone.
