@@ -4,20 +4,22 @@
 # own on loopback) under a steady load for 30 minutes: 2,000 events/s published to JetStream,
 # 64 report clients (640 reports/s in all; --reports-per-sec 0: each asks again when answered)
 # and 200 SSE clients on the readers. Every 10 s a row: each process's memory and CPU
-# (PostgreSQL's too), report and publish latency, SSE throughput. Writes soak.md (the table,
+# (PostgreSQL's too), each service's bytes in use (--count-heap), report and publish latency,
+# SSE throughput and how far each reader's slowest SSE client is behind. Writes soak.md (the table,
 # with the drift of memory and p99 after warm-up), soak.svg (the plot) for BENCHMARKS.md,
 # every process's log to logs/, and each NATS node's heap profile after warm-up and at the end
 # to nats-heap/.
 #   scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N]
-#                   [--out DIR] [--debug]
-# (--debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
+#                   [--nats-memory-limit SIZE] [--out DIR] [--debug]
+# (--nats-memory-limit: GOMEMLIMIT for each NATS node, e.g. 192MiB, as deploy/k8s sets it from
+# the container's limit; --debug: the debug build, to try the script quickly; its figures are not for BENCHMARKS.md.)
 # Needs nats-server (PROVISIO_NATS_SERVER) and a PostgreSQL server (PROVISIO_TEST_POSTGRES_URL,
 # default postgres://postgres@127.0.0.1:5432/test) on which it makes, then drops, a database.
 # A binary without `serve --role` (before the roles of issue 18) runs one service in place of
 # the writers and readers, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-minutes=30 rate=2000 reports=640 live=4 out="$(pwd)/.ci/state/soak" profile=release
+minutes=30 rate=2000 reports=640 live=4 out="$(pwd)/.ci/state/soak" profile=release nats_memory_limit=
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
@@ -25,8 +27,9 @@ while [ $# -gt 0 ]; do
     --reports-per-sec) reports=$2; shift 2 ;;
     --live-partnerships) live=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --nats-memory-limit) nats_memory_limit=$2; shift 2 ;;
     --debug) profile=debug; shift ;;
-    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N] [--out DIR] [--debug]" >&2; exit 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--rate N] [--reports-per-sec N] [--live-partnerships N] [--nats-memory-limit SIZE] [--out DIR] [--debug]" >&2; exit 2 ;;
   esac
 done
 nats_server=${PROVISIO_NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
@@ -58,7 +61,7 @@ done
 route_list=$(IFS=,; echo "${routes[*]}")
 for i in 0 1 2; do
   mkdir -p "$work/nats-$i"
-  "$nats_server" -a 127.0.0.1 -p "${clients[$i]##*:}" -n "nats-$i" -js -sd "$work/nats-$i" \
+  GOMEMLIMIT=${nats_memory_limit:-} "$nats_server" -a 127.0.0.1 -p "${clients[$i]##*:}" -n "nats-$i" -js -sd "$work/nats-$i" \
     --cluster_name soak --cluster "${routes[$i]}" --routes "$route_list" --profile "${profiles[$i]}" \
     >"$work/nats-$i.log" 2>&1 &
   pids+=($!)
@@ -73,7 +76,10 @@ pg_dir=$(psql "$admin" -Atc "show data_directory" 2>/dev/null || true)
 if [ -r "$pg_dir/postmaster.pid" ]; then names+=("postgres=$(head -1 "$pg_dir/postmaster.pid")"); fi
 common=(--database-url "$database_url" --nats-url "$nats_url" --stream-replicas 3
   --insecure-no-auth --rate-limit 0 --sse-per-key 1000)
-readers=() writers=()
+# Each service counts the bytes it has in use (sampled from /metrics beside its resident
+# memory), when the binary can.
+if "$bin" serve --help | grep -q -- '--count-heap'; then common+=(--count-heap); fi
+readers=() writers=() services=()
 start() { # NAME FLAGS…: a service on a free port; its URL in $url
   local name=$1 port
   shift
@@ -82,6 +88,7 @@ start() { # NAME FLAGS…: a service on a free port; its URL in $url
   pids+=($!)
   names+=("$name=$!")
   url="http://127.0.0.1:$port"
+  services+=("$name=$url")
 }
 if "$bin" serve --help | grep -q -- '--role'; then
   echo "==> PostgreSQL database $database, two writers, two readers"
@@ -114,5 +121,5 @@ pids+=($!)
 
 echo "==> $minutes min at $rate events/s, 64 report clients ($reports reports/s), 200 SSE clients"
 target/$profile/provisio-bench soak --nats-url "$nats_url" --readers "$(IFS=,; echo "${readers[*]}")" \
-  --pids "$(IFS=,; echo "${names[*]}")" --rate "$rate" --reports-per-sec "$reports" --live-partnerships "$live" \
+  --pids "$(IFS=,; echo "${names[*]}")" --metrics "$(IFS=,; echo "${services[*]}")" --rate "$rate" --reports-per-sec "$reports" --live-partnerships "$live" \
   --duration-secs $((minutes * 60)) --out "$out"

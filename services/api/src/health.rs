@@ -109,5 +109,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "provisio_snapshot_write_seconds {}", images.write_seconds);
     out.push_str("# HELP provisio_snapshot_load_seconds How long reading and decoding the engine image took at start-up (0: none loaded).\n# TYPE provisio_snapshot_load_seconds gauge\n");
     let _ = writeln!(out, "provisio_snapshot_load_seconds {}", images.load_seconds);
+    if let Some(in_use) = state.heap_in_use {
+        out.push_str("# HELP provisio_heap_in_use_bytes Bytes allocated and not freed since the service started (--count-heap).\n# TYPE provisio_heap_in_use_bytes gauge\n");
+        let _ = writeln!(out, "provisio_heap_in_use_bytes {}", in_use());
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

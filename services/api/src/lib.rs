@@ -67,6 +67,8 @@ pub struct AppState {
     pub plans: Arc<PlanCache>,
     /// The open endpoints' configuration (section 11).
     pub public: Arc<PublicConfig>,
+    /// Bytes allocated and not freed, when the process counts them (`--count-heap`).
+    pub heap_in_use: Option<fn() -> u64>,
 }
 
 /// Ends any request but a live stream that runs past the configured timeout.

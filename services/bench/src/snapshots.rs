@@ -14,7 +14,7 @@ const WRITE_SECONDS: &str = "provisio_snapshot_write_seconds";
 const LOAD_SECONDS: &str = "provisio_snapshot_load_seconds";
 
 /// The value of an unlabelled metric in a Prometheus text exposition.
-fn metric(text: &str, name: &str) -> Option<f64> {
+pub(crate) fn metric(text: &str, name: &str) -> Option<f64> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())

@@ -8,11 +8,12 @@
 use crate::data::{World, partnership_id};
 use crate::raw;
 use crate::servers::memory_of;
+use crate::snapshots::metric;
 use crate::stats::Latency;
 use async_nats::jetstream::message::PublishMessage;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -32,6 +33,11 @@ pub(crate) struct SoakArgs {
     /// CPU of a process counts its children's: name PostgreSQL's postmaster).
     #[arg(long, value_delimiter = ',')]
     pids: Vec<String>,
+    /// Services whose `/metrics` is sampled too, as NAME=URL, separated by commas: the bytes
+    /// they have in use (started with `--count-heap`) and, for readers, how far behind their
+    /// log position their slowest SSE client is.
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
     /// Events published per second.
     #[arg(long, default_value_t = 2_000.0)]
     rate: f64,
@@ -83,6 +89,11 @@ struct Sample {
     ack: Latency,
     sse_per_sec: f64,
     errors: u64,
+    /// Each `--metrics` service's bytes in use, in MiB (NaN: not counted).
+    heap_mib: Vec<f64>,
+    /// Each reader's log position less the last position its slowest SSE client received
+    /// (NaN: no position, or no client has received anything).
+    sse_lag: Vec<f64>,
 }
 
 pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
@@ -96,6 +107,14 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     // The load's own process shares the cores: what it takes is not the service's.
     processes.push(("load".to_owned(), std::process::id()));
+    let services: Vec<(String, String)> = args
+        .metrics
+        .iter()
+        .map(|m| {
+            let (name, url) = m.split_once('=').ok_or_else(|| anyhow::anyhow!("--metrics takes NAME=URL, not {m}"))?;
+            Ok((name.to_owned(), url.trim_end_matches('/').to_owned()))
+        })
+        .collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!args.readers.is_empty(), "--readers names at least one reader");
     let mut world = World::new(PARTNERSHIPS, 40);
     let setup: Vec<_> = world.dataset(20_000).into_iter().chain(world.live_setup(args.live_partnerships)).collect();
@@ -123,10 +142,13 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
     }
     // Each dashboard follows its own partnership, as they would across the country: every
     // reader streams each partnership's changes to a share of the clients.
+    let mut received: Vec<Vec<Arc<AtomicI64>>> = vec![Vec::new(); args.readers.len()];
     for c in 0..args.sse_clients {
         let (reader, partnership) = (c % args.readers.len(), (c / args.readers.len()) as u32 % PARTNERSHIPS);
         let url = format!("{}/v1/partnerships/{}/live", args.readers[reader], partnership_id(partnership));
-        tasks.push(tokio::spawn(sse_client(url, window.clone(), deadline)));
+        let last = Arc::new(AtomicI64::new(0));
+        received[reader].push(last.clone());
+        tasks.push(tokio::spawn(sse_client(url, last, window.clone(), deadline)));
     }
     tasks.push(tokio::spawn(publisher(
         args.nats_url.clone(),
@@ -139,22 +161,52 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut samples = Vec::new();
-    let names: Vec<&str> = processes.iter().map(|(n, _)| n.as_str()).collect();
-    println!(
-        "| s | {} MiB | {} CPU % | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
-        names.join(" MiB | "),
-        names.join(" CPU % | ")
-    );
+    let reader_names: Vec<String> = args
+        .readers
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let named = services.iter().find(|(_, u)| u == url.trim_end_matches('/'));
+            named.map_or_else(|| format!("reader {}", i + 1), |(n, _)| n.clone())
+        })
+        .collect();
+    let columns = Columns {
+        processes: processes.iter().map(|(n, _)| n.as_str()).collect(),
+        services: services.iter().map(|(n, _)| n.as_str()).collect(),
+        readers: reader_names.iter().map(String::as_str).collect(),
+    };
+    println!("{}", columns.header());
     let mut last = Instant::now();
     let mut ticks_before = cpu_ticks(&processes);
+    // On the clock from the start, so that sampling's own time does not push the last sample
+    // past the clients' deadline.
+    let every = Duration::from_secs(args.sample_secs.max(1));
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     for _ in 0..samples_wanted {
-        tokio::time::sleep(Duration::from_secs(args.sample_secs)).await;
+        ticks.tick().await;
         let secs = last.elapsed().as_secs_f64();
         last = Instant::now();
         let ticks = cpu_ticks(&processes);
         let cpu_pct = ticks.iter().zip(&ticks_before).map(|(t, b)| t.saturating_sub(*b) as f64 / secs).collect();
         ticks_before = ticks;
         let report = Latency::of(std::mem::take(&mut *window.report_ms.lock().await));
+        let mut heap_mib = Vec::new();
+        for (_, url) in &services {
+            let text = scrape(&http, url).await;
+            heap_mib.push(
+                text.and_then(|t| metric(&t, "provisio_heap_in_use_bytes")).map_or(f64::NAN, |b| b / 1_048_576.0),
+            );
+        }
+        let mut sse_lag = Vec::new();
+        for (url, clients) in args.readers.iter().zip(&received) {
+            let position =
+                scrape(&http, url.trim_end_matches('/')).await.and_then(|t| metric(&t, "provisio_projector_position"));
+            let slowest = clients.iter().map(|c| c.load(Ordering::Relaxed)).filter(|&p| p > 0).min();
+            sse_lag.push(match (position, slowest) {
+                (Some(at), Some(slowest)) => (at - slowest as f64).max(0.0),
+                _ => f64::NAN,
+            });
+        }
         let sample = Sample {
             at_secs: started.elapsed().as_secs_f64(),
             rss_mib: processes
@@ -168,6 +220,8 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
             ack: Latency::of(std::mem::take(&mut *window.ack_ms.lock().await)),
             sse_per_sec: window.sse_events.swap(0, Ordering::Relaxed) as f64 / secs,
             errors: window.errors.swap(0, Ordering::Relaxed),
+            heap_mib,
+            sse_lag,
         };
         println!("{}", row(&sample));
         samples.push(sample);
@@ -176,33 +230,66 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
         t.await??;
     }
     std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("soak.md"), table(&names, &samples, &args))?;
-    std::fs::write(args.out.join("soak.svg"), plot(&names, &samples))?;
+    std::fs::write(args.out.join("soak.md"), table(&columns, &samples, &args))?;
+    std::fs::write(args.out.join("soak.svg"), plot(&columns, &samples))?;
     println!("Wrote {} and soak.svg", args.out.join("soak.md").display());
     Ok(())
 }
 
+/// The names of the table's columns: processes (memory, CPU), services (bytes in use),
+/// readers (SSE lag).
+struct Columns<'a> {
+    processes: Vec<&'a str>,
+    services: Vec<&'a str>,
+    readers: Vec<&'a str>,
+}
+
+impl Columns<'_> {
+    fn header(&self) -> String {
+        let names = |names: &[&str], unit: &str| names.iter().map(|n| format!(" {n} {unit} |")).collect::<String>();
+        format!(
+            "| s |{}{}{} events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |{}",
+            names(&self.processes, "MiB"),
+            names(&self.services, "heap MiB"),
+            names(&self.processes, "CPU %"),
+            names(&self.readers, "SSE lag")
+        )
+    }
+
+    fn count(&self) -> usize {
+        2 * self.processes.len() + self.services.len() + self.readers.len() + 8
+    }
+}
+
 fn row(s: &Sample) -> String {
-    let rss: Vec<String> = s.rss_mib.iter().map(|m| format!("{m:.0}")).collect();
-    let cpu: Vec<String> = s.cpu_pct.iter().map(|c| format!("{c:.0}")).collect();
+    let cells = |values: &[f64]| {
+        values.iter().map(|v| if v.is_finite() { format!(" {v:.0} |") } else { " – |".into() }).collect::<String>()
+    };
     format!(
-        "| {:.0} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+        "| {:.0} |{}{}{} {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |{}",
         s.at_secs,
-        rss.join(" | "),
-        cpu.join(" | "),
+        cells(&s.rss_mib),
+        cells(&s.heap_mib),
+        cells(&s.cpu_pct),
         s.published_per_sec,
         s.reports_per_sec,
         s.report.p50,
         s.report.p99,
         s.ack.p99,
         s.sse_per_sec,
-        s.errors
+        s.errors,
+        cells(&s.sse_lag)
     )
+}
+
+/// A service's `/metrics`, or `None` when it does not answer.
+async fn scrape(http: &reqwest::Client, base: &str) -> Option<String> {
+    http.get(format!("{base}/metrics")).send().await.ok()?.text().await.ok()
 }
 
 /// The table, and the two drifts the issue bounds: memory and p99 after warm-up against the
 /// end of the run.
-fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
+fn table(columns: &Columns, samples: &[Sample], args: &SoakArgs) -> String {
     let pace = if args.reports_per_sec > 0.0 {
         format!("asking {:.0} reports/s in all", args.reports_per_sec)
     } else {
@@ -216,13 +303,8 @@ fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
         args.sse_clients,
         args.readers.len()
     );
-    let _ = writeln!(
-        out,
-        "| s | {} MiB | {} CPU % | events/s | reports/s | report p50 ms | report p99 ms | ack p99 ms | SSE events/s | errors |",
-        names.join(" MiB | "),
-        names.join(" CPU % | ")
-    );
-    let _ = writeln!(out, "|{}", "---:|".repeat(2 * names.len() + 8));
+    let _ = writeln!(out, "{}", columns.header());
+    let _ = writeln!(out, "|{}", "---:|".repeat(columns.count()));
     for s in samples {
         let _ = writeln!(out, "{}", row(s));
     }
@@ -239,11 +321,18 @@ fn table(names: &[&str], samples: &[Sample], args: &SoakArgs) -> String {
         let mean = |w: &[&Sample], of: fn(&Sample) -> &[f64], i: usize| {
             w.iter().map(|s| of(s)[i]).sum::<f64>() / w.len() as f64
         };
-        for (i, name) in names.iter().enumerate() {
+        for (i, name) in columns.processes.iter().enumerate() {
             let (a, b) = (mean(early, |s| &s.rss_mib, i), mean(late, |s| &s.rss_mib, i));
             let drift = (b - a) / a.max(1e-9) * 100.0;
             let (c, d) = (mean(early, |s| &s.cpu_pct, i), mean(late, |s| &s.cpu_pct, i));
             let _ = writeln!(out, "- {name}: {a:.0} MiB, then {b:.0} MiB ({drift:+.1} %); CPU {c:.0} %, then {d:.0} %");
+        }
+        for (i, name) in columns.services.iter().enumerate() {
+            let (a, b) = (mean(early, |s| &s.heap_mib, i), mean(late, |s| &s.heap_mib, i));
+            if a.is_finite() && b.is_finite() {
+                let drift = (b - a) / a.max(1e-9) * 100.0;
+                let _ = writeln!(out, "- {name}: {a:.0} MiB in use, then {b:.0} MiB ({drift:+.1} %)");
+            }
         }
         let median_p99 = |w: &[&Sample]| {
             let mut p: Vec<f64> = w.iter().map(|s| s.report.p99).collect();
@@ -290,9 +379,13 @@ fn cpu_ticks(processes: &[(String, u32)]) -> Vec<u64> {
         .collect()
 }
 
-/// Two panels over time: each process's resident memory, and the report and ack p99.
-fn plot(names: &[&str], samples: &[Sample]) -> String {
-    const COLOURS: [&str; 8] = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+/// Two panels over time: each process's resident memory (and each counted service's bytes in
+/// use), and the report and ack p99.
+fn plot(columns: &Columns, samples: &[Sample]) -> String {
+    const COLOURS: [&str; 12] = [
+        "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a",
+        "#fb9a99", "#cab2d6",
+    ];
     let (w, h, pad) = (800.0, 260.0, 50.0);
     let t_max = samples.last().map_or(1.0, |s| s.at_secs).max(1.0);
     let mut svg = format!(
@@ -337,11 +430,19 @@ fn plot(names: &[&str], samples: &[Sample]) -> String {
     };
     panel(
         0.0,
-        "resident memory, MiB",
-        names
+        "resident memory (and bytes in use), MiB",
+        columns
+            .processes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.to_string(), samples.iter().map(|s| s.rss_mib[i]).collect()))
+            .chain(
+                columns
+                    .services
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (format!("{n} in use"), samples.iter().map(|s| s.heap_mib[i]).collect())),
+            )
             .collect(),
     );
     panel(
@@ -390,8 +491,9 @@ async fn report_client(
     Ok(())
 }
 
-/// Follows a live stream, counting its events; a dropped stream is opened again.
-async fn sse_client(url: String, window: Arc<Window>, deadline: Instant) -> anyhow::Result<()> {
+/// Follows a live stream, counting its events and keeping the last position received in
+/// `last`; a dropped stream is opened again.
+async fn sse_client(url: String, last: Arc<AtomicI64>, window: Arc<Window>, deadline: Instant) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     while Instant::now() < deadline {
         let Ok(mut response) = http.get(&url).send().await else {
@@ -400,8 +502,17 @@ async fn sse_client(url: String, window: Arc<Window>, deadline: Instant) -> anyh
             continue;
         };
         while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline.into(), response.chunk()).await {
-            let events = chunk.split(|b| *b == b'\n').filter(|line| line.starts_with(b"id:")).count();
+            let lines: Vec<&[u8]> = chunk.split(|b| *b == b'\n').collect();
+            let events = lines.iter().filter(|line| line.starts_with(b"id:")).count();
             window.sse_events.fetch_add(events as u64, Ordering::Relaxed);
+            // The first and last lines may be cut by the chunk's edges: the others are whole.
+            let whole = lines.get(1..lines.len().saturating_sub(1)).unwrap_or_default();
+            let ids = whole
+                .iter()
+                .filter_map(|line| std::str::from_utf8(line.strip_prefix(b"id:")?).ok()?.trim().parse().ok());
+            if let Some(p) = ids.max() {
+                last.fetch_max(p, Ordering::Relaxed);
+            }
         }
     }
     Ok(())

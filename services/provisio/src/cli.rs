@@ -92,6 +92,11 @@ pub struct ServerArgs {
     /// Serve without API keys: every request is treated as an admin's. Never on a network.
     #[arg(long, env = "PROVISIO_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
+    /// Count the bytes the process has allocated and not freed, shown by `/metrics` as
+    /// `provisio_heap_in_use_bytes`: live data apart from what the allocator keeps, for a
+    /// resident memory that grows. Costs a shared counter update per allocation.
+    #[arg(long, env = "PROVISIO_COUNT_HEAP")]
+    pub count_heap: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

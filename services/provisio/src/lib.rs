@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod finder_feed;
+pub mod heap;
 pub mod import;
 pub mod keys;
 pub mod public_args;
@@ -14,13 +15,6 @@ pub mod rebuild;
 pub mod report;
 pub mod roles;
 pub mod serve;
-
-/// The engine allocates and frees small values (shared keys, copied shards) at every event;
-/// glibc's allocator spent about a third of the service's CPU on them (perf, BENCHMARKS.md).
-/// Declared here, not in `main.rs`, so that every binary running the service (the benchmark
-/// too) uses it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use anyhow::Context;
 use provisio_ingest::{Ingest, IngestConfig};
@@ -48,6 +42,8 @@ pub struct Config {
     pub stream_trim: Option<std::time::Duration>,
     pub max_batch: usize,
     pub insecure_no_auth: bool,
+    /// Count the bytes allocated and not freed, for `/metrics` (`--count-heap`).
+    pub count_heap: bool,
     pub limits: provisio_api::Limits,
     /// When engine images are written (ADR 0009).
     pub images: provisio_projector::ImageSettings,
@@ -72,6 +68,7 @@ impl Config {
                 .map(|b| std::time::Duration::from_secs(b.stream_trim_seconds)),
             max_batch: server.max_batch,
             insecure_no_auth: server.insecure_no_auth,
+            count_heap: server.count_heap,
             limits: (&server.limits).into(),
             connections: (&server.limits).into(),
             images: (&server.images).into(),
@@ -95,6 +92,9 @@ pub struct Application {
 impl Application {
     /// Builds the service of `config.role`; a standby writer waits here until it leads.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        if config.count_heap {
+            heap::start_counting();
+        }
         let store = Store::connect(&config.database_url)
             .await
             .with_context(|| format!("opening the event store at {}", redact_url(&config.database_url)))?;
@@ -139,6 +139,7 @@ impl Application {
             reports: Default::default(),
             plans: Default::default(),
             public,
+            heap_in_use: config.count_heap.then_some(heap::in_use as fn() -> u64),
         });
         if config.insecure_no_auth {
             tracing::warn!(

@@ -72,6 +72,7 @@ pub(crate) fn config(database_url: String, nats_url: Option<&str>, limits: provi
         stream_trim: None,
         max_batch: 500,
         insecure_no_auth: false,
+        count_heap: false,
         limits,
         connections: Default::default(),
         images: Default::default(),

@@ -1,6 +1,7 @@
 //! `POST /v1/events` and `GET /v1/events` on PostgreSQL and on SQLite.
 
 use crate::helpers::*;
+use provisio::Config;
 use provisio_events::EventType;
 use serde_json::{Value, json};
 
@@ -218,4 +219,27 @@ async fn health_readiness_and_metrics_are_served() {
     let (status, problem) = app.get("/v1/nowhere").await;
     assert_eq!((status, problem["code"].as_str()), (404, Some("not-found")));
     app.stop().await;
+}
+
+/// `--count-heap` adds the bytes in use to `/metrics`; without it the gauge is absent (the
+/// count is process-wide, so only its presence is the flag's).
+#[tokio::test]
+async fn metrics_show_the_heap_in_use_only_when_it_is_counted() {
+    let metrics = |app: &TestApp| {
+        let url = format!("{}/metrics", app.base);
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let plain = spawn_app(Db::Sqlite, None).await;
+    assert!(!metrics(&plain).await.contains("provisio_heap_in_use_bytes"));
+    plain.stop().await;
+    let (database_url, database) = database(Db::Sqlite).await;
+    let config = Config { count_heap: true, ..config(database_url, None, provisio_api::Limits::default()) };
+    let counted = spawn_app_from(config, database).await;
+    let text = metrics(&counted).await;
+    let line = text.lines().find(|l| l.starts_with("provisio_heap_in_use_bytes ")).unwrap_or_else(|| panic!("{text}"));
+    let bytes: u64 = line.split(' ').nth(1).unwrap().parse().unwrap();
+    // A started service holds at least its engine, caches and connection pools.
+    assert!(bytes > 100_000, "{line}");
+    counted.stop().await;
 }
