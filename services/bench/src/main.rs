@@ -8,6 +8,7 @@ mod data;
 mod figures;
 mod finder;
 mod goals;
+mod image;
 mod load;
 mod measure;
 mod over_time;
@@ -89,6 +90,9 @@ enum Command {
     /// A steady load on a running deployment (scripts/soak.sh starts one), sampled over
     /// time: memory of each process, report and publish latency, SSE throughput.
     Soak(soak::SoakArgs),
+    /// An engine image of the benchmark's state made and read back in this process: its
+    /// size, encoding and decoding time (no server; for profiling start-up from a snapshot).
+    Image(image::ImageArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,6 +103,7 @@ fn main() -> anyhow::Result<()> {
             return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events, postcodes));
         }
         Some(Command::Soak(args)) => return runtime.block_on(soak::run(args)),
+        Some(Command::Image(args)) => return image::run(args),
         None => {}
     }
     if cli.small {
