@@ -3,31 +3,17 @@
 //! and the decoding time, which is most of a start-up from a snapshot (issue 19). A profiler
 //! run on it (`perf record -g`) shows where decoding goes without the whole benchmark.
 
+use crate::Cli;
 use crate::data::World;
 use provisio_engine::Engine;
 use std::time::Instant;
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct ImageArgs {
-    /// Live offers of the state, as in the benchmark's query phases.
-    #[arg(long, default_value_t = 1_000_000)]
-    offers: usize,
-    /// Events of the dataset before them, as the benchmark's ingest phase.
-    #[arg(long, default_value_t = 200_000)]
-    events: usize,
-    #[arg(long, default_value_t = 204)]
-    partnerships: u32,
-    #[arg(long, default_value_t = 4_000)]
-    providers: u32,
-    /// Decodes timed; the fastest and the median are printed.
-    #[arg(long, default_value_t = 5)]
-    rounds: usize,
-}
-
-pub(crate) fn run(args: ImageArgs) -> anyhow::Result<()> {
-    let mut world = World::new(args.partnerships, args.providers);
-    let mut events = world.dataset(args.events);
-    events.extend(world.more_offers(args.offers, 0));
+/// The state of `cli`'s dataset and live offers; `rounds` decodes timed (the fastest and the
+/// median are printed).
+pub(crate) fn run(cli: &Cli, rounds: usize) -> anyhow::Result<()> {
+    let mut world = World::new(cli.partnerships, cli.providers);
+    let mut events = world.dataset(cli.events);
+    events.extend(world.more_offers(cli.offers, 0));
     let started = Instant::now();
     let mut engine = Engine::new();
     for (position, e) in (1..).zip(&events) {
@@ -48,8 +34,8 @@ pub(crate) fn run(args: ImageArgs) -> anyhow::Result<()> {
     let image = engine.encode();
     let encode = started.elapsed().as_secs_f64();
     println!("Image: {:.1} MB, encoded in {encode:.2} s", image.len() as f64 / 1e6);
-    let mut times = Vec::with_capacity(args.rounds);
-    for round in 0..args.rounds.max(1) {
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds.max(1) {
         let started = Instant::now();
         let decoded = Engine::decode(&image)?;
         times.push(started.elapsed().as_secs_f64());

@@ -90,9 +90,14 @@ enum Command {
     /// A steady load on a running deployment (scripts/soak.sh starts one), sampled over
     /// time: memory of each process, report and publish latency, SSE throughput.
     Soak(soak::SoakArgs),
-    /// An engine image of the benchmark's state made and read back in this process: its
-    /// size, encoding and decoding time (no server; for profiling start-up from a snapshot).
-    Image(image::ImageArgs),
+    /// An engine image of the state of `--events` and `--offers` made and read back in this
+    /// process: its size, encoding and decoding time (no server; for profiling start-up from
+    /// a snapshot).
+    Image {
+        /// Decodes timed; the fastest and the median are printed.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -103,7 +108,7 @@ fn main() -> anyhow::Result<()> {
             return runtime.block_on(servers::serve(database_url, nats_url, snapshot_every_events, postcodes));
         }
         Some(Command::Soak(args)) => return runtime.block_on(soak::run(args)),
-        Some(Command::Image(args)) => return image::run(args),
+        Some(Command::Image { rounds }) => return image::run(&cli, rounds),
         None => {}
     }
     if cli.small {

@@ -190,17 +190,25 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
         let cpu_pct = ticks.iter().zip(&ticks_before).map(|(t, b)| t.saturating_sub(*b) as f64 / secs).collect();
         ticks_before = ticks;
         let report = Latency::of(std::mem::take(&mut *window.report_ms.lock().await));
-        let mut heap_mib = Vec::new();
-        for (_, url) in &services {
-            let text = scrape(&http, url).await;
-            heap_mib.push(
-                text.and_then(|t| metric(&t, "provisio_heap_in_use_bytes")).map_or(f64::NAN, |b| b / 1_048_576.0),
-            );
+        // Each service's /metrics once: a reader is usually among `--metrics` too.
+        let mut pages: Vec<(&str, Option<String>)> = Vec::new();
+        let urls = services.iter().map(|(_, u)| u.as_str()).chain(args.readers.iter().map(|u| u.trim_end_matches('/')));
+        for url in urls {
+            if !pages.iter().any(|(u, _)| *u == url) {
+                pages.push((url, scrape(&http, url).await));
+            }
         }
+        let figure = |url: &str, name: &str| {
+            let page = pages.iter().find(|(u, _)| *u == url).and_then(|(_, text)| text.as_deref());
+            page.and_then(|text| metric(text, name))
+        };
+        let heap_mib: Vec<f64> = services
+            .iter()
+            .map(|(_, url)| figure(url, "provisio_heap_in_use_bytes").map_or(f64::NAN, |b| b / 1_048_576.0))
+            .collect();
         let mut sse_lag = Vec::new();
         for (url, clients) in args.readers.iter().zip(&received) {
-            let position =
-                scrape(&http, url.trim_end_matches('/')).await.and_then(|t| metric(&t, "provisio_projector_position"));
+            let position = figure(url.trim_end_matches('/'), "provisio_projector_position");
             let slowest = clients.iter().map(|c| c.load(Ordering::Relaxed)).filter(|&p| p > 0).min();
             sse_lag.push(match (position, slowest) {
                 (Some(at), Some(slowest)) => (at - slowest as f64).max(0.0),

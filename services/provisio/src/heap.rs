@@ -33,10 +33,11 @@ static IN_USE: AtomicI64 = AtomicI64::new(0);
 struct Counting;
 
 impl Counting {
-    fn add(bytes: usize, sign: i64) {
+    /// Adds `delta` bytes when counting. An allocation's size fits in i64 (`Layout` caps it
+    /// at `isize::MAX`).
+    fn add(delta: i64) {
         if COUNTING.load(Ordering::Relaxed) {
-            // An allocation's size fits in i64 (Layout caps it at isize::MAX).
-            IN_USE.fetch_add(sign * bytes as i64, Ordering::Relaxed);
+            IN_USE.fetch_add(delta, Ordering::Relaxed);
         }
     }
 }
@@ -47,7 +48,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller's contract is the allocator beneath's.
         let p = unsafe { BENEATH.alloc(layout) };
         if !p.is_null() {
-            Self::add(layout.size(), 1);
+            Self::add(layout.size() as i64);
         }
         p
     }
@@ -56,7 +57,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: as `alloc`.
         let p = unsafe { BENEATH.alloc_zeroed(layout) };
         if !p.is_null() {
-            Self::add(layout.size(), 1);
+            Self::add(layout.size() as i64);
         }
         p
     }
@@ -64,15 +65,14 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: as `alloc`.
         unsafe { BENEATH.dealloc(ptr, layout) };
-        Self::add(layout.size(), -1);
+        Self::add(-(layout.size() as i64));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: as `alloc`.
         let p = unsafe { BENEATH.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            Self::add(new_size, 1);
-            Self::add(layout.size(), -1);
+            Self::add(new_size as i64 - layout.size() as i64);
         }
         p
     }
