@@ -18,8 +18,38 @@ pub struct StoredChange {
 /// The checkpoint name under which the projector records the last position it applied.
 pub const PROJECTOR_CHECKPOINT: &str = "projector";
 
-/// Changes written by one PostgreSQL statement.
+/// Changes written by one PostgreSQL statement, at most.
 const CHANGES_PER_STATEMENT: usize = 5_000;
+
+/// Bytes of change bodies sent by one PostgreSQL statement, at most (one change larger than
+/// this goes alone). sqlx keeps each pooled connection's write buffer at the size of the
+/// largest statement it ever sent, for the connection's life: 5,000 coverage changes of
+/// about 4.5 kB made 22 MB statements, and the soak's writer held five such buffers
+/// (BENCHMARKS.md, seventh soak run). Bounded, a connection holds at most about this much.
+const BODY_BYTES_PER_STATEMENT: usize = 1 << 20;
+
+/// Splits changes into the runs one statement sends: consecutive, none empty, each within
+/// both bounds unless a single change is larger than the byte bound.
+fn statements(changes: &[StoredChange]) -> impl Iterator<Item = &[StoredChange]> {
+    let mut rest = changes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let end = rest
+            .iter()
+            .take(CHANGES_PER_STATEMENT)
+            .position(|c| {
+                bytes += c.body.len();
+                bytes > BODY_BYTES_PER_STATEMENT
+            })
+            .map_or(rest.len().min(CHANGES_PER_STATEMENT), |over| over.max(1));
+        let (run, after) = rest.split_at(end);
+        rest = after;
+        Some(run)
+    })
+}
 
 impl Store {
     /// Records the changes made by positions up to `through`, and `through` as the
@@ -31,10 +61,10 @@ impl Store {
     #[tracing::instrument(skip_all, fields(changes = changes.len(), through))]
     pub async fn record_changes(&self, changes: &[StoredChange], through: i64) -> Result<(), StoreError> {
         match &self.pool {
-            // A few thousand changes per statement, not one round trip per change: a busy
-            // batch makes thousands of them (measured by services/bench). Each statement sets
-            // the checkpoint too, so the usual case is one statement, atomic on its own,
-            // with no transaction to open and commit around it.
+            // Many changes per statement, not one round trip per change: a busy batch makes
+            // thousands of them (measured by services/bench). Each statement sets the
+            // checkpoint too, so the usual case is one statement, atomic on its own, with no
+            // transaction to open and commit around it.
             crate::Pool::Postgres(pool) => {
                 let record = |chunk: &[StoredChange]| {
                     sqlx::query(
@@ -53,12 +83,13 @@ impl Store {
                     .bind(PROJECTOR_CHECKPOINT)
                     .bind(through)
                 };
-                if changes.len() <= CHANGES_PER_STATEMENT {
+                let runs: Vec<&[StoredChange]> = statements(changes).collect();
+                if runs.len() <= 1 {
                     record(changes).execute(pool).await?;
                 } else {
                     let mut tx = pool.begin().await?;
-                    for chunk in changes.chunks(CHANGES_PER_STATEMENT) {
-                        record(chunk).execute(&mut *tx).await?;
+                    for run in runs {
+                        record(run).execute(&mut *tx).await?;
                     }
                     tx.commit().await?;
                 }
@@ -136,5 +167,42 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(body_len: usize) -> StoredChange {
+        StoredChange {
+            position: 1,
+            seq: 0,
+            partnership_id: "lp".into(),
+            kind: "gap".into(),
+            body: "x".repeat(body_len),
+        }
+    }
+
+    fn run_lengths(changes: &[StoredChange]) -> Vec<usize> {
+        statements(changes).map(<[StoredChange]>::len).collect()
+    }
+
+    #[test]
+    fn small_changes_go_by_count() {
+        let changes = vec![change(10); CHANGES_PER_STATEMENT * 2 + 1];
+        assert_eq!(run_lengths(&changes), [CHANGES_PER_STATEMENT, CHANGES_PER_STATEMENT, 1]);
+        assert_eq!(run_lengths(&changes[..3]), [3]);
+        assert!(run_lengths(&[]).is_empty());
+    }
+
+    #[test]
+    fn large_bodies_go_by_bytes_and_an_oversized_one_goes_alone() {
+        let quarter = BODY_BYTES_PER_STATEMENT / 4;
+        let changes = vec![change(quarter); 9];
+        assert_eq!(run_lengths(&changes), [4, 4, 1]);
+
+        let mixed = [change(10), change(BODY_BYTES_PER_STATEMENT * 2), change(10)];
+        assert_eq!(run_lengths(&mixed), [1, 1, 1]);
     }
 }
