@@ -14,6 +14,7 @@ use foldhash::fast::RandomState;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
+use std::iter::Peekable;
 use std::sync::Arc;
 
 /// Shards of a map that stays small (a partnership's rows); a map of every offer of the
@@ -59,6 +60,23 @@ impl<K, V> Node<K, V> {
         }
         let children = if shards <= FLAT { shards } else { FANOUT };
         Node::Branch(vec![Node::Empty; children].into())
+    }
+}
+
+impl<K, V> Node<K, V> {
+    /// The node over shards `first..first + shards`, from the filled shards in order of index:
+    /// the shape `made` and `shard_mut` give the same node, with nothing for empty subtrees.
+    fn built(shards: usize, first: usize, filled: &mut Peekable<impl Iterator<Item = (usize, Shard<K, V>)>>) -> Self {
+        match filled.peek() {
+            Some((index, _)) if *index < first + shards => {}
+            _ => return Node::Empty,
+        }
+        if shards <= 1 {
+            return filled.next().map_or(Node::Empty, |(_, shard)| Node::Leaf(Arc::new(shard)));
+        }
+        let children = if shards <= FLAT { shards } else { FANOUT };
+        let span = shards / children;
+        Node::Branch((0..children).map(|c| Node::built(span, first + c * span, filled)).collect())
     }
 }
 
@@ -139,6 +157,29 @@ impl<K: Clone + Eq + Hash, V: Clone, const SHARDS: usize> CowMap<K, V, SHARDS> {
                 }
             }
         }
+    }
+
+    /// The map of these entries (a later one of equal key wins), built shard by shard at
+    /// each shard's final size: what a decoder does with a million entries, where inserting
+    /// them one by one walked the tree and grew each shard's table several times.
+    pub(crate) fn from_entries(entries: Vec<(K, Arc<V>)>) -> Self {
+        let mut map = Self::default();
+        let mut placed: Vec<(usize, K, Arc<V>)> =
+            entries.into_iter().map(|(k, v)| (map.shard_index(&k), k, v)).collect();
+        // Stable, so that of two equal keys the later is inserted last, as `insert` would.
+        placed.sort_by_key(|(shard, _, _)| *shard);
+        let runs: Vec<(usize, usize)> = placed.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run.len())).collect();
+        let mut placed = placed.into_iter();
+        let mut filled = runs
+            .into_iter()
+            .map(|(index, len)| {
+                let mut shard = Shard::with_capacity_and_hasher(len, RandomState::default());
+                shard.extend(placed.by_ref().take(len).map(|(_, k, v)| (k, v)));
+                (index, shard)
+            })
+            .peekable();
+        map.root = Node::built(SHARDS, 0, &mut filled);
+        map
     }
 
     fn shards(&self) -> Shards<'_, K, V> {
@@ -255,6 +296,24 @@ mod tests {
             all_shared &= Arc::ptr_eq(va, vb);
         }
         assert!(seen > 0 && all_shared, "values a write does not reach stay shared ({seen} checked)");
+    }
+
+    /// Built at once or entry by entry, the same map, shaped the same way: a later write
+    /// after a clone copies as little, and a later equal key wins.
+    #[test]
+    fn a_map_built_from_entries_is_the_map_of_inserting_them() {
+        let entries: Vec<(u32, Arc<u32>)> = (0..5_000).chain([17, 17]).zip((0..).map(Arc::new)).collect();
+        let built: CowMap<u32, u32, 4096> = CowMap::from_entries(entries.clone());
+        let mut inserted: CowMap<u32, u32, 4096> = CowMap { hasher: built.hasher.clone(), root: Node::Empty };
+        for (k, v) in entries {
+            inserted.insert(k, v);
+        }
+        assert_eq!(built, inserted);
+        assert_eq!(built.get(&17), Some(&5_001));
+        let sizes = |m: &CowMap<u32, u32, 4096>| m.shards().map(|s| s.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(&built), sizes(&inserted), "the same shards, in the same places");
+        let empty: CowMap<u32, u32> = CowMap::from_entries(Vec::new());
+        assert!(matches!(empty.root, Node::Empty));
     }
 
     #[test]
