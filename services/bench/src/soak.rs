@@ -335,11 +335,19 @@ fn table(columns: &Columns, samples: &[Sample], args: &SoakArgs) -> String {
             let (c, d) = (mean(early, |s| &s.cpu_pct, i), mean(late, |s| &s.cpu_pct, i));
             let _ = writeln!(out, "- {name}: {a:.0} MiB, then {b:.0} MiB ({drift:+.1} %); CPU {c:.0} %, then {d:.0} %");
         }
+        // Over the samples that have the figure: a scrape that failed leaves a hole, not a NaN
+        // mean (writer-1's /metrics went unanswered about one sample in ten).
+        let scraped = |w: &[&Sample], i: usize| {
+            let heap: Vec<f64> = w.iter().map(|s| s.heap_mib[i]).filter(|h| h.is_finite()).collect();
+            (heap.iter().sum::<f64>() / heap.len() as f64, heap.len())
+        };
         for (i, name) in columns.services.iter().enumerate() {
-            let (a, b) = (mean(early, |s| &s.heap_mib, i), mean(late, |s| &s.heap_mib, i));
-            if a.is_finite() && b.is_finite() {
+            let ((a, m), (b, n)) = (scraped(early, i), scraped(late, i));
+            if m > 0 && n > 0 {
                 let drift = (b - a) / a.max(1e-9) * 100.0;
-                let _ = writeln!(out, "- {name}: {a:.0} MiB in use, then {b:.0} MiB ({drift:+.1} %)");
+                let holes =
+                    if m + n < 2 * quarter { format!("; {m} and {n} of {quarter} samples") } else { String::new() };
+                let _ = writeln!(out, "- {name}: {a:.0} MiB in use, then {b:.0} MiB ({drift:+.1} %{holes})");
             }
         }
         let median_p99 = |w: &[&Sample]| {

@@ -1,9 +1,10 @@
 //! The byte-level codec of engine images: LEB128 integers, length-prefixed text and
-//! collections, and offer keys written once and then referred to by number.
+//! collections, offer keys referred to by number (their table is written once, after the
+//! state: see `state.rs`), and sections of known length that can be read side by side.
 //!
 //! Every collection is written in key order, hashed ones too. The first map of offers then
-//! numbers the offer keys in key order, and reading allocates them in that order; every later
-//! collection refers to them in the same order, so a reader takes the shared keys' reference
+//! numbers the offer keys in key order, and reading their table allocates them in that order;
+//! every collection refers to them in the same order, so a reader takes the shared keys' reference
 //! counts from memory front to back. In hash order, each of those increments was a cache
 //! miss: a fifth of decoding a million offers (`perf annotate`, `provisio-bench image`). An
 //! engine and its decoded copy (whose hash maps have seeds of their own) write the same bytes.
@@ -40,16 +41,18 @@ pub(crate) fn field_shape<S, T: Image>(name: &str, _field: fn(&S) -> &T, s: &mut
 #[derive(Default)]
 pub(crate) struct Writer {
     pub(super) bytes: Vec<u8>,
-    /// Offer keys already written, by their number in order of first appearance, found by
+    /// The number of each offer key written so far, in order of first appearance, found by
     /// address: the engine shares one `Arc` per offer (hashing the address costs a fraction
     /// of hashing the id), and the engine being encoded keeps every one of them alive.
-    offer_keys: HashMap<usize, u64>,
+    offer_numbers: HashMap<usize, u64>,
+    /// The keys by number, for the table written after them.
+    offer_keys: Vec<OfferKey>,
 }
 
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
-    /// Offer keys read so far: one `Arc` per offer, shared again by every map holding it.
-    offer_keys: Vec<OfferKey>,
+    /// The offer keys by number: one `Arc` per offer, shared again by every map holding it.
+    offer_keys: &'a [OfferKey],
 }
 
 impl Writer {
@@ -69,11 +72,32 @@ impl Writer {
     pub(crate) fn byte(&mut self, b: u8) {
         self.bytes.push(b);
     }
+
+    /// Writes what `put` writes after its length, as 8 bytes, so a reader can hand the
+    /// section to a thread of its own without reading through it.
+    pub(super) fn sized(&mut self, put: impl FnOnce(&mut Writer)) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(&[0; 8]);
+        put(self);
+        let len = (self.bytes.len() - at - 8) as u64;
+        self.bytes[at..at + 8].copy_from_slice(&len.to_le_bytes());
+    }
+
+    /// Writes every offer key referred to so far, in the order of their numbers.
+    pub(super) fn offer_key_table(&mut self) {
+        let keys = std::mem::take(&mut self.offer_keys);
+        self.uint(keys.len() as u64);
+        for key in &keys {
+            key.ukprn().put(self);
+            key.offer_id().put(self);
+        }
+    }
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
-        Reader { bytes, offer_keys: Vec::new() }
+    /// Reads `bytes`, whose offer keys are numbers in `offer_keys`.
+    pub(super) fn new(bytes: &'a [u8], offer_keys: &'a [OfferKey]) -> Self {
+        Reader { bytes, offer_keys }
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -106,6 +130,40 @@ impl<'a> Reader<'a> {
         let (text, rest) = self.bytes.split_at(len);
         self.bytes = rest;
         std::str::from_utf8(text).map_err(|_| ImageError::Invalid("text"))
+    }
+
+    /// What `take` reads from the whole of `bytes`, a section.
+    pub(super) fn whole<T>(
+        bytes: &'a [u8],
+        offer_keys: &'a [OfferKey],
+        take: impl FnOnce(&mut Reader<'a>) -> Result<T, ImageError>,
+    ) -> Result<T, ImageError> {
+        let mut r = Reader::new(bytes, offer_keys);
+        let taken = take(&mut r)?;
+        if r.is_empty() { Ok(taken) } else { Err(ImageError::TrailingBytes) }
+    }
+
+    /// The bytes of a section written by [`Writer::sized`].
+    pub(super) fn sized(&mut self) -> Result<&'a [u8], ImageError> {
+        let Some((len, rest)) = self.bytes.split_first_chunk::<8>() else { return Err(ImageError::Truncated) };
+        let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| ImageError::Truncated)?;
+        if len > rest.len() {
+            return Err(ImageError::Truncated);
+        }
+        let (section, rest) = rest.split_at(len);
+        self.bytes = rest;
+        Ok(section)
+    }
+
+    /// Reads a table written by [`Writer::offer_key_table`]: one `Arc` per offer, allocated
+    /// in the order every later reference takes them.
+    pub(super) fn offer_key_table(&mut self) -> Result<Vec<OfferKey>, ImageError> {
+        let n = self.len()?;
+        let mut keys = Vec::with_capacity(n);
+        for _ in 0..n {
+            keys.push(Arc::new(OfferId::new(Ukprn::take(self)?, LocalId::take(self)?)));
+        }
+        Ok(keys)
     }
 
     /// A collection's length, checked against what is left so a corrupt length cannot make a
@@ -330,31 +388,21 @@ impl<K: Image + Clone + Eq + Hash + Ord, V: Image + Clone, const SHARDS: usize> 
     }
 }
 
-/// An offer key is written in full the first time (as 0, UKPRN, offer id) and as its number
-/// plus one after that: the same offer sits in half a dozen maps, and reading it back this way
-/// makes them share one `Arc` again, as the live engine does.
+/// An offer key is written as its number in the table of offer keys: the same offer sits in
+/// half a dozen maps, and reading it back this way makes them share one `Arc` again, as the
+/// live engine does.
 impl Image for OfferKey {
     fn put(&self, w: &mut Writer) {
-        let address = Arc::as_ptr(self) as usize;
-        if let Some(&n) = w.offer_keys.get(&address) {
-            w.uint(n + 1);
-            return;
+        let next = w.offer_numbers.len() as u64;
+        let n = *w.offer_numbers.entry(Arc::as_ptr(self) as usize).or_insert(next);
+        if n == next {
+            w.offer_keys.push(self.clone());
         }
-        let n = w.offer_keys.len() as u64;
-        w.offer_keys.insert(address, n);
-        w.uint(0);
-        self.ukprn().put(w);
-        self.offer_id().put(w);
+        w.uint(n);
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
-        match r.uint()? {
-            0 => {
-                let key = Arc::new(OfferId::new(Ukprn::take(r)?, LocalId::take(r)?));
-                r.offer_keys.push(key.clone());
-                Ok(key)
-            }
-            n => r.offer_keys.get((n - 1) as usize).cloned().ok_or(ImageError::Invalid("offer key")),
-        }
+        let n = usize::try_from(r.uint()?).map_err(|_| ImageError::Invalid("offer key"))?;
+        r.offer_keys.get(n).cloned().ok_or(ImageError::Invalid("offer key"))
     }
     fn shape(s: &mut String) {
         s.push_str("OfferKey");

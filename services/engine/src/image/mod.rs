@@ -45,8 +45,9 @@ mod state;
 use crate::Engine;
 use codec::{Image, Reader, Writer};
 
-/// The header and codec's version.
-pub const FORMAT_VERSION: u16 = 1;
+/// The header and codec's version. 2: offer keys in a table after the state, which is in two
+/// sections read side by side.
+pub const FORMAT_VERSION: u16 = 2;
 
 /// The meaning of the engine's state; bump it when a rule of `apply` changes what state a log
 /// leaves (shape changes are caught by the fingerprint without it).
@@ -140,7 +141,7 @@ impl Engine {
     pub fn decode(bytes: &[u8]) -> Result<Engine, ImageError> {
         let header = ImageHeader::read(bytes)?;
         let (_, body) = split(bytes)?;
-        let mut r = Reader::new(body);
+        let mut r = Reader::new(body, &[]);
         let engine = Engine::take(&mut r)?;
         if !r.is_empty() {
             return Err(ImageError::TrailingBytes);

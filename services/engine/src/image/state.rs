@@ -192,23 +192,33 @@ impl Image for Partnership {
     }
 }
 
+/// The position, then two sections of known length, the world and the partnerships' state,
+/// then the table of the offer keys both refer to by number. A reader reads the table, then
+/// the two sections at once on two threads; each section's own bytes must be read to the end.
+/// For a million offers: the table 85 ms, the world 1.05–1.1 s, the rest 0.77–0.8 s.
 impl Image for Engine {
     fn put(&self, w: &mut Writer) {
         let Engine { position, world, partnerships, plans, collab } = self;
         position.put(w);
-        world.put(w);
-        partnerships.put(w);
-        plans.put(w);
-        collab.put(w);
+        w.sized(|w| world.put(w));
+        w.sized(|w| {
+            partnerships.put(w);
+            plans.put(w);
+            collab.put(w);
+        });
+        w.offer_key_table();
     }
     fn take(r: &mut Reader<'_>) -> Result<Self, ImageError> {
-        let mut engine = Engine {
-            position: Image::take(r)?,
-            world: Image::take(r)?,
-            partnerships: Image::take(r)?,
-            plans: Image::take(r)?,
-            collab: Image::take(r)?,
-        };
+        let position = Image::take(r)?;
+        let (world, rest) = (r.sized()?, r.sized()?);
+        let keys = r.offer_key_table()?;
+        let (world, rest) = std::thread::scope(|s| {
+            let world = s.spawn(|| Reader::whole(world, &keys, World::take));
+            let rest = Reader::whole(rest, &keys, |r| Ok((Image::take(r)?, Image::take(r)?, Image::take(r)?)));
+            (world.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), rest)
+        });
+        let (partnerships, plans, collab) = rest?;
+        let mut engine = Engine { position, world: world?, partnerships, plans, collab };
         engine.rederive_all();
         Ok(engine)
     }
