@@ -50,7 +50,7 @@ pub use collab::{
 };
 pub use diff::{Changed, Changes, Figures, RowChanges, Summary, TargetChanged, TargetChanges};
 pub use directory::{NeedRow, ProviderRow};
-pub use image::{ENGINE_VERSION, FORMAT_VERSION, ImageError, ImageHeader};
+pub use image::{ENGINE_VERSION, FORMAT_VERSION, ImageError};
 pub use keys::{Cell, DuplicationKey, OfferCursor, OfferId, OfferKey, Year};
 pub use plan_content::{PlanContent, PlanProgress, ProposalProgress, YearCoverage};
 pub use plans::{PlanRef, PlanVersion};

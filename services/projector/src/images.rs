@@ -3,7 +3,7 @@
 //! log after them is replayed.
 
 use crate::{Projection, Snapshot};
-use provisio_engine::{Engine, ImageHeader};
+use provisio_engine::Engine;
 use provisio_store::{Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,12 +97,9 @@ pub(crate) async fn newest_image(store: &Store, at: i64) -> Result<Option<(Engin
     for position in store.engine_image_positions(at).await? {
         let Some(bytes) = store.engine_image(position).await? else { continue }; // pruned meanwhile
         let size = bytes.len();
-        let decoded = match ImageHeader::read(&bytes) {
-            Ok(_) => tokio::task::spawn_blocking(move || Engine::decode(&bytes))
-                .await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
-            Err(e) => Err(e),
-        };
+        let decoded = tokio::task::spawn_blocking(move || Engine::decode(&bytes))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         match decoded {
             Ok(engine) => return Ok(Some((engine, position, size))),
             Err(reason) => tracing::warn!(

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0005_service_token.sql"),
         sqlite: include_str!("../migrations/sqlite/0005_service_token.sql"),
     },
+    Migration {
+        version: 6,
+        postgres: include_str!("../migrations/postgres/0006_engine_images_uncompressed.sql"),
+        sqlite: include_str!("../migrations/sqlite/0006_engine_images_uncompressed.sql"),
+    },
 ];
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.

@@ -272,3 +272,26 @@ async fn recorded_at_never_goes_back_when_the_clock_does() {
         store.close().await;
     }
 }
+
+/// Images come back byte for byte, and PostgreSQL stores them as they are: compressing a big
+/// image cost seconds of the database's CPU per write and part of every start-up's read.
+#[tokio::test]
+async fn engine_images_come_back_as_written_and_postgres_keeps_them_uncompressed() {
+    use sqlx::Connection;
+    let image: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
+    for db in every_backend().await {
+        let url = db.url();
+        let store = Store::connect(url).await.unwrap();
+        store.put_engine_image(42, &image, 2, std::time::Duration::ZERO).await.unwrap();
+        assert_eq!(store.engine_image(42).await.unwrap().as_deref(), Some(image.as_slice()), "{url}");
+        if let provisio_testkit::TestDatabase::Postgres(_) = db {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let stored: i32 = sqlx::query_scalar("select pg_column_size(image) from engine_images where position = 42")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(stored as usize, image.len(), "stored uncompressed (this image compresses well)");
+        }
+        store.close().await;
+    }
+}

@@ -88,30 +88,29 @@ pub enum ImageError {
     TrailingBytes,
 }
 
-/// What an image's header says, read without decoding the state.
+/// What an image's header says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageHeader {
-    pub format_version: u16,
-    pub engine_version: u32,
+struct ImageHeader {
+    format_version: u16,
+    engine_version: u32,
     /// The fingerprint of the state's shape (see the module documentation).
-    pub shape: u64,
-    pub position: u64,
+    shape: u64,
+    position: u64,
 }
 
 impl ImageHeader {
-    /// Reads the header; refuses an image of another format or engine version.
-    pub fn read(bytes: &[u8]) -> Result<Self, ImageError> {
-        let (header, _) = split(bytes)?;
-        if header.format_version != FORMAT_VERSION {
-            return Err(ImageError::FormatVersion { found: header.format_version, expected: FORMAT_VERSION });
+    /// Refuses an image of another format, engine version or shape.
+    fn check(self) -> Result<Self, ImageError> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(ImageError::FormatVersion { found: self.format_version, expected: FORMAT_VERSION });
         }
-        if header.engine_version != ENGINE_VERSION {
-            return Err(ImageError::EngineVersion { found: header.engine_version, expected: ENGINE_VERSION });
+        if self.engine_version != ENGINE_VERSION {
+            return Err(ImageError::EngineVersion { found: self.engine_version, expected: ENGINE_VERSION });
         }
-        if header.shape != shape() {
-            return Err(ImageError::Shape { found: header.shape, expected: shape() });
+        if self.shape != shape() {
+            return Err(ImageError::Shape { found: self.shape, expected: shape() });
         }
-        Ok(header)
+        Ok(self)
     }
 }
 
@@ -139,8 +138,8 @@ impl Engine {
     /// The engine an image holds; any doubt (version, checksum, shape) is an error, never a
     /// partly read engine.
     pub fn decode(bytes: &[u8]) -> Result<Engine, ImageError> {
-        let header = ImageHeader::read(bytes)?;
-        let (_, body) = split(bytes)?;
+        let (header, body) = split(bytes)?;
+        let header = header.check()?;
         let mut r = Reader::new(body, &[]);
         let engine = Engine::take(&mut r)?;
         if !r.is_empty() {
