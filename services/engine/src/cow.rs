@@ -58,12 +58,9 @@ impl<K, V> Node<K, V> {
         if shards <= 1 {
             return Node::Leaf(Arc::new(HashMap::default()));
         }
-        let children = if shards <= FLAT { shards } else { FANOUT };
-        Node::Branch(vec![Node::Empty; children].into())
+        Node::Branch(vec![Node::Empty; children(shards)].into())
     }
-}
 
-impl<K, V> Node<K, V> {
     /// The node over shards `first..first + shards`, from the filled shards in order of index:
     /// the shape `made` and `shard_mut` give the same node, with nothing for empty subtrees.
     fn built(shards: usize, first: usize, filled: &mut Peekable<impl Iterator<Item = (usize, Shard<K, V>)>>) -> Self {
@@ -74,10 +71,15 @@ impl<K, V> Node<K, V> {
         if shards <= 1 {
             return filled.next().map_or(Node::Empty, |(_, shard)| Node::Leaf(Arc::new(shard)));
         }
-        let children = if shards <= FLAT { shards } else { FANOUT };
+        let children = children(shards);
         let span = shards / children;
         Node::Branch((0..children).map(|c| Node::built(span, first + c * span, filled)).collect())
     }
+}
+
+/// Children of a branch over `shards` shards (more than one).
+fn children(shards: usize) -> usize {
+    if shards <= FLAT { shards } else { FANOUT }
 }
 
 /// A `CowMap`'s shards from left to right.

@@ -140,11 +140,7 @@ impl Engine {
     pub fn decode(bytes: &[u8]) -> Result<Engine, ImageError> {
         let (header, body) = split(bytes)?;
         let header = header.check()?;
-        let mut r = Reader::new(body, &[]);
-        let engine = Engine::take(&mut r)?;
-        if !r.is_empty() {
-            return Err(ImageError::TrailingBytes);
-        }
+        let engine = Reader::whole(body, &[], Engine::take)?;
         if engine.position != header.position {
             return Err(ImageError::Invalid("position"));
         }
