@@ -19,12 +19,12 @@ mod text;
 pub use geo::haversine_km;
 pub use search::{Hit, Page, Search};
 
-use entry::Entry;
+use entry::{Entries, Entry};
 use grid::{Grid, cell_key};
 use provisio_engine::{Engine, PublicCourse};
 use provisio_events::vocab::{LocalId, PartnershipId, SubjectCode, Ukprn};
 use provisio_import::{LatLon, PostcodeLookup};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use text::TextIndex;
 
@@ -40,11 +40,10 @@ pub struct Finder {
     /// The snapshot every entry was taken from: the courses answered are read from it.
     engine: Arc<Engine>,
     /// Each public course by its text document's number.
-    entries: HashMap<u64, Entry>,
-    /// The document number of each public course.
-    docs: HashMap<OfferKey, u64>,
-    /// The number the next new text gets.
-    next_doc: u64,
+    entries: Entries,
+    /// The sets of partnerships the entries name, each held once: most courses share theirs
+    /// with every course of their venue.
+    partnership_sets: HashSet<Arc<[PartnershipId]>>,
     text: TextIndex,
     /// The document numbers of the courses with a position, by where they are.
     grid: Grid,
@@ -62,9 +61,8 @@ impl Finder {
     pub fn new(postcodes: Option<Arc<PostcodeLookup>>) -> Result<Self, FinderError> {
         Ok(Self {
             engine: Arc::new(Engine::new()),
-            entries: HashMap::new(),
-            docs: HashMap::new(),
-            next_doc: 0,
+            entries: Entries::default(),
+            partnership_sets: HashSet::new(),
             text: TextIndex::new()?,
             grid: Grid::default(),
             postcodes,
@@ -74,9 +72,10 @@ impl Finder {
 
     /// Every public course of `engine`, in a new index that replaces the old, committed.
     pub fn rebuild(&mut self, engine: &Arc<Engine>) -> Result<(), FinderError> {
+        // A new word index, so document numbers start again.
         self.text = TextIndex::new()?;
-        self.entries.clear();
-        self.docs.clear();
+        self.entries = Entries::default();
+        self.partnership_sets.clear();
         self.grid = Grid::default();
         // Added in the order of their grid cells, the courses of a neighbourhood are runs of
         // the index's documents: a search near a point walks a few runs (`TextIndex::matches`).
@@ -85,6 +84,7 @@ impl Finder {
         let mut places: Vec<(Option<u64>, OfferKey)> =
             engine.public_courses().map(|c| (self.point(&c).map(cell_key), (c.ukprn, c.offer_id))).collect();
         places.sort_unstable_by_key(|(cell, _)| cell.unwrap_or(u64::MAX));
+        self.entries.reserve(places.len());
         for (_, (ukprn, offer_id)) in places {
             if let Some(course) = engine.public_course(&ukprn, &offer_id) {
                 self.add(&course)?;
@@ -102,24 +102,24 @@ impl Finder {
     /// filters, order, distances and the course answered follow `engine` at once.
     pub fn refresh(&mut self, engine: &Arc<Engine>, offers: &[(Ukprn, LocalId)]) -> Result<(), FinderError> {
         for (ukprn, offer_id) in offers {
-            let key = (ukprn.clone(), offer_id.clone());
             let Some(course) = engine.public_course(ukprn, offer_id) else {
-                self.remove(&key);
+                self.remove(ukprn, offer_id);
                 continue;
             };
             // Same words and place as indexed (those of the engine of the last refresh): same
             // document. Its place is a term of the word index, so a move is a new document.
             let point = self.point(&course);
             let same = |doc: &u64| {
-                self.entries.get(doc).is_some_and(|e| e.point == point)
+                self.entries.get(*doc).is_some_and(|e| e.point == point)
                     && self.engine.public_course(ukprn, offer_id).is_some_and(|h| texts(&h) == texts(&course))
             };
-            match self.docs.get(&key).copied().filter(same) {
+            match self.entries.doc_of(ukprn, offer_id).filter(same) {
                 Some(doc) => {
-                    self.entries.insert(doc, Entry::of(&course, point));
+                    let entry = self.entry(&course, point);
+                    self.entries.replace(doc, entry);
                 }
                 None => {
-                    self.remove(&key);
+                    self.remove(ukprn, offer_id);
                     self.add(&course)?;
                 }
             }
@@ -135,21 +135,34 @@ impl Finder {
     }
 
     fn add(&mut self, course: &PublicCourse) -> Result<(), FinderError> {
-        let doc = self.next_doc;
-        self.next_doc += 1;
         let point = self.point(course);
+        let entry = self.entry(course, point);
+        let doc = self.entries.put(entry);
         self.text.put(doc, texts(course), point.map(cell_key))?;
         if let Some(at) = point {
             self.grid.put(doc, at);
         }
-        self.entries.insert(doc, Entry::of(course, point));
-        self.docs.insert((course.ukprn.clone(), course.offer_id.clone()), doc);
         Ok(())
     }
 
-    fn remove(&mut self, key: &OfferKey) {
-        if let Some(doc) = self.docs.remove(key) {
-            if let Some(at) = self.entries.remove(&doc).and_then(|e| e.point) {
+    fn entry(&mut self, course: &PublicCourse, point: Option<LatLon>) -> Entry {
+        Entry::of(course, point, self.partnership_set(&course.partnerships))
+    }
+
+    /// The shared copy of a set of partnerships (kept until the next rebuild: there are as
+    /// many as the combinations of partnerships venues are in).
+    fn partnership_set(&mut self, partnerships: &[PartnershipId]) -> Arc<[PartnershipId]> {
+        if let Some(set) = self.partnership_sets.get(partnerships) {
+            return set.clone();
+        }
+        let set: Arc<[PartnershipId]> = partnerships.into();
+        self.partnership_sets.insert(set.clone());
+        set
+    }
+
+    fn remove(&mut self, ukprn: &Ukprn, offer_id: &LocalId) {
+        if let Some((doc, entry)) = self.entries.remove(ukprn, offer_id) {
+            if let Some(at) = entry.point {
                 self.grid.remove(doc, at);
             }
             self.text.remove(doc);
@@ -190,7 +203,7 @@ impl Finder {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
     /// Bytes the committed word index takes (tantivy's own count of its segments).

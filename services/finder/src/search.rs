@@ -99,9 +99,9 @@ impl Finder {
         // was withdrawn, since the last commit) is none.
         let candidates: Vec<(&Entry, f32)> = match (&scored, &nearby) {
             (Some(matches), _) => {
-                matches.iter().filter_map(|(doc, score)| Some((self.entries.get(doc)?, *score))).collect()
+                matches.iter().filter_map(|(doc, score)| Some((self.entries.get(*doc)?, *score))).collect()
             }
-            (None, Some(near)) => self.grid.docs(near).filter_map(|doc| Some((self.entries.get(&doc)?, 0.0))).collect(),
+            (None, Some(near)) => self.grid.docs(near).filter_map(|doc| Some((self.entries.get(doc)?, 0.0))).collect(),
             (None, None) => self.entries.values().map(|e| (e, 0.0)).collect(),
         };
         let after = s.starts_after.as_ref().map(day_number);
