@@ -39,6 +39,8 @@ pub enum StoreError {
     NeedsPostgres(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("an engine image of {0} bytes is larger than a PostgreSQL field can hold (2 GiB)")]
+    ImageTooLarge(usize),
 }
 
 impl StoreError {

@@ -273,20 +273,31 @@ async fn recorded_at_never_goes_back_when_the_clock_does() {
     }
 }
 
-/// Images come back byte for byte, and PostgreSQL stores them as they are: compressing a big
-/// image cost seconds of the database's CPU per write and part of every start-up's read.
+/// Images come back byte for byte (PostgreSQL's are sent in pieces of 1 MiB: this one is three),
+/// a second image at the same position leaves the first, only the newest `keep` stay, and
+/// PostgreSQL stores them as they are: compressing a big image cost seconds of the database's
+/// CPU per write and part of every start-up's read.
 #[tokio::test]
 async fn engine_images_come_back_as_written_and_postgres_keeps_them_uncompressed() {
     use sqlx::Connection;
-    let image: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
+    let image: Vec<u8> = (0..2_500_000u32).map(|i| (i % 7) as u8).collect();
+    let zero = std::time::Duration::ZERO;
     for db in every_backend().await {
         let url = db.url();
         let store = Store::connect(url).await.unwrap();
-        store.put_engine_image(42, &image, 2, std::time::Duration::ZERO).await.unwrap();
+        store.put_engine_image(42, &image, 2, zero).await.unwrap();
         assert_eq!(store.engine_image(42).await.unwrap().as_deref(), Some(image.as_slice()), "{url}");
+        store.put_engine_image(42, b"another", 2, zero).await.unwrap();
+        assert_eq!(store.engine_image(42).await.unwrap().as_deref(), Some(image.as_slice()), "{url}: the first stays");
+        store.put_engine_image(43, b"newer", 2, zero).await.unwrap();
+        store.put_engine_image(44, b"newest", 2, zero).await.unwrap();
+        assert_eq!(store.engine_image_positions(100).await.unwrap(), [44, 43], "{url}");
+        assert_eq!(store.engine_image(44).await.unwrap().as_deref(), Some(&b"newest"[..]), "{url}");
+        store.put_engine_image(45, &image, 2, zero).await.unwrap();
+        assert_eq!(store.engine_image(45).await.unwrap().as_deref(), Some(image.as_slice()), "{url}");
         if let provisio_testkit::TestDatabase::Postgres(_) = db {
             let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            let stored: i32 = sqlx::query_scalar("select pg_column_size(image) from engine_images where position = 42")
+            let stored: i32 = sqlx::query_scalar("select pg_column_size(image) from engine_images where position = 45")
                 .fetch_one(&mut conn)
                 .await
                 .unwrap();
