@@ -16,11 +16,13 @@ const COPY_PIECE: usize = 1 << 20;
 /// `Store::put_engine_image`) and commits.
 macro_rules! prune_and_commit {
     ($tx:ident, $keep:expr, $hold:expr) => {{
-        sqlx::query("delete from engine_images where position not in \
-                     (select position from engine_images order by position desc limit $1)")
-            .bind($keep.max(1))
-            .execute(&mut *$tx)
-            .await?;
+        sqlx::query(
+            "delete from engine_images where position not in \
+                     (select position from engine_images order by position desc limit $1)",
+        )
+        .bind($keep.max(1))
+        .execute(&mut *$tx)
+        .await?;
         if !$hold.is_zero() {
             tracing::warn!(message = "Holding an engine image write open (test setting).");
             tokio::time::sleep($hold).await;
@@ -31,7 +33,12 @@ macro_rules! prune_and_commit {
 
 /// Adds the image's row through `copy … from stdin` in PostgreSQL's binary form, sent a
 /// piece at a time.
-async fn copy_image_in(conn: &mut PgConnection, position: i64, written_at: &str, image: &[u8]) -> Result<(), StoreError> {
+async fn copy_image_in(
+    conn: &mut PgConnection,
+    position: i64,
+    written_at: &str,
+    image: &[u8],
+) -> Result<(), StoreError> {
     let field = |bytes: &[u8]| -> Result<[u8; 4], StoreError> {
         Ok(i32::try_from(bytes.len()).map_err(|_| StoreError::ImageTooLarge(bytes.len()))?.to_be_bytes())
     };
@@ -44,7 +51,8 @@ async fn copy_image_in(conn: &mut PgConnection, position: i64, written_at: &str,
     head.extend_from_slice(&field(written_at.as_bytes())?);
     head.extend_from_slice(written_at.as_bytes());
     head.extend_from_slice(&field(image)?);
-    let mut copy = conn.copy_in_raw("copy engine_images (position, written_at, image) from stdin (format binary)").await?;
+    let mut copy =
+        conn.copy_in_raw("copy engine_images (position, written_at, image) from stdin (format binary)").await?;
     copy.send(head).await?;
     for piece in image.chunks(COPY_PIECE) {
         copy.send(piece).await?;
@@ -71,10 +79,11 @@ impl Store {
         match &self.pool {
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let stored: bool = sqlx::query_scalar("select exists (select 1 from engine_images where position = $1)")
-                    .bind(position)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let stored: bool =
+                    sqlx::query_scalar("select exists (select 1 from engine_images where position = $1)")
+                        .bind(position)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 if !stored {
                     copy_image_in(&mut tx, position, &now, image).await?;
                 }
@@ -82,13 +91,15 @@ impl Store {
             }
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query("insert into engine_images (position, written_at, image) values ($1, $2, $3) \
-                             on conflict (position) do nothing")
-                    .bind(position)
-                    .bind(&now)
-                    .bind(image)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "insert into engine_images (position, written_at, image) values ($1, $2, $3) \
+                             on conflict (position) do nothing",
+                )
+                .bind(position)
+                .bind(&now)
+                .bind(image)
+                .execute(&mut *tx)
+                .await?;
                 prune_and_commit!(tx, keep, hold);
             }
         }
