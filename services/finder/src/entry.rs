@@ -59,7 +59,6 @@ pub(crate) struct Entries {
     slots: Vec<Slot>,
     /// Slots without an entry, reused first.
     free: Vec<u32>,
-    len: usize,
     /// The number of each entry, found by its offer's key, which only the entry holds (a map
     /// keyed by it held a second copy of every offer id).
     by_key: HashTable<u64>,
@@ -85,8 +84,13 @@ fn entry_of(slots: &[Slot], doc: u64) -> &Entry {
     get(slots, doc).expect("the key table names only entries that are there")
 }
 
-fn key_hash(hasher: &RandomState, entry: &Entry) -> u64 {
-    hasher.hash_one((&entry.ukprn, &entry.offer_id))
+/// The one hash of an offer's key, for finding it and for the table's growth alike.
+fn key_hash(hasher: &RandomState, ukprn: &Ukprn, offer_id: &LocalId) -> u64 {
+    hasher.hash_one((ukprn, offer_id))
+}
+
+fn entry_hash(hasher: &RandomState, entry: &Entry) -> u64 {
+    key_hash(hasher, &entry.ukprn, &entry.offer_id)
 }
 
 impl Entry {
@@ -100,21 +104,20 @@ impl Entries {
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.slots.reserve(additional.saturating_sub(self.free.len()));
         let Self { slots, by_key, hasher, .. } = self;
-        by_key.reserve(additional, |&doc| key_hash(hasher, entry_of(slots, doc)));
+        by_key.reserve(additional, |&doc| entry_hash(hasher, entry_of(slots, doc)));
     }
 
     /// Puts `entry`, of an offer that has none, in a free slot and answers its new document
     /// number.
     pub(crate) fn put(&mut self, entry: Entry) -> u64 {
-        let hash = key_hash(&self.hasher, &entry);
+        let hash = entry_hash(&self.hasher, &entry);
         let doc = self.place(entry);
         let Self { slots, by_key, hasher, .. } = self;
-        by_key.insert_unique(hash, doc, |&doc| key_hash(hasher, entry_of(slots, doc)));
+        by_key.insert_unique(hash, doc, |&doc| entry_hash(hasher, entry_of(slots, doc)));
         doc
     }
 
     fn place(&mut self, entry: Entry) -> u64 {
-        self.len += 1;
         let (slot, generation) = match self.free.pop() {
             Some(slot) => {
                 let s = &mut self.slots[slot as usize];
@@ -137,7 +140,7 @@ impl Entries {
 
     /// The document number of the offer's entry.
     pub(crate) fn doc_of(&self, ukprn: &Ukprn, offer_id: &LocalId) -> Option<u64> {
-        let hash = self.hasher.hash_one((ukprn, offer_id));
+        let hash = key_hash(&self.hasher, ukprn, offer_id);
         self.by_key.find(hash, |&doc| entry_of(&self.slots, doc).is_of(ukprn, offer_id)).copied()
     }
 
@@ -153,13 +156,12 @@ impl Entries {
 
     /// Removes the offer's entry and answers it with its document number.
     pub(crate) fn remove(&mut self, ukprn: &Ukprn, offer_id: &LocalId) -> Option<(u64, Entry)> {
-        let hash = self.hasher.hash_one((ukprn, offer_id));
+        let hash = key_hash(&self.hasher, ukprn, offer_id);
         let found = self.by_key.find_entry(hash, |&doc| entry_of(&self.slots, doc).is_of(ukprn, offer_id));
         let (doc, _) = found.ok()?.remove();
         let (slot, _) = split(doc);
         let entry = self.slots[slot].entry.take()?;
         self.free.push(slot as u32);
-        self.len -= 1;
         Some((doc, entry))
     }
 
@@ -168,7 +170,7 @@ impl Entries {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.slots.len() - self.free.len()
     }
 }
 
