@@ -129,7 +129,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(cli.duration);
     let mut dbs = servers::Databases::new(&cli.postgres_url);
     let nats = provisio_testkit::NatsServer::start();
-    let result = measure(&cli, &nats, &mut dbs, duration).await;
+    let result = tokio::select! {
+        result = measure(&cli, &nats, &mut dbs, duration) => result,
+        // Interrupted: dropping the run stops the services it started; its databases and its
+        // NATS server go below, as at the end of a run.
+        () = provisio::wait_for_signal() => Err(anyhow::anyhow!("interrupted")),
+    };
     dbs.drop_all().await;
     drop(nats);
     let figures = result?;

@@ -192,7 +192,8 @@ impl Application {
     }
 }
 
-async fn wait_for_signal() {
+/// Waits for Ctrl-C or, on Unix, SIGTERM.
+pub async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -122,15 +122,16 @@ const BEGIN_APPEND: &str =
 /// `recorded_at` never decreases along the log (CONTRACT section 10; `as_of=` resolves by a
 /// binary search that needs it): when the clock has stepped back behind the last event's
 /// instant, the batch takes that event's text instead of the clock's.
-const APPEND: &str = "\
-    with previous as (select coalesce(max(position), 0) as last from events), \
+const APPEND: &str = concat!(
+    "with previous as (select coalesce(max(position), 0) as last from events), \
     latest as (select recorded_at from events order by position desc limit 1), \
     stamp as ( \
         select case when (select recorded_at::timestamptz from latest) > $1::timestamptz \
                     then (select recorded_at from latest) else $1 end as at), \
     checkpoint as ( \
-        insert into consumer_checkpoints (name, stream_sequence) select $7, $8 where $7::text is not null \
-        on conflict (name) do update set stream_sequence = excluded.stream_sequence), \
+        insert into consumer_checkpoints (name, stream_sequence) select $7, $8 where $7::text is not null ",
+    crate::checkpoint_forward!(),
+    "), \
     inserted as ( \
         insert into events (id, source, type, recorded_at, key_id, body) \
         select id, source, type, (select at from stamp), key_id, body \
@@ -139,7 +140,8 @@ const APPEND: &str = "\
         order by ord \
         on conflict (id) do nothing \
         returning id, position) \
-    select previous.last, inserted.id, inserted.position from previous left join inserted on true";
+    select previous.last, inserted.id, inserted.position from previous left join inserted on true"
+);
 
 impl Store {
     /// Appends a batch in one transaction. Events whose id is already stored are not written

@@ -67,14 +67,14 @@ impl Store {
             // transaction to open and commit around it.
             crate::Pool::Postgres(pool) => {
                 let record = |chunk: &[StoredChange]| {
-                    sqlx::query(
+                    sqlx::query(concat!(
                         "with recorded as ( \
                              insert into changes (position, seq, partnership_id, kind, body) \
                              select * from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) \
                              on conflict (position, seq) do nothing) \
-                         insert into consumer_checkpoints (name, stream_sequence) values ($6, $7) \
-                         on conflict (name) do update set stream_sequence = excluded.stream_sequence",
-                    )
+                         insert into consumer_checkpoints (name, stream_sequence) values ($6, $7) ",
+                        crate::checkpoint_forward!()
+                    ))
                     .bind(chunk.iter().map(|c| c.position).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.seq).collect::<Vec<_>>())
                     .bind(chunk.iter().map(|c| c.partnership_id.as_str()).collect::<Vec<_>>())

@@ -26,9 +26,22 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Sets a checkpoint: a JetStream consumer's stream sequence, or the projector's position.
-const UPSERT_CHECKPOINT: &str = "insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) \
-                                 on conflict (name) do update set stream_sequence = excluded.stream_sequence";
+/// The end of every statement that sets a checkpoint (a JetStream consumer's stream sequence,
+/// or the projector's position): a checkpoint only moves forward. A writer that has lost its
+/// leadership without knowing it yet (its lock's connection gone while a batch was in flight)
+/// must not set back the checkpoint of the writer that took over. `rebuild` drops a
+/// checkpoint by deleting its row.
+macro_rules! checkpoint_forward {
+    () => {
+        "on conflict (name) do update set stream_sequence = excluded.stream_sequence \
+         where excluded.stream_sequence > consumer_checkpoints.stream_sequence"
+    };
+}
+pub(crate) use checkpoint_forward;
+
+/// Sets a checkpoint, forward only.
+const UPSERT_CHECKPOINT: &str =
+    concat!("insert into consumer_checkpoints (name, stream_sequence) values ($1, $2) ", checkpoint_forward!());
 
 /// The store's errors; database detail stays here and in logs, never in an API answer.
 #[derive(Debug, thiserror::Error)]

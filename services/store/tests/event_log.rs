@@ -129,6 +129,15 @@ async fn checkpoints_and_rejections_commit_with_the_batch() {
             .await
             .unwrap();
         assert_eq!(store.checkpoint("c1").await.unwrap(), 7, "{url}");
+        // A late batch (from a writer that lost its leadership) is stored, but its checkpoint
+        // does not set back the one already there.
+        let late = AppendBatch {
+            events: vec![event("late", "s", "t")],
+            checkpoint: Some(Checkpoint { consumer: "c1".into(), stream_sequence: 5 }),
+            ..Default::default()
+        };
+        assert!(!store.append(&late).await.unwrap().appended[0].duplicate, "{url}");
+        assert_eq!(store.checkpoint("c1").await.unwrap(), 7, "{url}: a checkpoint only moves forward");
         let rejected = store.rejections(Some("10000001"), 0, 10).await.unwrap();
         assert_eq!(rejected.len(), 1);
         assert_eq!(rejected[0].subject.as_deref(), Some("lp.v1.provider.10000001.x"));
@@ -211,6 +220,8 @@ async fn recording_the_same_changes_again_succeeds_and_keeps_one_copy() {
             store.record_changes(&changes, through).await.expect("the retry of a recorded batch succeeds");
             assert_eq!(store.checkpoint(provisio_store::PROJECTOR_CHECKPOINT).await.unwrap(), through as u64, "{url}");
         }
+        store.record_changes(&[], 3).await.unwrap();
+        assert_eq!(store.checkpoint(provisio_store::PROJECTOR_CHECKPOINT).await.unwrap(), 7_000, "{url}: forward only");
         let recorded = store.read_changes("hull", (0, -1), 100_000).await.unwrap();
         assert_eq!(recorded.len(), 3 + 6_000, "{url}: each change once");
         store.close().await;
