@@ -125,7 +125,10 @@ pub(crate) async fn run(args: SoakArgs) -> anyhow::Result<()> {
     let samples_wanted = (args.duration_secs / args.sample_secs.max(1)).max(1);
     // The clients go on a little past the last sample, so its window is a full one.
     let deadline = Instant::now() + Duration::from_secs(args.duration_secs + 2);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.report_clients).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.report_clients)
+        .pool_idle_timeout(crate::servers::KEPT_ALIVE)
+        .build()?;
     let mut tasks = Vec::new();
     for c in 0..args.report_clients {
         let url = format!(

@@ -163,10 +163,13 @@ pub struct LimitArgs {
     /// cap a new connection replaces the oldest one with no request in hand.
     #[arg(long, env = "PROVISIO_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
-    /// Seconds a connection may take to send a request's head.
+    /// Seconds a connection may take to send a request's head, counted from the end of the
+    /// previous response on a kept-alive connection: an idle kept-alive connection is closed
+    /// after this long.
     #[arg(long, env = "PROVISIO_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
-    /// Seconds a connection may move no byte before it is closed.
+    /// Seconds a connection may move no byte either way before it is closed (between requests
+    /// the header read timeout closes it first when that is shorter).
     #[arg(long, env = "PROVISIO_IDLE_TIMEOUT_SECS", default_value_t = 60)]
     pub idle_timeout_secs: u64,
     /// Sustained requests per second per key (0: no limit).

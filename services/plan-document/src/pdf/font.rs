@@ -11,20 +11,61 @@ const WIDTHS: [u16; 95] = [
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // 'p' to '~'
 ];
 
-/// The WinAnsi byte of a character; one the encoding lacks is written as `?`.
+/// The characters WinAnsi puts at 0x80 to 0x9F, where Latin-1 has control codes.
+const WIN_ANSI_HIGH: [(char, u8); 27] = [
+    ('€', 0x80),
+    ('‚', 0x82),
+    ('ƒ', 0x83),
+    ('„', 0x84),
+    ('…', 0x85),
+    ('†', 0x86),
+    ('‡', 0x87),
+    ('ˆ', 0x88),
+    ('‰', 0x89),
+    ('Š', 0x8a),
+    ('‹', 0x8b),
+    ('Œ', 0x8c),
+    ('Ž', 0x8e),
+    ('‘', 0x91),
+    ('’', 0x92),
+    ('“', 0x93),
+    ('”', 0x94),
+    ('•', 0x95),
+    ('–', 0x96),
+    ('—', 0x97),
+    ('˜', 0x98),
+    ('™', 0x99),
+    ('š', 0x9a),
+    ('›', 0x9b),
+    ('œ', 0x9c),
+    ('ž', 0x9e),
+    ('Ÿ', 0x9f),
+];
+
+/// The base letter of each character from U+0100 to U+017F (Latin Extended-A), `?` for the
+/// ligatures, which have none.
+const LATIN_EXTENDED_A: &[u8; 128] =
+    b"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi??JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo??RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+
+/// The WinAnsi byte of a character. A Latin letter the encoding lacks is written as its base
+/// letter, so that names stay readable (Welsh ŵ and ŷ as w and y, Polish ł as l); anything
+/// else as `?`.
 pub(super) fn encode_char(c: char) -> u8 {
     match c {
         ' '..='~' => c as u8,
         '\u{a0}'..='\u{ff}' => c as u32 as u8,
-        '€' => 0x80,
-        '…' => 0x85,
-        '‘' => 0x91,
-        '’' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '–' => 0x96,
-        '—' => 0x97,
+        _ => WIN_ANSI_HIGH.iter().find(|(w, _)| *w == c).map_or_else(|| base_letter(c), |(_, byte)| *byte),
+    }
+}
+
+fn base_letter(c: char) -> u8 {
+    match c {
+        '\u{100}'..='\u{17f}' => LATIN_EXTENDED_A[c as usize - 0x100],
+        // Welsh w and y with grave, acute and diaeresis.
+        'Ẁ' | 'Ẃ' | 'Ẅ' => b'W',
+        'ẁ' | 'ẃ' | 'ẅ' => b'w',
+        'Ỳ' => b'Y',
+        'ỳ' => b'y',
         _ => b'?',
     }
 }
@@ -92,5 +133,10 @@ mod tests {
     #[test]
     fn characters_outside_win_ansi_become_question_marks() {
         assert_eq!(encode("£5 – ok ✓"), b"\xa35 \x96 ok ?");
+    }
+
+    #[test]
+    fn latin_letters_outside_win_ansi_are_written_as_their_base_letter() {
+        assert_eq!(encode("Gŵyl Ŷ Ẁ, Łódź, Škoda ™, Ĳ"), b"Gwyl Y W, L\xf3dz, \x8akoda \x99, ?");
     }
 }
