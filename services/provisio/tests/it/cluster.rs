@@ -107,7 +107,10 @@ fn three_replicas_on_a_single_server_are_refused_at_start_up() {
 #[tokio::test]
 async fn an_existing_stream_of_one_replica_is_given_the_three_asked_for() {
     let cluster = NatsCluster::start(3);
-    let js = jetstream::new(provisio_ingest::connect_nats(&cluster.url(), "test").await.unwrap());
+    let mut js = jetstream::new(provisio_ingest::connect_nats(&cluster.url(), "test").await.unwrap());
+    // A new cluster on two busy cores may take longer than the client's default 5 s to place a
+    // stream (a CI run timed out here once).
+    js.set_timeout(std::time::Duration::from_secs(30));
     js.create_stream(jetstream::stream::Config {
         name: STREAM_NAME.to_owned(),
         subjects: vec![provisio_events::STREAM_SUBJECTS.to_owned()],
